@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app app
+STAMP   := $(VENV)/.installed-stamp
+CATALOGS := $(wildcard lecko/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: run test install translations lint messages clean
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install translations
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Compiled catalogues are build products (git-ignored): make them from the .po files.
+translations: $(STAMP) $(CATALOGS:.po=.mo)
+
+%.mo: %.po
+	$(VENV)/bin/pybabel compile -q -i $< -o $@
+
+# Re-extract the strings after changing templates or code, then translate messages.po.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -o lecko/translations/messages.pot .
+	$(VENV)/bin/pybabel update -q -i lecko/translations/messages.pot -d lecko/translations
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lecko tests bench app.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

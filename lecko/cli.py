@@ -1,0 +1,103 @@
+"""The command-line contract of DESIGN.md (db upgrade comes from Flask-Migrate)."""
+
+import click
+from flask import Flask
+from sqlalchemy import select
+from slugify import slugify
+
+from .extensions import db
+from .models import User
+from .models.people import ROLES
+from .settings import SPECS, load_settings, parse_value, save_setting
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo_group)
+    app.cli.add_command(users_group)
+    app.cli.add_command(settings_group)
+
+
+@click.group("demo")
+def demo_group():
+    """Demo content."""
+
+
+@demo_group.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the blog already has posts.")
+def demo_load(if_empty: bool):
+    """Load the French demo blog (articles, a series, pages, comments, images, a PDF)."""
+    from .demo import blog_is_empty, load_demo
+
+    if not blog_is_empty():
+        if if_empty:
+            click.echo("The blog has content already: demo not loaded.")
+            return
+        raise click.ClickException("the blog has content already; the demo loads into an "
+                                   "empty blog only")
+    summary = load_demo()
+    click.echo(f"Demo loaded: {summary}.")
+
+
+@click.group("users")
+def users_group():
+    """Staff accounts."""
+
+
+@users_group.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default="author", show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--email", default="")
+@click.option("--display-name", default="")
+def users_create(name: str, role: str, password: str, email: str, display_name: str):
+    """Create a staff account that can sign in at /login."""
+    name = name.strip()
+    if not name or len(name) > 60:
+        raise click.BadParameter("give a login name of 1 to 60 characters", param_hint="NAME")
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    if db.session.scalar(select(User).where(User.username == name)):
+        raise click.ClickException(f"a user named {name!r} exists already")
+    user = User(username=name, slug=unique_user_slug(name), role=role, email=email,
+                display_name=display_name or name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"User {name} created with role {role}.")
+
+
+def unique_user_slug(name: str) -> str:
+    base = slugify(name) or "auteur"
+    slug, n = base, 2
+    while db.session.scalar(select(User.id).where(User.slug == slug)):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@click.group("settings")
+def settings_group():
+    """Site settings."""
+
+
+@settings_group.command("list")
+def settings_list():
+    """Every setting with its value and meaning."""
+    values = load_settings()
+    for key, spec in SPECS.items():
+        value = values[key]
+        shown = ", ".join(value) if isinstance(value, list) else value
+        click.echo(f"{key} = {shown}\n    {spec.meaning}")
+
+
+@settings_group.command("set")
+@click.argument("key")
+@click.argument("value")
+def settings_set(key: str, value: str):
+    """Change one setting, e.g. `settings set posts_per_page 5`."""
+    try:
+        parsed = parse_value(key, value)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    save_setting(key, parsed)
+    db.session.commit()
+    click.echo(f"{key} = {parsed}")

@@ -1,0 +1,29 @@
+"""Built-in defaults. Override them in instance/config.py, then with the environment
+(DATABASE_URL, FLASK_<KEY>), then in tests with a mapping."""
+
+# SQLite in the instance folder unless DATABASE_URL names another engine; the factory
+# fills the path in because the instance folder is only known there.
+SQLALCHEMY_DATABASE_URI = None
+
+# Seconds a SQLite writer waits for the lock before giving up: comments arrive in bursts.
+SQLITE_BUSY_TIMEOUT = 5
+
+# The site's fallback language and timezone; the admin changes them in settings.
+BABEL_DEFAULT_LOCALE = "fr"
+BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+
+# max-age sent to browsers and proxies on anonymous pages; 0 means "revalidate every
+# time", which our ETags make cheap and which never shows a stale comment list.
+CACHE_MAX_AGE = 0
+
+# Largest request body accepted (uploads included): beyond it the reader gets a 413 page.
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+# Cookies cannot be read by scripts and are not sent on cross-site posts.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS.
+SESSION_COOKIE_SECURE = False
+
+# Jinja recompiles nothing in production; the dev server turns this on itself.
+TEMPLATES_AUTO_RELOAD = False

@@ -1,0 +1,57 @@
+"""Database plumbing: SQLite tuned for a web server, and the content version bump."""
+
+from flask import Flask
+from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .models import ContentState, utcnow
+
+# Rows of these tables do not change what a reader sees: writing them keeps caches warm.
+CACHE_NEUTRAL_TABLES = {"content_state"}
+
+
+def register(app: Flask) -> None:
+    """Install the SQLite pragmas and the cache-invalidation hook."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT"] * 1000)
+        event.listen(engine, "connect", _sqlite_pragmas(timeout_ms))
+
+
+def _sqlite_pragmas(timeout_ms: int):
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers go on while a comment is written; NORMAL sync is safe with WAL.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={timeout_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_content_version(session: Session, _context, _instances) -> None:
+    """Any content change moves the version on, which invalidates ETags and caches."""
+    changed = [*session.new, *session.deleted] + [
+        obj for obj in session.dirty if session.is_modified(obj)
+    ]
+    if any(obj.__table__.name not in CACHE_NEUTRAL_TABLES for obj in changed):
+        session.execute(
+            update(ContentState)
+            .where(ContentState.id == 1)
+            .values(version=ContentState.version + 1, changed_at=utcnow())
+        )
+
+
+def sqlite_pragma_report(engine: Engine) -> dict:
+    """The pragmas in force on a fresh connection, for tests and `flask db-info`."""
+    with engine.connect() as conn:
+        return {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "busy_timeout", "foreign_keys")
+        }

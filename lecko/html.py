@@ -1,0 +1,156 @@
+"""The only importer of bleach: the article allowlist, clean_article(), render_comment(),
+and French typography for rendered text."""
+
+import re
+from functools import partial
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+from markupsafe import Markup, escape
+
+ARTICLE_TAGS = frozenset({
+    "p", "br", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "mark",
+    "small", "sub", "sup", "a", "ul", "ol", "li", "blockquote", "cite", "q", "code", "pre",
+    "kbd", "img", "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "th",
+    "td", "caption", "hr", "abbr", "dl", "dt", "dd", "span", "div",
+})
+ARTICLE_ATTRIBUTES = {
+    "a": ["href", "title", "rel", "target"],
+    "img": ["src", "alt", "title", "width", "height", "srcset", "sizes", "loading"],
+    "abbr": ["title"],
+    "th": ["scope", "colspan", "rowspan"],
+    "td": ["colspan", "rowspan"],
+    "ol": ["start", "reversed"],
+    "blockquote": ["cite"],
+    "q": ["cite"],
+    "code": ["class"],
+}
+ARTICLE_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# Content of these elements is code or already typeset: typography leaves it alone.
+_TYPO_SKIP = ("code", "pre", "kbd", "script", "style")
+
+
+
+def _link_rel(attrs, new=False):
+    """Links that open a new tab get rel=noopener; bare URLs become links."""
+    if attrs.get((None, "target")):
+        rel = set((attrs.get((None, "rel")) or "").split())
+        attrs[(None, "rel")] = " ".join(sorted(rel | {"noopener", "noreferrer"}))
+    return attrs
+
+
+_article_cleaner = bleach.Cleaner(
+    tags=ARTICLE_TAGS,
+    attributes=ARTICLE_ATTRIBUTES,
+    protocols=ARTICLE_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_link_rel], skip_tags={"pre", "code"},
+                     parse_email=False)],
+)
+
+
+def clean_article(source: str, french: bool = True) -> str:
+    """Sanitize an article body for storage in body_html (run on save and import)."""
+    cleaned = _article_cleaner.clean(source or "")
+    return french_typography_html(cleaned) if french else cleaned
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def _comment_link_attrs(attrs, new=False):
+    attrs[(None, "rel")] = "nofollow ugc noopener"
+    return attrs
+
+
+def render_comment(text: str, french: bool = True) -> str:
+    """Plain-text comment -> safe HTML: escaped, paragraphs, clickable links."""
+    paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text or "") if p.strip()]
+    parts = []
+    for paragraph in paragraphs:
+        body = str(escape(paragraph)).replace("\n", "<br>\n")
+        body = bleach.linkify(body, callbacks=[_comment_link_attrs], parse_email=False)
+        parts.append(f"<p>{body}</p>")
+    html = "\n".join(parts)
+    return french_typography_html(html) if french else html
+
+
+# French typography: a narrow no-break space (U+202F) before ; : ! ? and inside « ».
+NNBSP = "\u202f"
+_SPACE_BEFORE = re.compile(r"[ \u00a0\t]+([;:!?»])")
+_GLUED_BEFORE = re.compile(r"(?<=[\w»)])([;!?]+)(?=\s|$|<)")
+_GLUED_COLON = re.compile(r"(?<=[^\W\d])(:)(?=\s)")
+_AFTER_OPENING = re.compile(r"«[ \u00a0\t]*")
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>|&[#\w]+;)")
+
+
+def french_typography(text: str) -> str:
+    """Apply French spacing rules to plain text (no markup inside)."""
+    if not text:
+        return text
+    text = _SPACE_BEFORE.sub(NNBSP + r"\1", text)
+    text = _GLUED_BEFORE.sub(NNBSP + r"\1", text)
+    text = _GLUED_COLON.sub(NNBSP + r"\1", text)
+    text = _AFTER_OPENING.sub("«" + NNBSP, text)
+    return re.sub(r"(?<!\u202f)»", NNBSP + "»", text) if "»" in text else text
+
+
+def french_typography_html(html: str) -> str:
+    """French spacing in the text of sanitized HTML, leaving tags, URLs and code alone."""
+    out, skip_depth = [], 0
+    for piece in _TAG_OR_TEXT.split(html):
+        if piece.startswith("&"):
+            out.append(piece)
+        elif piece.startswith("<"):
+            name = piece.strip("</ >").split(" ", 1)[0].lower()
+            if name in _TYPO_SKIP:
+                skip_depth += -1 if piece.startswith("</") else 1
+                skip_depth = max(skip_depth, 0)
+            out.append(piece)
+        elif skip_depth or "://" in piece:
+            out.append(piece if skip_depth else _typeset_around_urls(piece))
+        else:
+            out.append(french_typography(piece))
+    return "".join(out)
+
+
+_URL = re.compile(r"\S+://\S+")
+
+
+def _typeset_around_urls(text: str) -> str:
+    pieces, last = [], 0
+    for match in _URL.finditer(text):
+        pieces.append(french_typography(text[last:match.start()]))
+        pieces.append(match.group())
+        last = match.end()
+    pieces.append(french_typography(text[last:]))
+    return "".join(pieces)
+
+
+def typeset(text: str, french: bool = True) -> Markup:
+    """Escape plain text (a title, a name) and apply French typography: a Jinja filter."""
+    escaped = str(escape(text or ""))
+    return Markup(french_typography_html(escaped) if french else escaped)
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_WORDS = re.compile(r"\w+")
+
+
+def html_to_text(html: str) -> str:
+    """Readable plain text of sanitized HTML (excerpts, meta descriptions, word counts)."""
+    text = _TAGS.sub(" ", html or "")
+    text = text.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<")
+    text = text.replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'")
+    return " ".join(text.split())
+
+
+def word_count(html: str) -> int:
+    return len(_WORDS.findall(html_to_text(html)))
+
+
+def summarize(html: str, limit: int = 55) -> str:
+    """The first `limit` words of an article, WordPress's automatic excerpt."""
+    words = html_to_text(html).split()
+    return " ".join(words[:limit]) + (" …" if len(words) > limit else "")

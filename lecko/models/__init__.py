@@ -1,0 +1,13 @@
+"""The data model; import models from here."""
+
+from .base import utcnow
+from .comments import Comment
+from .content import Category, Post, Redirect, Revision, Series, Tag
+from .media import Media
+from .people import User
+from .settings import ContentState, Setting
+
+__all__ = [
+    "Category", "Comment", "ContentState", "Media", "Post", "Redirect", "Revision",
+    "Series", "Setting", "Tag", "User", "utcnow",
+]

@@ -1,0 +1,45 @@
+"""Readers' comments, threaded, with a moderation status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+PENDING, APPROVED, SPAM, TRASH = "pending", "approved", "spam", "trash"
+COMMENT_STATUSES = (PENDING, APPROVED, SPAM, TRASH)
+
+
+class Comment(db.Model):
+    """A comment. The email is never shown; the IP is kept only as a salted hash."""
+
+    __table_args__ = (Index("ix_comment_thread", "post_id", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL"), index=True
+    )
+    author_name: Mapped[str] = mapped_column(String(100))
+    author_email: Mapped[str] = mapped_column(String(254), default="", index=True)
+    author_url: Mapped[str] = mapped_column(String(300), default="")
+    # Set when a member of staff wrote it, so it is marked as from the team.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    # The text as safe HTML (html.render_comment), made on save so pages never re-render it.
+    text_html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Hash of the token that lets the author edit for a short while (never the token).
+    edit_token_hash: Mapped[str] = mapped_column(String(64), default="")
+    notify_replies: Mapped[bool] = mapped_column(default=False)
+    legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
+
+    post: Mapped[Post] = relationship()  # noqa: F821
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])
+    user: Mapped[User | None] = relationship()  # noqa: F821

@@ -1,0 +1,194 @@
+"""Posts and pages, their revisions, categories, tags and series."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, and_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..html import clean_article, summarize, word_count
+from .base import utcnow
+
+POST, PAGE = "post", "page"
+POST_TYPES = (POST, PAGE)
+
+# Stored statuses. "Scheduled" is not stored: it is a published post whose publish time
+# is still in the future, so it goes public at that time without any cron job.
+DRAFT, PENDING, PUBLISHED, PRIVATE, TRASH = "draft", "pending", "published", "private", "trash"
+STATUSES = (DRAFT, PENDING, PUBLISHED, PRIVATE, TRASH)
+SCHEDULED = "scheduled"  # display status only
+
+WORDS_PER_MINUTE = 230
+
+post_categories = Table(
+    "post_category",
+    db.metadata,
+    Column("post_id", Integer, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", Integer, ForeignKey("category.id", ondelete="CASCADE"),
+           primary_key=True, index=True),
+)
+
+post_tags = Table(
+    "post_tag",
+    db.metadata,
+    Column("post_id", Integer, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tag.id", ondelete="CASCADE"),
+           primary_key=True, index=True),
+)
+
+
+class Category(db.Model):
+    """A category; categories nest through parent_id."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("category.id", ondelete="SET NULL"), index=True
+    )
+    legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.name")
+
+
+class Tag(db.Model):
+    """A free keyword attached to posts."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
+
+
+class Series(db.Model):
+    """An ordered run of posts ("partie 1", "suite", "suite et fin")."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    parts: Mapped[list[Post]] = relationship(
+        back_populates="series", order_by="Post.series_position"
+    )
+
+
+class Post(db.Model):
+    """An article (type post) or a static page (type page)."""
+
+    __table_args__ = (
+        # The public listing query: type + status, newest first.
+        Index("ix_post_listing", "type", "status", "published_at"),
+        Index("ix_post_author_listing", "author_id", "type", "status", "published_at"),
+        # The ETag's "newest public post" probe, whatever the type.
+        Index("ix_post_status_published", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(10), default=POST)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    slug: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=DRAFT)
+    # Where a trashed post goes back to when restored.
+    status_before_trash: Mapped[str | None] = mapped_column(String(10))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    # What the editor typed, and the sanitized HTML served to readers (html.clean_article).
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    word_count: Mapped[int] = mapped_column(default=0)
+    published_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    comments_open: Mapped[bool] = mapped_column(default=True)
+    # Approved comments, kept up to date by comments code so listings never count rows.
+    comment_count: Mapped[int] = mapped_column(default=0)
+    sticky: Mapped[bool] = mapped_column(default=False)
+    password: Mapped[str] = mapped_column(String(100), default="")
+    # Pages nest (an "About" page may have children); menu_order sorts siblings.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"))
+    menu_order: Mapped[int] = mapped_column(default=0)
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
+    series_position: Mapped[int | None] = mapped_column()
+    featured_media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL")
+    )
+    # Where the post lived on the old WordPress blog, for 301 redirects.
+    legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
+    legacy_url: Mapped[str] = mapped_column(String(500), default="")
+
+    author: Mapped[User | None] = relationship()  # noqa: F821
+    parent: Mapped[Post | None] = relationship(remote_side=[id])
+    categories: Mapped[list[Category]] = relationship(
+        secondary=post_categories, order_by="Category.name"
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by="Tag.name")
+    series: Mapped[Series | None] = relationship(back_populates="parts")
+    featured_media: Mapped[Media | None] = relationship()  # noqa: F821
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="post", order_by="Revision.created_at.desc()",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+    def set_body(self, source: str, french: bool = True) -> None:
+        """Store the editor's source, its sanitized HTML, word count and default excerpt."""
+        self.body_source = source
+        self.body_html = clean_article(source, french=french)
+        self.word_count = word_count(self.body_html)
+        if not self.excerpt:
+            self.excerpt = summarize(self.body_html)
+
+    @classmethod
+    def public_clause(cls, now: datetime | None = None):
+        """SQL condition for what anonymous readers may see."""
+        return and_(cls.status == PUBLISHED, cls.published_at <= (now or utcnow()))
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= utcnow()
+        )
+
+    @property
+    def display_status(self) -> str:
+        if self.status == PUBLISHED and not self.is_public:
+            return SCHEDULED
+        return self.status
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
+
+
+class Revision(db.Model):
+    """One saved state of a post: every save keeps one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()  # noqa: F821
+
+
+class Redirect(db.Model):
+    """An old URL (from WordPress or a changed slug) answered with a 301."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_path: Mapped[str] = mapped_column(String(500), unique=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(500), default="")
+
+    post: Mapped[Post | None] = relationship()

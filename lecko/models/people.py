@@ -1,0 +1,45 @@
+"""Staff accounts: admins, editors and authors."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import utcnow
+
+ADMIN, EDITOR, AUTHOR = "admin", "editor", "author"
+ROLES = (ADMIN, EDITOR, AUTHOR)
+
+
+class User(UserMixin, db.Model):
+    """A member of staff. Readers never have accounts."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    # The URL part of /author/<slug>/ (WordPress's user_nicename).
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(10), default=AUTHOR)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    # Disabled accounts cannot sign in (imported WordPress authors start disabled).
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"

@@ -1,0 +1,89 @@
+"""Queries used in more than one place (flaskr's get_post, grown up)."""
+
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from .comments import APPROVED, Comment
+from .content import PAGE, POST, Category, Post, post_categories
+
+
+def public_posts(post_type: str = POST, now: datetime | None = None) -> Select:
+    """Published posts whose time has come, newest first, with what listings show."""
+    return (
+        select(Post)
+        .where(Post.type == post_type, Post.public_clause(now))
+        .options(selectinload(Post.author), selectinload(Post.categories))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+
+
+def category_tree_ids(category: Category) -> list[int]:
+    """The category and all its descendants (category archives include children)."""
+    ids, frontier = [category.id], [category.id]
+    while frontier:
+        frontier = list(db.session.scalars(
+            select(Category.id).where(Category.parent_id.in_(frontier), Category.id.not_in(ids))
+        ))
+        ids.extend(frontier)
+    return ids
+
+
+def recent_posts(limit: int = 5) -> list[Post]:
+    stmt = (select(Post).where(Post.type == POST, Post.public_clause())
+            .order_by(Post.published_at.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def categories_with_counts() -> list[tuple[Category, int]]:
+    """Every category that has public posts, with how many, by name."""
+    stmt = (
+        select(Category, func.count(Post.id))
+        .join(post_categories, post_categories.c.category_id == Category.id)
+        .join(Post, Post.id == post_categories.c.post_id)
+        .where(Post.type == POST, Post.public_clause())
+        .group_by(Category.id)
+        .order_by(Category.name)
+    )
+    return [(category, count) for category, count in db.session.execute(stmt)]
+
+
+def published_months() -> list[tuple[int, int, int]]:
+    """(year, month, count) of public posts, newest first, in UTC months."""
+    year = func.cast(func.strftime("%Y", Post.published_at), db.Integer)
+    month = func.cast(func.strftime("%m", Post.published_at), db.Integer)
+    if db.engine.dialect.name != "sqlite":
+        year = func.extract("year", Post.published_at)
+        month = func.extract("month", Post.published_at)
+    stmt = (
+        select(year, month, func.count(Post.id))
+        .where(Post.type == POST, Post.public_clause())
+        .group_by(year, month)
+        .order_by(year.desc(), month.desc())
+    )
+    return [(int(y), int(m), n) for y, m, n in db.session.execute(stmt)]
+
+
+def top_pages() -> list[Post]:
+    """Public top-level pages, for the navigation bar."""
+    stmt = (select(Post).where(Post.type == PAGE, Post.public_clause(), Post.parent_id.is_(None))
+            .order_by(Post.menu_order, Post.title))
+    return list(db.session.scalars(stmt))
+
+
+def approved_comments(post: Post) -> list[Comment]:
+    stmt = (select(Comment).where(Comment.post_id == post.id, Comment.status == APPROVED)
+            .options(selectinload(Comment.user))
+            .order_by(Comment.created_at, Comment.id))
+    return list(db.session.scalars(stmt))
+
+
+def refresh_comment_count(post: Post) -> None:
+    """Recount a post's approved comments into post.comment_count (caller commits)."""
+    post.comment_count = db.session.scalar(
+        select(func.count(Comment.id)).where(Comment.post_id == post.id,
+                                             Comment.status == APPROVED)
+    )
+

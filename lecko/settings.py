@@ -1,0 +1,117 @@
+"""Site settings: every key with its default, type and meaning, read once per request."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import g
+
+from .extensions import db
+from .models import Setting
+
+WIDGETS = ("search", "recent", "categories", "archives", "download", "about")
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    default: Any
+    meaning: str
+    choices: tuple = ()
+
+
+SPECS = {
+    spec.key: spec
+    for spec in (
+        SettingSpec("title", "Le blog des consultants Lecko", "Site title, in the header and feeds."),
+        SettingSpec("tagline", "Transformation numérique, collaboration et usages en entreprise",
+                    "One line under the title and in the home page description."),
+        SettingSpec("language", "fr", "Language of the interface and dates.", ("fr", "en")),
+        SettingSpec("timezone", "Europe/Paris", "Timezone used to show and enter dates."),
+        SettingSpec("posts_per_page", 10, "Articles per page on the home page and archives."),
+        SettingSpec("sidebar_widgets", list(WIDGETS),
+                    "Sidebar widgets in display order; leave one out to hide it. "
+                    f"Known widgets: {', '.join(WIDGETS)}."),
+        SettingSpec("about_title", "À propos", "Heading of the 'about' widget."),
+        SettingSpec("about_text",
+                    "Les consultants de Lecko accompagnent les organisations dans leurs "
+                    "projets de collaboration, d'intranet et de transformation des usages.",
+                    "Short text of the 'about' widget (plain text)."),
+        SettingSpec("download_title", "Notre dernier rapport",
+                    "Heading of the call-to-action download widget."),
+        SettingSpec("download_text",
+                    "Le rapport annuel sur l'état de l'art de la collaboration en entreprise.",
+                    "Text of the call-to-action download widget (plain text)."),
+        SettingSpec("download_label", "Télécharger le rapport (PDF)",
+                    "Button label of the download widget."),
+        SettingSpec("download_url", "", "Address of the downloadable document (a /media/ path "
+                    "or a full URL); the widget hides itself while it is empty."),
+        SettingSpec("comment_thread_depth", 3, "How deep replies to comments may nest."),
+    )
+}
+
+
+def parse_value(key: str, raw: str) -> Any:
+    """Turn text typed on the command line or in a form into the setting's type.
+    Raises ValueError with a message meant for the user."""
+    spec = SPECS.get(key)
+    if spec is None:
+        raise ValueError(f"unknown setting {key!r}; see `settings list`")
+    default = spec.default
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+            raise ValueError(f"{key} takes true or false")
+        value: Any = lowered in {"true", "1", "yes", "on"}
+    elif isinstance(default, int):
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"{key} takes a whole number") from None
+        if value < 0 or (key == "posts_per_page" and not 1 <= value <= 100):
+            raise ValueError(f"{key}: {value} is out of range")
+    elif isinstance(default, list):
+        value = [item.strip() for item in raw.split(",") if item.strip()]
+        unknown = set(value) - set(WIDGETS) if key == "sidebar_widgets" else set()
+        if unknown:
+            raise ValueError(f"unknown widgets: {', '.join(sorted(unknown))}")
+    else:
+        value = raw.strip()
+        if key == "download_url" and value and not value.startswith(("/", "https://", "http://")):
+            raise ValueError("download_url takes a /media/ path or an http(s) address")
+        if key == "timezone" and not valid_timezone(value):
+            raise ValueError(f"unknown timezone {value!r} (e.g. Europe/Paris)")
+    if spec.choices and value not in spec.choices:
+        raise ValueError(f"{key} takes one of: {', '.join(spec.choices)}")
+    return value
+
+
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return False
+    return True
+
+
+def load_settings() -> dict[str, Any]:
+    """Every setting, stored values over defaults (one query)."""
+    values = {key: spec.default for key, spec in SPECS.items()}
+    for row in db.session.scalars(db.select(Setting)):
+        if row.key in SPECS:
+            values[row.key] = json.loads(row.value)
+    return values
+
+
+def site_settings() -> dict[str, Any]:
+    """The settings for this request, loaded at most once."""
+    if "site_settings" not in g:
+        g.site_settings = load_settings()
+    return g.site_settings
+
+
+def save_setting(key: str, value: Any) -> None:
+    """Store one setting (the caller commits)."""
+    db.session.merge(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))
+    g.pop("site_settings", None)

@@ -1,0 +1,74 @@
+"""Jinja filters and globals shared by every template."""
+
+from datetime import UTC, datetime
+
+from flask import Flask, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from werkzeug.http import http_date
+
+from .blog.links import post_url
+from .html import typeset
+from .models import queries, utcnow
+from .settings import site_settings
+from .widgets import sidebar_widgets
+
+
+def typo(text: str):
+    """Escape plain text and apply French typography when the site is in French."""
+    return typeset(text, french=str(get_locale()) == "fr")
+
+
+def long_date(value) -> str:
+    """'27 novembre 2026' in French, 'November 27, 2026' in English."""
+    return format_date(value, format="long") if value else ""
+
+
+def month_name(year: int, month: int) -> str:
+    """'Novembre 2026' for the archives widget."""
+    return format_date(datetime(year, month, 15), "MMMM y").capitalize()
+
+
+def rfc822(value: datetime) -> str:
+    return http_date(value.replace(tzinfo=UTC))
+
+
+def rfc3339(value: datetime) -> str:
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def json_ld(post) -> dict:
+    """schema.org BlogPosting for search engines."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": post.excerpt,
+        "url": post_url(post, external=True),
+        "dateModified": rfc3339(post.updated_at),
+        "inLanguage": str(get_locale()),
+        "wordCount": post.word_count,
+        "publisher": {"@type": "Organization", "name": site_settings()["title"]},
+    }
+    if post.published_at:
+        data["datePublished"] = rfc3339(post.published_at)
+    if post.author:
+        data["author"] = {"@type": "Person", "name": post.author.display_name,
+                          "url": url_for("blog.author", slug=post.author.slug, _external=True)}
+    if post.featured_media:
+        data["image"] = url_for("files.media_file", path=post.featured_media.path,
+                                _external=True)
+    return data
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(typo=typo, long_date=long_date, long_datetime=format_datetime,
+                                 rfc822=rfc822, rfc3339=rfc3339)
+    app.jinja_env.globals.update(post_url=post_url, sidebar_widgets=sidebar_widgets,
+                                 nav_pages=queries.top_pages, month_name=month_name,
+                                 json_ld=json_ld, now=utcnow)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_site():
+        return {"site": site_settings(), "lang": str(get_locale())}

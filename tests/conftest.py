@@ -1,0 +1,181 @@
+"""Fixtures in flaskr's shape: app on a temporary instance, client, runner, factories.
+
+The schema is built once per session with the real migrations and copied for each test
+(running Alembic per test is slow); the demo blog likewise."""
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from lecko import create_app
+from lecko.extensions import db
+from lecko.models import Category, Comment, Post, Series, Tag, User, utcnow
+from lecko.models.comments import APPROVED
+from lecko.models.content import POST, PUBLISHED
+from lecko.models.queries import refresh_comment_count
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPORA = SHARED / "corpora"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+TEST_PASSWORD = "correct horse battery"
+
+BASE_CONFIG = {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+               "SERVER_NAME": None}
+
+
+def build_app(instance: Path, **overrides):
+    config = {**BASE_CONFIG, **overrides}
+    return create_app(config, instance_path=str(instance))
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    """An empty, migrated database file, built once."""
+    instance = tmp_path_factory.mktemp("template")
+    app = build_app(instance)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return instance / "lecko.db"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory, template_db) -> Path:
+    """An instance folder holding the demo blog, built once."""
+    from lecko.demo import load_demo
+
+    instance = tmp_path_factory.mktemp("demo")
+    shutil.copy(template_db, instance / "lecko.db")
+    app = build_app(instance)
+    with app.app_context():
+        load_demo()
+        db.engine.dispose()
+    return instance
+
+
+@pytest.fixture
+def app(tmp_path, template_db):
+    """A fresh, migrated, empty blog."""
+    shutil.copy(template_db, tmp_path / "lecko.db")
+    app = build_app(tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_app(tmp_path, demo_template):
+    """A fresh copy of the demo blog."""
+    shutil.copytree(demo_template, tmp_path / "instance")
+    app = build_app(tmp_path / "instance")
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    def make(**overrides) -> User:
+        n = db.session.query(User).count() + 1
+        fields = {"username": f"user{n}", "slug": f"user{n}", "display_name": f"Auteur {n}",
+                  "role": "author", "bio": ""} | overrides
+        user = User(**fields)
+        user.set_password(TEST_PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_post(app, make_user):
+    """A published post, an hour old, unless overridden."""
+
+    def make(body: str = "<p>Un texte d’article.</p>", categories=(), tags=(), **overrides):
+        n = db.session.query(Post).count() + 1
+        author = overrides.pop("author", None) or make_user()
+        fields = {"title": f"Article {n}", "slug": f"article-{n}", "type": POST,
+                  "status": PUBLISHED, "published_at": utcnow() - timedelta(hours=n)} | overrides
+        post = Post(author=author, **fields)
+        post.set_body(body)
+        post.categories = list(categories)
+        post.tags = list(tags)
+        db.session.add(post)
+        db.session.commit()
+        return post
+
+    return make
+
+
+@pytest.fixture
+def make_category(app):
+    def make(name: str, slug: str, parent=None) -> Category:
+        category = Category(name=name, slug=slug, parent=parent)
+        db.session.add(category)
+        db.session.commit()
+        return category
+
+    return make
+
+
+@pytest.fixture
+def make_tag(app):
+    def make(name: str, slug: str) -> Tag:
+        tag = Tag(name=name, slug=slug)
+        db.session.add(tag)
+        db.session.commit()
+        return tag
+
+    return make
+
+
+@pytest.fixture
+def make_series(app):
+    def make(title: str, parts: list[Post]) -> Series:
+        series = Series(title=title, slug=title.lower().replace(" ", "-"))
+        db.session.add(series)
+        for position, part in enumerate(parts, start=1):
+            part.series = series
+            part.series_position = position
+        db.session.commit()
+        return series
+
+    return make
+
+
+@pytest.fixture
+def make_comment(app):
+    def make(post: Post, text: str = "Merci pour cet article !", **overrides) -> Comment:
+        from lecko.html import render_comment
+
+        fields = {"author_name": "Lectrice", "author_email": "lectrice@example.org",
+                  "status": APPROVED} | overrides
+        comment = Comment(post=post, text=text, text_html=render_comment(text), **fields)
+        db.session.add(comment)
+        db.session.flush()
+        refresh_comment_count(post)
+        db.session.commit()
+        return comment
+
+    return make
