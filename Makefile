@@ -27,12 +27,12 @@ $(STAMP): pyproject.toml
 translations: $(STAMP) $(CATALOGS:.po=.mo)
 
 %.mo: %.po
-	$(VENV)/bin/pybabel compile -q -i $< -o $@
+	$(VENV)/bin/pybabel -q compile -i $< -o $@
 
 # Re-extract the strings after changing templates or code, then translate messages.po.
 messages: $(STAMP)
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -o lecko/translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -i lecko/translations/messages.pot -d lecko/translations
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -o lecko/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i lecko/translations/messages.pot -d lecko/translations
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lecko tests bench app.py

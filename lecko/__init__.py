@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from .errors import register_error_handlers
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    app.before_request(fresh_request_globals)  # first: the other hooks fill g
     database.register(app)
     templating.register(app)
     caching.register(app)
@@ -46,6 +47,16 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     register_commands(app)
     return app
+
+
+def fresh_request_globals() -> None:
+    """Start each request with an empty `g`, even when an app context is shared across
+    requests (the test client inside a pushed context): settings and the signed-in user
+    are per-request facts."""
+    from flask import g
+
+    for name in list(g):
+        g.pop(name)
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

@@ -26,8 +26,8 @@ def is_anonymous_reader() -> bool:
     return not current_user.is_authenticated and not session
 
 
-def content_stamp() -> tuple[int, datetime]:
-    """(version, last change): a content change or a scheduled post coming due moves it."""
+def content_stamp() -> tuple[str, datetime]:
+    """(stamp, last change): a content change or a scheduled post coming due moves both."""
     now = utcnow()
     newest_public = (
         select(func.max(Post.published_at))
@@ -39,10 +39,10 @@ def content_stamp() -> tuple[int, datetime]:
         .where(ContentState.id == 1)
     ).first()
     if row is None:
-        return 0, now.replace(microsecond=0)
+        return "", now.replace(microsecond=0)
     version, changed_at, newest = row
     last = max(changed_at, newest) if newest else changed_at
-    return version, last.replace(microsecond=0)
+    return f"{version}|{newest}", last.replace(microsecond=0)
 
 
 def answer_conditional_get() -> Response | None:
@@ -51,8 +51,8 @@ def answer_conditional_get() -> Response | None:
             or request.blueprint not in CACHEABLE_BLUEPRINTS
             or not is_anonymous_reader()):
         return None
-    version, last_modified = content_stamp()
-    key = f"{version}|{last_modified.isoformat()}|{request.full_path}"
+    stamp, last_modified = content_stamp()
+    key = f"{stamp}|{request.full_path}"
     etag = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
     g.validators = (etag, last_modified.replace(tzinfo=UTC))
     if request.if_none_match:

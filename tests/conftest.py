@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
+from werkzeug.security import generate_password_hash
 
 from lecko import create_app
 from lecko.extensions import db
@@ -21,14 +23,35 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPORA = SHARED / "corpora"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TEST_PASSWORD = "correct horse battery"
+# Hashing is deliberately slow (scrypt): hash once per run, not once per user.
+TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD)
 
 BASE_CONFIG = {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
                "SERVER_NAME": None}
 
 
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every test app: compiling them per test is slow."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedBytecodeCache()
+
+
 def build_app(instance: Path, **overrides):
     config = {**BASE_CONFIG, **overrides}
-    return create_app(config, instance_path=str(instance))
+    app = create_app(config, instance_path=str(instance))
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +122,7 @@ def make_user(app):
         n = db.session.query(User).count() + 1
         fields = {"username": f"user{n}", "slug": f"user{n}", "display_name": f"Auteur {n}",
                   "role": "author", "bio": ""} | overrides
-        user = User(**fields)
-        user.set_password(TEST_PASSWORD)
+        user = User(password_hash=TEST_PASSWORD_HASH, **fields)
         db.session.add(user)
         db.session.commit()
         return user
