@@ -26,9 +26,35 @@ ARTICLE_ATTRIBUTES = {
     "code": ["class"],
 }
 ARTICLE_PROTOCOLS = frozenset({"http", "https", "mailto"})
+URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 # Content of these elements is code or already typeset: typography leaves it alone.
 _TYPO_SKIP = ("code", "pre", "kbd", "script", "style")
 
+
+# How a browser reads a URL's scheme (WHATWG URL standard): controls and spaces trimmed
+# at the ends, tabs and newlines removed anywhere, then letters, digits, + - . and a colon.
+_URL_TRIM = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")
+_URL_TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+
+
+def is_safe_url(value: str) -> bool:
+    """Relative URLs and the allowed schemes only (bleach lets "javascript:123" through,
+    taking it for host:port)."""
+    cleaned = _URL_TAB_NEWLINE.sub("", _URL_TRIM.sub("", value))
+    match = _URL_SCHEME.match(cleaned)
+    return match is None or match.group(1).lower() in ARTICLE_PROTOCOLS
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name not in ARTICLE_ATTRIBUTES.get(tag, ()):
+        return False
+    if name in URL_ATTRIBUTES:
+        return is_safe_url(value)
+    if name == "srcset":
+        return all(is_safe_url(candidate.split()[0]) for candidate in value.split(",")
+                   if candidate.strip())
+    return True
 
 
 def _link_rel(attrs, new=False):
@@ -41,7 +67,7 @@ def _link_rel(attrs, new=False):
 
 _article_cleaner = bleach.Cleaner(
     tags=ARTICLE_TAGS,
-    attributes=ARTICLE_ATTRIBUTES,
+    attributes=_allowed_attribute,
     protocols=ARTICLE_PROTOCOLS,
     strip=True,
     strip_comments=True,
@@ -57,22 +83,30 @@ def clean_article(source: str, french: bool = True) -> str:
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Readers' links: http(s) only, ending before spaces, quotes, brackets and final punctuation.
+_COMMENT_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?)]}»"
+COMMENT_LINK_REL = "nofollow ugc noopener"
 
 
-def _comment_link_attrs(attrs, new=False):
-    attrs[(None, "rel")] = "nofollow ugc noopener"
-    return attrs
+def _linkify_text(text: str) -> str:
+    """Escape plain text and turn its http(s) URLs into links (bleach's linkify would
+    swallow escaped quotes into the URL)."""
+    out, last = [], 0
+    for match in _COMMENT_URL.finditer(text):
+        url = match.group().rstrip(_URL_TRAILING)
+        out.append(str(escape(text[last:match.start()])))
+        out.append(f'<a href="{escape(url)}" rel="{COMMENT_LINK_REL}">{escape(url)}</a>')
+        last = match.start() + len(url)
+    out.append(str(escape(text[last:])))
+    return "".join(out)
 
 
 def render_comment(text: str, french: bool = True) -> str:
     """Plain-text comment -> safe HTML: escaped, paragraphs, clickable links."""
     paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text or "") if p.strip()]
-    parts = []
-    for paragraph in paragraphs:
-        body = str(escape(paragraph)).replace("\n", "<br>\n")
-        body = bleach.linkify(body, callbacks=[_comment_link_attrs], parse_email=False)
-        parts.append(f"<p>{body}</p>")
-    html = "\n".join(parts)
+    html = "\n".join("<p>" + _linkify_text(p).replace("\n", "<br>\n") + "</p>"
+                     for p in paragraphs)
     return french_typography_html(html) if french else html
 
 

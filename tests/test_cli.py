@@ -1,0 +1,81 @@
+"""The command-line contract of DESIGN.md, as the admin types it."""
+
+from sqlalchemy import select
+
+from lecko.extensions import db
+from lecko.models import User
+from lecko.settings import load_settings
+
+
+def test_users_create_makes_an_account_that_can_sign_in(runner):
+    result = runner.invoke(args=["users", "create", "alice", "--role", "admin",
+                                 "--password", "un mot de passe sûr"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "alice"))
+    assert user.role == "admin" and user.slug == "alice"
+    assert user.check_password("un mot de passe sûr")
+    assert not user.check_password("wrong")
+    assert "un mot de passe" not in user.password_hash
+
+
+def test_users_create_refuses_bad_input_with_a_clear_message(runner):
+    runner.invoke(args=["users", "create", "bob", "--password", "assez long"])
+    cases = [
+        (["users", "create", "bob", "--password", "assez long"], "exists already"),
+        (["users", "create", "carol", "--password", "court"], "at least 8"),
+        (["users", "create", "dave", "--role", "king", "--password", "assez long"], "king"),
+        (["users", "create", "  ", "--password", "assez long"], "1 to 60"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0
+        assert message in result.output
+    assert db.session.query(User).count() == 1
+
+
+def test_users_with_accented_names_get_ascii_slugs(runner):
+    result = runner.invoke(args=["users", "create", "Hélène", "--password", "assez long"])
+    assert result.exit_code == 0
+    assert db.session.scalar(select(User.slug)) == "helene"
+
+
+def test_settings_list_shows_every_setting_with_its_meaning(runner):
+    output = runner.invoke(args=["settings", "list"]).output
+    assert "posts_per_page = 10" in output
+    assert "Articles per page" in output
+    assert "sidebar_widgets = search, recent" in output
+
+
+def test_settings_set_changes_the_site_at_once(runner, client, make_post):
+    make_post()
+    result = runner.invoke(args=["settings", "set", "title", "Mon blog"])
+    assert result.exit_code == 0
+    assert "<title>Mon blog</title>" in client.get("/").get_data(as_text=True)
+    result = runner.invoke(args=["settings", "set", "sidebar_widgets", "about, search"])
+    assert load_settings()["sidebar_widgets"] == ["about", "search"]
+
+
+def test_settings_set_refuses_bad_values(runner):
+    cases = [
+        (["settings", "set", "posts_per_page", "beaucoup"], "whole number"),
+        (["settings", "set", "posts_per_page", "0"], "out of range"),
+        (["settings", "set", "language", "de"], "fr, en"),
+        (["settings", "set", "nope", "1"], "unknown setting"),
+        (["settings", "set", "sidebar_widgets", "search,clock"], "unknown widgets: clock"),
+        (["settings", "set", "download_url", "javascript:alert(1)"], "http(s)"),
+        (["settings", "set", "timezone", "Mars/Olympus"], "unknown timezone"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0, args
+        assert message in result.output, result.output
+    assert load_settings()["posts_per_page"] == 10
+
+
+def test_db_upgrade_command_creates_the_schema(tmp_path):
+    from lecko import create_app
+
+    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "lecko.db").exists()

@@ -1,0 +1,160 @@
+"""The sanitizer and French typography, as tables of input -> expected (isso's way),
+plus every payload of the shared XSS corpora."""
+
+import json
+from html.parser import HTMLParser
+
+import pytest
+from conftest import CORPORA
+
+from lecko.html import (ARTICLE_TAGS, NNBSP, clean_article, french_typography,
+                        french_typography_html, is_safe_url, render_comment)
+
+KEEPS = [
+    ("<p>Texte <strong>gras</strong> et <em>italique</em></p>", "<strong>gras</strong>"),
+    ("<h2>Titre</h2><h3>Sous-titre</h3><h4>Niveau 4</h4>", "<h4>Niveau 4</h4>"),
+    ('<a href="https://lecko.fr/">lien</a>', 'href="https://lecko.fr/"'),
+    ('<a href="mailto:contact@lecko.fr">écrire</a>', 'href="mailto:contact@lecko.fr"'),
+    ('<a href="/2026/11/autre/">relatif</a>', 'href="/2026/11/autre/"'),
+    ("<ul><li>un</li></ul><ol><li>deux</li></ol>", "<ol><li>deux</li></ol>"),
+    ("<blockquote><p>Citation</p></blockquote>", "<blockquote><p>Citation</p></blockquote>"),
+    ("<pre><code>x = 1</code></pre>", "<pre><code>x = 1</code></pre>"),
+    ('<figure><img src="/media/a.png" alt="schéma"><figcaption>Légende</figcaption></figure>',
+     '<img src="/media/a.png" alt="schéma">'),
+    ("<table><tr><th>A</th></tr><tr><td>1</td></tr></table>", "<td>1</td>"),
+    ("<p>H<sub>2</sub>O et m<sup>2</sup></p><hr>", "<sub>2</sub>"),
+]
+
+STRIPS = [
+    ("<script>alert(1)</script>", "<script"),
+    ('<img src="x" onerror="alert(1)">', "onerror"),
+    ('<a href="javascript:alert(1)">x</a>', "javascript:"),
+    ('<a href="JaVaScRiPt:alert(1)">x</a>', "alert(1)\""),
+    ('<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>', "data:"),
+    ('<iframe src="https://evil.example"></iframe>', "<iframe"),
+    ('<p style="background:url(x)">x</p>', "style="),
+    ("<object data='x'></object><embed src='x'>", "<object"),
+    ('<base href="https://evil.example/">', "<base"),
+    ('<meta http-equiv="refresh" content="0;url=https://evil.example">', "<meta"),
+    ('<form action="https://evil.example"><input name="q"></form>', "<form"),
+    ('<svg onload="alert(1)"><circle/></svg>', "<svg"),
+]
+
+
+@pytest.mark.parametrize("source,kept", KEEPS)
+def test_ordinary_formatting_survives(source, kept):
+    assert kept in clean_article(source, french=False)
+
+
+@pytest.mark.parametrize("source,banned", STRIPS)
+def test_dangerous_markup_is_removed(source, banned):
+    assert banned.lower() not in clean_article(source, french=False).lower()
+
+
+def test_links_opening_a_new_tab_get_noopener():
+    html = clean_article('<a href="https://ex.org/" target="_blank">x</a>', french=False)
+    assert 'rel="noopener noreferrer"' in html
+
+
+def load_payloads():
+    payloads = []
+    for name in ("dompurify-payloads.json", "h5sc-payloads.json",
+                 "owasp-xss-filter-evasion-payloads.json"):
+        for entry in json.loads((CORPORA / "xss" / name).read_text()):
+            if isinstance(entry.get("payload"), str):
+                payloads.append(pytest.param(entry["payload"], id=f"{name[:5]}-{entry['id']}"))
+    return payloads
+
+
+URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "xlink:href", "cite"}
+
+
+class ElementCollector(HTMLParser):
+    """Every element and attribute a browser would build from the HTML."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+def elements_of(html: str):
+    collector = ElementCollector()
+    collector.feed(html)
+    collector.close()
+    return collector.elements
+
+
+def assert_harmless(html: str, allowed_tags) -> None:
+    for tag, attrs in elements_of(html):
+        assert tag in allowed_tags, (tag, html)
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (name, html)
+            if name in URL_ATTRIBUTES and value:
+                assert is_safe_url(value), (value, html)
+
+
+@pytest.mark.parametrize("payload", load_payloads())
+def test_xss_corpus_payload_comes_out_harmless_and_stable(payload):
+    cleaned = clean_article(payload)
+    assert_harmless(cleaned, ARTICLE_TAGS)
+    assert clean_article(cleaned) == cleaned  # idempotent: saving twice changes nothing
+
+
+@pytest.mark.parametrize("payload", load_payloads())
+def test_xss_corpus_payload_in_a_comment_is_only_text(payload):
+    html = render_comment(payload)
+    assert_harmless(html, {"p", "br", "a"})
+    for _tag, attrs in elements_of(html):
+        assert attrs.get("href", "http://").startswith(("http://", "https://")), html
+
+
+TYPOGRAPHY = [
+    ("Pourquoi ?", f"Pourquoi{NNBSP}?"),
+    ("Attention : voici", f"Attention{NNBSP}: voici"),
+    ("Enfin!", f"Enfin{NNBSP}!"),
+    ("« citation »", f"«{NNBSP}citation{NNBSP}»"),
+    ("un; deux", f"un{NNBSP}; deux"),
+    ("10:30 et 3:2", "10:30 et 3:2"),
+    ("déjà\u202f?", "déjà\u202f?"),
+]
+
+
+@pytest.mark.parametrize("source,expected", TYPOGRAPHY)
+def test_french_typography(source, expected):
+    assert french_typography(source) == expected
+
+
+@pytest.mark.parametrize("source,expected", [
+    ('<a href="https://ex.org/?a=1">lien</a> !', f'<a href="https://ex.org/?a=1">lien</a>{NNBSP}!'),
+    ("<code>a ? b : c</code> ?", f"<code>a ? b : c</code>{NNBSP}?"),
+    ("voir https://ex.org/a?b=1 : ici", f"voir https://ex.org/a?b=1{NNBSP}: ici"),
+    ("Tom &amp; Jerry !", f"Tom &amp; Jerry{NNBSP}!"),
+    ("l&#39;interne ?", f"l&#39;interne{NNBSP}?"),
+])
+def test_typography_leaves_tags_urls_code_and_entities_alone(source, expected):
+    assert french_typography_html(source) == expected
+
+
+COMMENTS = [
+    ("Bonjour", "<p>Bonjour</p>"),
+    ("Un\n\nDeux", "<p>Un</p>\n<p>Deux</p>"),
+    ("ligne 1\nligne 2", "<p>ligne 1<br>\nligne 2</p>"),
+    ("<b>gras</b>", "<p>&lt;b&gt;gras&lt;/b&gt;</p>"),
+    ("voir https://lecko.fr/",
+     '<p>voir <a href="https://lecko.fr/" rel="nofollow ugc noopener">https://lecko.fr/</a></p>'),
+    ("(https://lecko.fr/a?b=1&c=2).",
+     '<p>(<a href="https://lecko.fr/a?b=1&amp;c=2" rel="nofollow ugc noopener">'
+     'https://lecko.fr/a?b=1&amp;c=2</a>).</p>'),
+    ('<a href="https://x.org">',
+     '<p>&lt;a href=&#34;<a href="https://x.org" rel="nofollow ugc noopener">https://x.org</a>'
+     '&#34;&gt;</p>'),
+    ("javascript:alert(1)", "<p>javascript:alert(1)</p>"),
+]
+
+
+@pytest.mark.parametrize("text,expected", COMMENTS)
+def test_comment_rendering(text, expected):
+    assert render_comment(text, french=False) == expected
