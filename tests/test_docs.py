@@ -1,0 +1,35 @@
+"""Docs move with the code (datasette's habit): every config key, setting and command
+is in the README."""
+
+from pathlib import Path
+
+import click
+
+from lecko import config
+from lecko.settings import SPECS
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def test_every_config_key_is_documented():
+    keys = [name for name in vars(config) if name.isupper()]
+    assert keys and [k for k in keys if f"`{k}`" not in README] == []
+
+
+def test_every_site_setting_is_documented():
+    assert [k for k in SPECS if f"`{k}`" not in README] == []
+
+
+def test_every_cli_command_is_documented(app):
+    ours = ("demo", "users", "settings")
+    missing = []
+    for name in ours:
+        group = app.cli.get_command(None, name)
+        assert isinstance(group, click.Group)
+        missing += [f"{name} {sub}" for sub in group.commands
+                    if f"flask --app app {name} {sub}" not in README]
+    assert missing == []
+
+
+def test_readme_gives_the_two_setup_commands():
+    assert "make run" in README and "make test" in README
