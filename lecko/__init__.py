@@ -72,7 +72,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         db_file = Path(app.instance_path) / "lecko.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
+    translations = Path(__file__).parent / "translations"
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(translations))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
 

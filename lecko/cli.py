@@ -2,8 +2,8 @@
 
 import click
 from flask import Flask
-from sqlalchemy import select
 from slugify import slugify
+from sqlalchemy import select
 
 from .extensions import db
 from .models import User

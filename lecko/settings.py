@@ -24,7 +24,8 @@ class SettingSpec:
 SPECS = {
     spec.key: spec
     for spec in (
-        SettingSpec("title", "Le blog des consultants Lecko", "Site title, in the header and feeds."),
+        SettingSpec("title", "Le blog des consultants Lecko",
+                    "Site title, in the header and feeds."),
         SettingSpec("tagline", "Transformation numérique, collaboration et usages en entreprise",
                     "One line under the title and in the home page description."),
         SettingSpec("language", "fr", "Language of the interface and dates.", ("fr", "en")),

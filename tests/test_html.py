@@ -7,8 +7,15 @@ from html.parser import HTMLParser
 import pytest
 from conftest import CORPORA
 
-from lecko.html import (ARTICLE_TAGS, NNBSP, clean_article, french_typography,
-                        french_typography_html, is_safe_url, render_comment)
+from lecko.html import (
+    ARTICLE_TAGS,
+    NNBSP,
+    clean_article,
+    french_typography,
+    french_typography_html,
+    is_safe_url,
+    render_comment,
+)
 
 KEEPS = [
     ("<p>Texte <strong>gras</strong> et <em>italique</em></p>", "<strong>gras</strong>"),

@@ -7,7 +7,8 @@ import pytest
 from lecko.extensions import db
 from lecko.models import Post, utcnow
 from lecko.models.comments import PENDING
-from lecko.models.content import DRAFT, PAGE, PENDING as REVIEW, TRASH
+from lecko.models.content import DRAFT, PAGE, TRASH
+from lecko.models.content import PENDING as REVIEW
 from lecko.settings import save_setting
 
 

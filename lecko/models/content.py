@@ -52,7 +52,8 @@ class Category(db.Model):
     legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.name")
+    children: Mapped[list[Category]] = relationship(back_populates="parent",
+                                                    order_by="Category.name")
 
 
 class Tag(db.Model):
