@@ -21,6 +21,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -30,6 +35,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     login_manager.init_app(app)
 
     from . import auth, caching, database, files, headers, i18n, templating  # noqa: F401
+    from .admin import bp as admin_bp
     from .blog import bp as blog_bp
     from .errors import register_error_handlers
 
@@ -41,6 +47,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     headers.register(app)
     register_error_handlers(app)
     app.register_blueprint(blog_bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(files.bp)
 
     from .cli import register_commands

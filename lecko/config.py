@@ -19,11 +19,22 @@ CACHE_MAX_AGE = 0
 # Largest request body accepted (uploads included): beyond it the reader gets a 413 page.
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+# CSRF tokens last as long as the session: an editor may write for hours before saving.
+WTF_CSRF_TIME_LIMIT = None
+
 # Cookies cannot be read by scripts and are not sent on cross-site posts.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS.
 SESSION_COOKIE_SECURE = False
+
+# How many reverse proxies (nginx…) stand in front: their X-Forwarded-For/-Proto/-Host are
+# trusted that many hops deep, so throttling sees the reader's address. 0 = none.
+TRUSTED_PROXIES = 0
+
+# Failed sign-ins allowed per account and per address within the window (minutes).
+LOGIN_MAX_FAILURES = 5
+LOGIN_FAILURE_WINDOW = 15
 
 # Jinja recompiles nothing in production; the dev server turns this on itself.
 TEMPLATES_AUTO_RELOAD = False

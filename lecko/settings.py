@@ -49,6 +49,7 @@ SPECS = {
         SettingSpec("download_url", "", "Address of the downloadable document (a /media/ path "
                     "or a full URL); the widget hides itself while it is empty."),
         SettingSpec("comment_thread_depth", 3, "How deep replies to comments may nest."),
+        SettingSpec("upload_max_mb", 10, "Largest file staff may upload, in megabytes."),
     )
 }
 

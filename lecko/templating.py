@@ -1,8 +1,9 @@
 """Jinja filters and globals shared by every template."""
 
+import re
 from datetime import UTC, datetime
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from werkzeug.http import http_date
 
@@ -36,6 +37,19 @@ def rfc3339(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
+_ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
+
+
+def absolute_links(html: str) -> str:
+    """Root-relative links made absolute, for feed readers that show posts elsewhere."""
+    return _ROOT_RELATIVE.sub(lambda m: m.group(1) + request.url_root, html or "")
+
+
+def dict_without(mapping: dict, key: str) -> dict:
+    """The query arguments minus one, to build pager links that keep the filters."""
+    return {k: v for k, v in mapping.items() if k != key}
+
+
 def json_ld(post) -> dict:
     """schema.org BlogPosting for search engines."""
     data = {
@@ -62,7 +76,8 @@ def json_ld(post) -> dict:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(typo=typo, long_date=long_date, long_datetime=format_datetime,
-                                 rfc822=rfc822, rfc3339=rfc3339)
+                                 rfc822=rfc822, rfc3339=rfc3339, dict_without=dict_without,
+                                 absolute_links=absolute_links)
     app.jinja_env.globals.update(post_url=post_url, sidebar_widgets=sidebar_widgets,
                                  nav_pages=queries.top_pages, month_name=month_name,
                                  json_ld=json_ld, now=utcnow)

@@ -40,6 +40,14 @@ def test_category_and_tag_feeds_hold_only_their_posts(client, make_post, make_ca
     assert client.get(f"/category/missing/{suffix}").status_code == 404
 
 
+def test_feed_bodies_use_absolute_links(client, make_post):
+    make_post(body='<p><a href="/a-propos/">nous</a> <img src="/media/x.png" alt=""></p>')
+    feed = feedparser.parse(client.get("/feed/atom/").data)
+    body = feed.entries[0].content[0].value
+    assert 'href="http://localhost/a-propos/"' in body
+    assert 'src="http://localhost/media/x.png"' in body
+
+
 def test_feed_survives_hostile_titles(client, make_post):
     make_post(title="A & B <script>alert(1)</script> ]]>")
     feed = feedparser.parse(client.get("/feed/").data)

@@ -4,10 +4,10 @@ from .base import utcnow
 from .comments import Comment
 from .content import Category, Post, Redirect, Revision, Series, Tag
 from .media import Media
-from .people import User
+from .people import LoginFailure, User
 from .settings import ContentState, Setting
 
 __all__ = [
-    "Category", "Comment", "ContentState", "Media", "Post", "Redirect", "Revision",
+    "Category", "Comment", "ContentState", "LoginFailure", "Media", "Post", "Redirect", "Revision",
     "Series", "Setting", "Tag", "User", "utcnow",
 ]

@@ -169,12 +169,18 @@ class Post(db.Model):
         return max(1, round(self.word_count / WORDS_PER_MINUTE))
 
 
+# Kinds of revision: an ordinary save, the text of a save that collided with someone
+# else's, and the automatic save made while typing (one per person and post, replaced).
+SAVED, CONFLICT, AUTOSAVE = "saved", "conflict", "autosave"
+
+
 class Revision(db.Model):
     """One saved state of a post: every save keeps one."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(10), default=SAVED)
     title: Mapped[str] = mapped_column(String(300), default="")
     body_source: Mapped[str] = mapped_column(Text, default="")
     excerpt: Mapped[str] = mapped_column(Text, default="")

@@ -43,3 +43,17 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    @property
+    def is_editor(self) -> bool:
+        """Admins and editors handle every post, comment and file."""
+        return self.role in (ADMIN, EDITOR)
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in, kept for the throttling window only (rows are purged after)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(60), index=True)
+    ip_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,8 +1,9 @@
 """Queries used in more than one place (flaskr's get_post, grown up)."""
 
+import unicodedata
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -37,6 +38,11 @@ def recent_posts(limit: int = 5) -> list[Post]:
     return list(db.session.scalars(stmt))
 
 
+def french_sort_key(text: str) -> str:
+    """Sort key that puts "Études" beside "Etudes", not after "Z" (SQL sorts by bytes)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
 def categories_with_counts() -> list[tuple[Category, int]]:
     """Every category that has public posts, with how many, by name."""
     stmt = (
@@ -45,9 +51,9 @@ def categories_with_counts() -> list[tuple[Category, int]]:
         .join(Post, Post.id == post_categories.c.post_id)
         .where(Post.type == POST, Post.public_clause())
         .group_by(Category.id)
-        .order_by(Category.name)
     )
-    return [(category, count) for category, count in db.session.execute(stmt)]
+    rows = [(category, count) for category, count in db.session.execute(stmt)]
+    return sorted(rows, key=lambda row: french_sort_key(row[0].name))
 
 
 def published_months() -> list[tuple[int, int, int]]:
@@ -81,9 +87,12 @@ def approved_comments(post: Post) -> list[Comment]:
 
 
 def refresh_comment_count(post: Post) -> None:
-    """Recount a post's approved comments into post.comment_count (caller commits)."""
-    post.comment_count = db.session.scalar(
-        select(func.count(Comment.id)).where(Comment.post_id == post.id,
-                                             Comment.status == APPROVED)
-    )
+    """Recount a post's approved comments into post.comment_count (caller commits).
+    A comment is not an edit: the post's updated_at stays as it was."""
+    count = (select(func.count(Comment.id))
+             .where(Comment.post_id == post.id, Comment.status == APPROVED)
+             .scalar_subquery())
+    db.session.execute(update(Post).where(Post.id == post.id)
+                       .values(comment_count=count, updated_at=Post.updated_at)
+                       .execution_options(synchronize_session="fetch"))
 

@@ -1,0 +1,55 @@
+"""Staff side under /admin/: dashboard, editor, media, users, settings."""
+
+from flask import Blueprint, current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..extensions import login_manager
+from ..models.people import ADMIN, AUTHOR, EDITOR
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_LABELS = {ADMIN: _l("Administrator"), EDITOR: _l("Editor"), AUTHOR: _l("Author")}
+STATUS_LABELS = {
+    "draft": _l("Draft"), "pending": _l("Pending review"), "scheduled": _l("Scheduled"),
+    "published": _l("Published"), "private": _l("Private"), "trash": _l("Trash"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+# (endpoint, label, roles allowed) in menu order; the dashboard comes first on its own.
+MENU = (
+    ("admin.posts", _l("Articles"), (ADMIN, EDITOR, AUTHOR)),
+    ("admin.pages", _l("Pages"), (ADMIN, EDITOR)),
+    ("admin.media", _l("Media"), (ADMIN, EDITOR, AUTHOR)),
+    ("admin.users", _l("Users"), (ADMIN,)),
+    ("admin.settings", _l("Settings"), (ADMIN,)),
+)
+
+
+@bp.before_request
+def require_sign_in():
+    """Every staff page needs a signed-in account; roles are checked per view."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+@bp.context_processor
+def admin_helpers():
+    def admin_menu():
+        return [(e, label, roles) for e, label, roles in MENU
+                if current_user.role in roles and e in _registered_endpoints()]
+
+    return {"admin_menu": admin_menu, "admin_endpoints": _registered_endpoints,
+            "status_label": status_label,
+            "role_label": lambda role: ROLE_LABELS.get(role, role)}
+
+
+def _registered_endpoints():
+    return current_app.view_functions
+
+
+from . import dashboard, posts, revisions, settings, users  # noqa: E402, F401

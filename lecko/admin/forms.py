@@ -1,0 +1,107 @@
+"""The staff forms: one per screen, limits equal to the column sizes, French messages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateTimeLocalField, EmailField, HiddenField, IntegerField,
+                     PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import (DataRequired, Email, EqualTo, InputRequired, Length,
+                                NumberRange, Optional, Regexp)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models.people import ROLES
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes (categories)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PostForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[
+        DataRequired(_l("Give the article a title.")), Length(max=300)])
+    slug = StringField(_l("Address (slug)"), validators=[
+        Optional(), Length(max=200),
+        Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and hyphens only."))])
+    body_source = TextAreaField(_l("Text"), validators=[Length(max=500_000)])
+    excerpt = TextAreaField(_l("Excerpt"), validators=[Length(max=1000)])
+    categories = CheckboxListField(_l("Categories"), coerce=int, validate_choice=False)
+    tags = StringField(_l("Tags"), validators=[Length(max=1000)])
+    series_id = SelectField(_l("Series"), coerce=int, validate_choice=False)
+    new_series = StringField(_l("…or a new series"), validators=[Length(max=200)])
+    series_position = IntegerField(_l("Part number"), validators=[
+        Optional(), NumberRange(1, 999, _l("Give a number from 1 to 999."))])
+    parent_id = SelectField(_l("Parent page"), coerce=int, validate_choice=False)
+    menu_order = IntegerField(_l("Order in the menu"), default=0, validators=[
+        Optional(), NumberRange(-999, 999, _l("Give a number from -999 to 999."))])
+    featured_media_id = SelectField(_l("Featured image"), coerce=int, validate_choice=False)
+    comments_open = BooleanField(_l("Comments open"), default=True)
+    status = SelectField(_l("Status"))
+    publish_at = DateTimeLocalField(_l("Publication date and time"), format="%Y-%m-%dT%H:%M",
+                                    validators=[Optional()])
+    base_revision = HiddenField()
+
+
+class UserForm(FlaskForm):
+    """An admin creating or changing an account."""
+
+    username = StringField(_l("Username"), validators=[
+        DataRequired(_l("Give a username.")), Length(max=60),
+        Regexp(r"^[\w.@+-]+$", message=_l("Letters, digits and . @ + - _ only."))])
+    display_name = StringField(_l("Name shown on articles"), validators=[
+        DataRequired(_l("Give the name shown on articles.")), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[
+        Optional(), Length(max=254), Email(_l("This email address is not valid."))])
+    role = SelectField(_l("Role"), choices=list(ROLES))
+    active = BooleanField(_l("Account active (can sign in)"), default=True)
+    bio = TextAreaField(_l("Short biography"), validators=[Length(max=2000)])
+    password = PasswordField(_l("New password"), validators=[
+        Optional(), Length(min=8, max=1000, message=_l("Use 8 to 1000 characters."))])
+
+
+class ProfileForm(FlaskForm):
+    """Staff changing their own name, bio and password."""
+
+    display_name = StringField(_l("Name shown on articles"), validators=[
+        DataRequired(_l("Give the name shown on articles.")), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[
+        Optional(), Length(max=254), Email(_l("This email address is not valid."))])
+    bio = TextAreaField(_l("Short biography"), validators=[Length(max=2000)])
+    current_password = PasswordField(_l("Current password"), validators=[Length(max=1000)])
+    new_password = PasswordField(_l("New password"), validators=[
+        Optional(), Length(min=8, max=1000, message=_l("Use 8 to 1000 characters."))])
+    confirm_password = PasswordField(_l("New password again"), validators=[
+        EqualTo("new_password", _l("The two passwords differ."))])
+
+
+class SettingsForm(FlaskForm):
+    title = StringField(_l("Site title"), validators=[
+        DataRequired(_l("Give the site a title.")), Length(max=200)])
+    tagline = StringField(_l("Tagline"), validators=[Length(max=300)])
+    language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
+    timezone = StringField(_l("Timezone"), validators=[DataRequired(), Length(max=60)])
+    posts_per_page = IntegerField(_l("Articles per page"), validators=[
+        InputRequired(_l("Give a number.")), NumberRange(1, 100, _l("From 1 to 100."))])
+    comment_thread_depth = IntegerField(_l("Reply depth of comments"), validators=[
+        InputRequired(_l("Give a number.")), NumberRange(1, 10, _l("From 1 to 10."))])
+    upload_max_mb = IntegerField(_l("Largest upload (MB)"), validators=[
+        InputRequired(_l("Give a number.")), NumberRange(1, 100, _l("From 1 to 100."))])
+    about_title = StringField(_l("'About' widget title"), validators=[Length(max=200)])
+    about_text = TextAreaField(_l("'About' widget text"), validators=[Length(max=2000)])
+    download_title = StringField(_l("Download widget title"), validators=[Length(max=200)])
+    download_text = TextAreaField(_l("Download widget text"), validators=[Length(max=2000)])
+    download_label = StringField(_l("Download button label"), validators=[Length(max=200)])
+    download_url = StringField(_l("Document address"), validators=[Length(max=500)])
+
+
+class ConfirmForm(FlaskForm):
+    """CSRF only: for buttons that change state."""
+
+
+class BulkForm(FlaskForm):
+    action = SelectField(_l("Bulk action"), choices=[
+        ("", _l("Bulk actions")), ("publish", _l("Publish")), ("trash", _l("Move to trash"))])
+    ids = SelectMultipleField(coerce=int, validate_choice=False)

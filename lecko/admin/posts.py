@@ -1,0 +1,339 @@
+"""The editor: list, write, preview, revisions, trash. Authors touch only their own posts."""
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import _
+from flask_login import current_user
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from .. import editing
+from ..blog.links import post_url
+from ..extensions import db
+from ..models import Category, Media, Post, Revision, Series, Tag, User
+from ..models.content import AUTOSAVE, PAGE, POST, PUBLISHED, SCHEDULED, STATUSES, TRASH
+from ..settings import site_settings
+from . import bp, status_label
+from .forms import BulkForm, ConfirmForm, PostForm
+
+LIST_PAGE_SIZE = 20
+
+
+def site_is_french() -> bool:
+    return site_settings()["language"] == "fr"
+
+
+def editable_post(post_id: int) -> Post:
+    """The post if this user may edit it: 404 when missing, 403 when someone else's."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    if not may_edit(current_user, post):
+        abort(403)
+    return post
+
+
+def may_edit(user: User, post: Post) -> bool:
+    """Editors and admins edit everything; authors their own articles, never pages."""
+    if user.is_editor:
+        return True
+    return post.type == POST and post.author_id == user.id
+
+
+def allowed_statuses(post: Post) -> tuple[str, ...]:
+    if current_user.is_editor:
+        return editing.EDITOR_STATUSES
+    # An author keeps an article an editor already published, but cannot publish one.
+    return editing.AUTHOR_STATUSES + ((PUBLISHED,) if post.status == PUBLISHED else ())
+
+
+def fill_choices(form: PostForm, post: Post) -> None:
+    """Menus of the form, from the database and the user's role."""
+    form.status.choices = [(s, status_label(s)) for s in allowed_statuses(post)]
+    form.categories.choices = [(c.id, c.name) for c in db.session.scalars(
+        select(Category).order_by(Category.name))]
+    form.series_id.choices = [(0, _("None"))] + [(s.id, s.title) for s in db.session.scalars(
+        select(Series).order_by(Series.title))]
+    form.featured_media_id.choices = [(0, _("None"))] + [
+        (m.id, m.title or m.original_name or m.path) for m in db.session.scalars(
+            select(Media).where(Media.mime_type.like("image/%"), Media.trashed.is_(False))
+            .order_by(Media.created_at.desc()))]
+    form.parent_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in db.session.scalars(
+        select(Post).where(Post.type == PAGE, Post.id != (post.id or 0), Post.status != TRASH)
+        .order_by(Post.title))]
+
+
+def form_data(post: Post) -> dict:
+    """The form's fields as the post stands (what a GET shows)."""
+    shown = post.display_status
+    return {
+        "title": post.title, "slug": post.slug, "body_source": post.body_source,
+        "excerpt": post.excerpt, "categories": [c.id for c in post.categories],
+        "tags": ", ".join(t.name for t in post.tags), "series_id": post.series_id or 0,
+        "series_position": post.series_position, "parent_id": post.parent_id or 0,
+        "menu_order": post.menu_order or 0, "featured_media_id": post.featured_media_id or 0,
+        "comments_open": post.comments_open,
+        "status": shown if shown in editing.EDITOR_STATUSES else "draft",
+        "publish_at": editing.utc_to_local(post.published_at) if post.published_at else None,
+        "base_revision": editing.newest_revision_id(post) if post.id else 0,
+    }
+
+
+def apply_form(post: Post, form: PostForm, choice: editing.StatusChoice) -> None:
+    """Copy the validated form onto the post (the caller commits)."""
+    post.title = form.title.data.strip()
+    post.slug = editing.unique_slug(form.slug.data or editing.slug_from_title(post.title),
+                                    post.type, post.id)
+    post.excerpt = (form.excerpt.data or "").strip()
+    post.set_body(form.body_source.data or "", french=site_is_french())
+    post.categories = list(db.session.scalars(
+        select(Category).where(Category.id.in_(form.categories.data or []))))
+    post.tags = editing.tags_from_text(form.tags.data)
+    post.comments_open = form.comments_open.data
+    post.status, post.published_at = choice.status, choice.published_at
+    media = db.session.get(Media, form.featured_media_id.data or 0)
+    post.featured_media = media if media is not None and media.is_image else None
+    if post.type == POST:
+        post.series = editing.find_or_create_series(form.series_id.data, form.new_series.data)
+        post.series_position = form.series_position.data if post.series else None
+    else:
+        parent = db.session.get(Post, form.parent_id.data or 0)
+        post.parent = parent if parent is not None and not is_descendant(parent, post) else None
+        post.menu_order = form.menu_order.data or 0
+
+
+def is_descendant(page: Post, ancestor: Post) -> bool:
+    """True when `page` is `ancestor` or below it: a page cannot be its own parent."""
+    seen = set()
+    while page is not None and page.id not in seen:
+        if page.id == ancestor.id:
+            return True
+        seen.add(page.id)
+        page = page.parent
+    return False
+
+
+@bp.get("/posts/", defaults={"post_type": POST})
+@bp.get("/pages/", defaults={"post_type": PAGE}, endpoint="pages")
+def posts(post_type: str):
+    """Articles (or pages) with filters, title search, bulk actions and pages."""
+    if post_type == PAGE and not current_user.is_editor:
+        abort(403)
+    args = request.args
+    stmt = (select(Post).where(Post.type == post_type)
+            .options(selectinload(Post.author), selectinload(Post.categories))
+            .order_by(Post.updated_at.desc(), Post.id.desc()))
+    status = args.get("status", "")
+    if status == SCHEDULED:
+        stmt = stmt.where(Post.status == PUBLISHED, Post.published_at > editing.utcnow())
+    elif status in STATUSES:
+        stmt = stmt.where(Post.status == status)
+    else:
+        stmt = stmt.where(Post.status != TRASH)
+    if not current_user.is_editor:
+        stmt = stmt.where(Post.author_id == current_user.id)
+    elif args.get("author", "").isdigit():
+        stmt = stmt.where(Post.author_id == int(args["author"]))
+    if args.get("category", "").isdigit():
+        stmt = stmt.where(Post.categories.any(Category.id == int(args["category"])))
+    query = args.get("q", "").strip()[:200]
+    if query:
+        stmt = stmt.where(Post.title.ilike(f"%{query}%"))
+    page = args.get("page", "1")
+    pagination = db.paginate(stmt, page=int(page) if page.isdigit() else 1,
+                             per_page=LIST_PAGE_SIZE, error_out=False)
+    return render_template(
+        "admin/posts.html", pagination=pagination, post_type=post_type, status=status,
+        query=query, bulk=BulkForm(),
+        authors=db.session.scalars(select(User).order_by(User.display_name)),
+        categories=db.session.scalars(select(Category).order_by(Category.name)),
+    )
+
+
+@bp.post("/posts/bulk")
+def bulk_posts():
+    """Publish or trash several posts at once (each checked against the user's rights)."""
+    form = BulkForm()
+    if not form.validate_on_submit() or not form.action.data:
+        flash(_("Choose an action and at least one item."), "error")
+        return redirect(request.referrer or url_for("admin.posts"))
+    if form.action.data == "publish" and not current_user.is_editor:
+        abort(403)
+    done = 0
+    for post in db.session.scalars(select(Post).where(Post.id.in_(form.ids.data or []))):
+        if not may_edit(current_user, post):
+            continue
+        if form.action.data == "trash":
+            editing.move_to_trash(post)
+        elif post.status != TRASH:
+            post.status, post.published_at = PUBLISHED, post.published_at or editing.utcnow()
+        done += 1
+    db.session.commit()
+    flash(_("%(num)d items updated.", num=done), "success")
+    return redirect(request.referrer or url_for("admin.posts"))
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+def new_post():
+    """Write a new article (or page, with ?type=page)."""
+    post_type = PAGE if request.args.get("type") == PAGE else POST
+    if post_type == PAGE and not current_user.is_editor:
+        abort(403)
+    return edit(editing.new_post(post_type, current_user))
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id: int):
+    """Edit an article or page."""
+    return edit(editable_post(post_id))
+
+
+def edit(post: Post):
+    """The editor screen: validate -> save with a revision -> redirect, or show errors."""
+    form = PostForm() if request.method == "POST" else PostForm(data=form_data(post))
+    fill_choices(form, post)
+    status = 200
+    if form.validate_on_submit():
+        choice = editing.choose_status(form.status.data, form.publish_at.data, post,
+                                       allowed_statuses(post))
+        if choice.error:
+            form.status.errors.append(choice.error)
+            status = 400
+        elif post.id and int(form.base_revision.data or 0) != editing.newest_revision_id(post):
+            keep_colliding_save(post, form)
+            status = 409
+        else:
+            save(post, form, choice)
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.edit_post", post_id=post.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/edit_post.html", form=form, post=post,
+                           autosaved=own_autosave(post)), status
+
+
+def save(post: Post, form: PostForm, choice: editing.StatusChoice) -> None:
+    old_path = post_url(post) if post.id and post.is_public else None
+    apply_form(post, form, choice)
+    db.session.add(post)
+    db.session.flush()
+    if post.is_public:
+        editing.record_old_address(post, old_path, post_url(post))
+    editing.keep_revision(post, current_user)
+    db.session.execute(delete(Revision).where(
+        Revision.post_id == post.id, Revision.author_id == current_user.id,
+        Revision.kind == AUTOSAVE))
+    db.session.commit()
+
+
+def keep_colliding_save(post: Post, form: PostForm) -> None:
+    """Someone saved since this form was opened: keep this text as a revision, leave the
+    post as they left it, and let the user look before saving again."""
+    editing.keep_revision(post, current_user, editing.CONFLICT, title=form.title.data,
+                          body=form.body_source.data, excerpt=form.excerpt.data)
+    db.session.commit()
+    form.base_revision.data = editing.newest_revision_id(post)
+    flash(_("This article was changed by someone else since you opened it. Your text is "
+            "kept below and in the revisions; compare them, then save again to replace "
+            "theirs."), "warning")
+
+
+def own_autosave(post: Post) -> Revision | None:
+    """Text this user typed but never saved (saving deletes the autosave)."""
+    if not post.id:
+        return None
+    return db.session.scalar(select(Revision).where(
+        Revision.post_id == post.id, Revision.author_id == current_user.id,
+        Revision.kind == AUTOSAVE))
+
+
+@bp.post("/posts/autosave")
+def autosave_post():
+    """Save what is being typed (JavaScript, every few seconds). A new article becomes a
+    draft on its first autosave, so it has somewhere to live."""
+    post_id = request.form.get("post_id", "")
+    title = request.form.get("title", "")[:300]
+    body = request.form.get("body_source", "")[:500_000]
+    excerpt = request.form.get("excerpt", "")[:1000]
+    if post_id.isdigit() and int(post_id):
+        post = editable_post(int(post_id))
+    else:
+        if request.form.get("type") == PAGE and not current_user.is_editor:
+            abort(403)
+        post = editing.new_post(PAGE if request.form.get("type") == PAGE else POST,
+                                current_user)
+        post.title = title.strip()
+        post.slug = editing.unique_slug(editing.slug_from_title(post.title), post.type)
+        post.set_body(body, french=site_is_french())
+        db.session.add(post)
+        db.session.flush()
+        editing.keep_revision(post, current_user)
+    revision = editing.autosave(post, current_user, title, body, excerpt)
+    db.session.commit()
+    return jsonify(post_id=post.id, saved_at=revision.created_at.isoformat() + "Z",
+                   edit_url=url_for("admin.edit_post", post_id=post.id),
+                   base_revision=editing.newest_revision_id(post))
+
+
+@bp.post("/posts/preview")
+def preview_post():
+    """The article as readers would see it, sanitized, without saving anything."""
+    form = PostForm()
+    post_id = request.args.get("post_id", "")
+    existing = editable_post(int(post_id)) if post_id.isdigit() else None
+    post_type = existing.type if existing else (PAGE if request.args.get("type") == PAGE
+                                                 else POST)
+    post = Post(type=post_type, title=form.title.data or "", slug="apercu",
+                author=existing.author if existing else current_user._get_current_object(),
+                excerpt=form.excerpt.data or "", comments_open=False)
+    post.set_body(form.body_source.data or "", french=site_is_french())
+    post.published_at = editing.local_to_utc(form.publish_at.data) if form.publish_at.data \
+        else editing.utcnow()
+    post.updated_at = editing.utcnow()
+    post.categories = list(db.session.scalars(
+        select(Category).where(Category.id.in_(form.categories.data or []))))
+    # Unsaved tags: shown, never added to the session.
+    post.tags = [Tag(name=name, slug=editing.slug_from_title(name) or "tag")
+                 for name in (t.strip() for t in (form.tags.data or "").split(",")) if name]
+    template = "blog/page.html" if post.type == PAGE else "blog/post.html"
+    return render_template(template, post=post, preview=True, series_parts=[],
+                           previous_post=None, next_post=None, comment_tree=[],
+                           comment_total=0)
+
+
+@bp.post("/posts/<int:post_id>/trash")
+def trash_post(post_id: int):
+    """Move to the trash (restorable)."""
+    post = editable_post(post_id)
+    if ConfirmForm().validate_on_submit():
+        editing.move_to_trash(post)
+        db.session.commit()
+        flash(_("“%(title)s” moved to the trash.", title=post.title), "success")
+    return redirect(url_for("admin.pages" if post.type == PAGE else "admin.posts"))
+
+
+@bp.post("/posts/<int:post_id>/restore")
+def restore_post(post_id: int):
+    """Take a post out of the trash, back to the status it had."""
+    post = editable_post(post_id)
+    if ConfirmForm().validate_on_submit():
+        editing.restore_from_trash(post)
+        db.session.commit()
+        flash(_("“%(title)s” restored.", title=post.title), "success")
+    return redirect(url_for("admin.edit_post", post_id=post.id))
+
+
+@bp.post("/posts/<int:post_id>/delete")
+def delete_post(post_id: int):
+    """Delete for good: only what is already in the trash."""
+    post = editable_post(post_id)
+    if post.status != TRASH:
+        flash(_("Move it to the trash first."), "error")
+        return redirect(url_for("admin.edit_post", post_id=post.id))
+    if ConfirmForm().validate_on_submit():
+        post_type = post.type
+        db.session.delete(post)
+        db.session.commit()
+        flash(_("Deleted for good."), "success")
+        return redirect(url_for("admin.pages" if post_type == PAGE else "admin.posts",
+                                status=TRASH))
+    return redirect(url_for("admin.edit_post", post_id=post.id))

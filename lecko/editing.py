@@ -1,0 +1,194 @@
+"""Saving posts: slugs, terms, statuses, revisions, conflicts, trash. Views call these;
+tests call them directly. Nothing here commits."""
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slugify import slugify
+from sqlalchemy import func, select
+
+from .blog.links import site_timezone
+from .extensions import db
+from .models import Post, Redirect, Revision, Series, Tag, User, utcnow
+from .models.content import (AUTOSAVE, CONFLICT, DRAFT, PENDING, POST, PUBLISHED, SAVED,
+                             SCHEDULED, TRASH)
+
+# What each role may choose in the status menu: authors submit, editors publish.
+AUTHOR_STATUSES = (DRAFT, PENDING)
+EDITOR_STATUSES = (DRAFT, PENDING, SCHEDULED, PUBLISHED)
+APOSTROPHES = [["'", ""], ["’", ""], ["ʼ", ""]]
+
+
+def slug_from_title(title: str) -> str:
+    """'Un même CDO peut-il diriger l'interne ?' -> 'un-meme-cdo-peut-il-diriger-linterne'."""
+    return slugify(title, replacements=APOSTROPHES, max_length=200, word_boundary=True)
+
+
+def unique_slug(base: str, post_type: str, exclude_id: int | None = None) -> str:
+    """`base`, or `base-2`, `base-3`… whichever no other post of this type uses."""
+    base = base or "sans-titre"
+    taken = set(db.session.scalars(
+        select(Post.slug).where(Post.type == post_type, Post.id != (exclude_id or 0),
+                                Post.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def tags_from_text(text: str) -> list[Tag]:
+    """Tags typed as 'a, b, c': existing ones reused, new ones created."""
+    tags, seen = [], set()
+    for name in (part.strip() for part in (text or "").split(",")):
+        slug = slugify(name, replacements=APOSTROPHES)[:200]
+        if not name or not slug or slug in seen:
+            continue
+        seen.add(slug)
+        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+        if tag is None:
+            tag = Tag(name=name[:200], slug=slug)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def local_to_utc(moment: datetime) -> datetime:
+    """A naive date typed in the site's timezone -> naive UTC for storage."""
+    return moment.replace(tzinfo=site_timezone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_to_local(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC).astimezone(site_timezone()).replace(tzinfo=None)
+
+
+def newest_revision_id(post: Post) -> int:
+    """Id of the last real save (autosaves do not count), 0 for none."""
+    return db.session.scalar(select(func.max(Revision.id)).where(
+        Revision.post_id == post.id, Revision.kind != AUTOSAVE)) or 0
+
+
+def keep_revision(post: Post, user: User | None, kind: str = SAVED,
+                  title: str | None = None, body: str | None = None,
+                  excerpt: str | None = None) -> Revision:
+    """Record a revision: the post as it is, or the given texts (a collided save)."""
+    revision = Revision(post=post, author=user, kind=kind,
+                        title=post.title if title is None else title,
+                        body_source=post.body_source if body is None else body,
+                        excerpt=post.excerpt if excerpt is None else excerpt)
+    db.session.add(revision)
+    return revision
+
+
+def autosave(post: Post, user: User, title: str, body: str, excerpt: str) -> Revision:
+    """Replace this person's autosave of the post with the text being typed."""
+    revision = db.session.scalar(select(Revision).where(
+        Revision.post_id == post.id, Revision.author_id == user.id, Revision.kind == AUTOSAVE))
+    if revision is None:
+        revision = keep_revision(post, user, AUTOSAVE, title, body, excerpt)
+    else:
+        revision.title, revision.body_source, revision.excerpt = title, body, excerpt
+        revision.created_at = utcnow()
+    return revision
+
+
+@dataclass
+class StatusChoice:
+    status: str
+    published_at: datetime | None
+    error: str | None = None
+
+
+def choose_status(wanted: str, publish_at_local: datetime | None, post: Post,
+                  allowed: tuple[str, ...]) -> StatusChoice:
+    """Turn the status menu and date field into a stored status and publish time."""
+    from flask_babel import gettext as _
+
+    if wanted not in allowed:
+        return StatusChoice(post.status, post.published_at, _("You cannot choose this status."))
+    when = local_to_utc(publish_at_local) if publish_at_local else None
+    if wanted == SCHEDULED:
+        if when is None or when <= utcnow():
+            return StatusChoice(post.status, post.published_at,
+                                _("Give a date and time in the future to schedule."))
+        return StatusChoice(PUBLISHED, when)
+    if wanted == PUBLISHED:
+        if when is None or when > utcnow():
+            when = post.published_at if post.is_public else utcnow()
+        return StatusChoice(PUBLISHED, when)
+    return StatusChoice(wanted, when or post.published_at)
+
+
+def record_old_address(post: Post, old_path: str | None, new_path: str) -> None:
+    """A public post whose address changes keeps answering at the old one (301)."""
+    if not old_path or old_path == new_path:
+        return
+    existing = db.session.scalar(select(Redirect).where(Redirect.old_path == old_path))
+    if existing is None:
+        db.session.add(Redirect(old_path=old_path, post=post))
+    else:
+        existing.post, existing.target = post, ""
+
+
+def move_to_trash(post: Post) -> None:
+    if post.status != TRASH:
+        post.status_before_trash, post.status = post.status, TRASH
+
+
+def restore_from_trash(post: Post) -> None:
+    if post.status == TRASH:
+        post.status = post.status_before_trash or DRAFT
+        post.status_before_trash = None
+
+
+def restore_revision(post: Post, revision: Revision, user: User, french: bool = True) -> None:
+    """Bring back an old text; the current one stays in the history."""
+    post.title, post.excerpt = revision.title, revision.excerpt
+    post.set_body(revision.body_source, french=french)
+    keep_revision(post, user)
+
+
+_BLOCK_BREAK = re.compile(r"(?<=>)\s*(?=<(?:p|h[1-6]|ul|ol|li|blockquote|pre|figure|table|hr)\b)")
+
+
+def readable_lines(html: str) -> list[str]:
+    """One line per block element, so a diff speaks of paragraphs, not characters."""
+    return [line for line in _BLOCK_BREAK.sub("\n", html or "").splitlines() if line.strip()]
+
+
+DIFF_KINDS = {"  ": "same", "- ": "removed", "+ ": "added"}
+
+
+def compare(old: Revision, new: Revision) -> list[tuple[str, str]]:
+    """(kind, text) rows: 'same', 'removed' or 'added', for the title and each block."""
+    a, b = f"# {old.title}", f"# {new.title}"
+    rows = [("same", a)] if a == b else [("removed", a), ("added", b)]
+    for line in difflib.ndiff(readable_lines(old.body_source), readable_lines(new.body_source)):
+        code, text = line[:2], line[2:]
+        if code == "? ":
+            continue
+        rows.append((DIFF_KINDS[code], text))
+    return rows
+
+
+def new_post(post_type: str, author: User) -> Post:
+    return Post(type=post_type or POST, author=author, status=DRAFT, comments_open=True)
+
+
+def find_or_create_series(series_id: int, new_title: str) -> Series | None:
+    """The chosen series, or a new one when a title is typed."""
+    if new_title.strip():
+        title = new_title.strip()[:200]
+        series = Series(title=title, slug=unique_series_slug(slug_from_title(title)))
+        db.session.add(series)
+        return series
+    return db.session.get(Series, series_id) if series_id else None
+
+
+def unique_series_slug(base: str) -> str:
+    base = base or "serie"
+    slug, n = base, 2
+    while db.session.scalar(select(Series.id).where(Series.slug == slug)):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
