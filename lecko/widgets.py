@@ -2,6 +2,7 @@
 
 from flask import g
 
+from .blog.links import site_timezone
 from .models import queries
 from .settings import WIDGETS, site_settings
 
@@ -9,7 +10,7 @@ from .settings import WIDGETS, site_settings
 _LOADERS = {
     "recent": queries.recent_posts,
     "categories": queries.categories_with_counts,
-    "archives": queries.published_months,
+    "archives": lambda: queries.published_months(site_timezone()),
 }
 
 

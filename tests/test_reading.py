@@ -208,6 +208,15 @@ def test_month_archive_uses_paris_time(client, make_post):
     assert "Février 2025" in text(client.get("/2025/02/"))
 
 
+def test_archives_widget_counts_months_in_paris_time(client, make_post):
+    from datetime import datetime
+
+    make_post(title="Halloween tardif", published_at=datetime(2025, 10, 31, 23, 30))
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/2025/11/">Novembre 2025</a> <span class="count">(1)</span>' in page
+    assert "Octobre 2025" not in page
+
+
 @pytest.mark.parametrize("path", ["/2025/13/", "/2025/00/", "/1900/01/"])
 def test_impossible_months_are_404(client, path):
     assert client.get(path).status_code == 404

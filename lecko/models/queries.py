@@ -1,7 +1,8 @@
 """Queries used in more than one place (flaskr's get_post, grown up)."""
 
 import unicodedata
-from datetime import datetime
+from collections import Counter
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
@@ -34,7 +35,7 @@ def category_tree_ids(category: Category) -> list[int]:
 
 def recent_posts(limit: int = 5) -> list[Post]:
     stmt = (select(Post).where(Post.type == POST, Post.public_clause())
-            .order_by(Post.published_at.desc()).limit(limit))
+            .order_by(Post.published_at.desc(), Post.id.desc()).limit(limit))
     return list(db.session.scalars(stmt))
 
 
@@ -56,20 +57,15 @@ def categories_with_counts() -> list[tuple[Category, int]]:
     return sorted(rows, key=lambda row: french_sort_key(row[0].name))
 
 
-def published_months() -> list[tuple[int, int, int]]:
-    """(year, month, count) of public posts, newest first, in UTC months."""
-    year = func.cast(func.strftime("%Y", Post.published_at), db.Integer)
-    month = func.cast(func.strftime("%m", Post.published_at), db.Integer)
-    if db.engine.dialect.name != "sqlite":
-        year = func.extract("year", Post.published_at)
-        month = func.extract("month", Post.published_at)
-    stmt = (
-        select(year, month, func.count(Post.id))
-        .where(Post.type == POST, Post.public_clause())
-        .group_by(year, month)
-        .order_by(year.desc(), month.desc())
-    )
-    return [(int(y), int(m), n) for y, m, n in db.session.execute(stmt)]
+def published_months(timezone) -> list[tuple[int, int, int]]:
+    """(year, month, count) of public posts in the site's timezone, newest first.
+    Grouped in Python: SQL cannot shift each date by its own daylight-saving offset."""
+    stmt = select(Post.published_at).where(Post.type == POST, Post.public_clause())
+    months = Counter()
+    for (moment,) in db.session.execute(stmt):
+        local = moment.replace(tzinfo=UTC).astimezone(timezone)
+        months[(local.year, local.month)] += 1
+    return [(year, month, months[(year, month)]) for year, month in sorted(months, reverse=True)]
 
 
 def top_pages() -> list[Post]:
