@@ -4,8 +4,8 @@ the limit holds across workers and hosts)."""
 from datetime import timedelta
 from functools import wraps
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
+                   request, session, url_for)
 from flask_babel import _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -83,6 +83,23 @@ def find_user(login: str) -> User | None:
     return db.session.scalar(select(User).where(or_(User.username == login, by_email)).limit(1))
 
 
+CARRY_PREFIX = "carry-"
+
+
+def carried_fields(form, prefix: str = "") -> list[tuple[str, str]]:
+    """(name, value) pairs of a submitted form worth sending again (not its old token)."""
+    return [(name[len(prefix):], value) for name, values in form.lists()
+            for value in values
+            if name.startswith(prefix) and name[len(prefix):] not in ("csrf_token", "")]
+
+
+def login_page_keeping(target: str, fields: list[tuple[str, str]]):
+    """The sign-in page holding a form that could not be saved: nothing typed is lost."""
+    form = LoginForm(formdata=None)
+    return render_template("auth/login.html", form=form, carry=fields, next_target=target,
+                           carry_prefix=CARRY_PREFIX), 401
+
+
 def safe_next(target: str | None) -> str:
     """Only local paths: a crafted ?next= must not send the user to another site."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
@@ -96,6 +113,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
+    carry = carried_fields(request.form, CARRY_PREFIX) if request.method == "POST" else []
     status = 200
     if form.validate_on_submit():
         account, address = form.username.data.strip().lower(), ip_hash()
@@ -113,13 +131,19 @@ def login():
             status = 401
         else:
             session.clear()  # a new session: nothing from before signing in carries over
+            g.pop("csrf_token", None)  # Flask-WTF caches the old session's token there
             login_user(user, remember=form.remember.data)
             db.session.execute(delete(LoginFailure).where(LoginFailure.account == account))
             db.session.commit()
+            if carry:
+                return render_template("errors/resubmit.html", fields=carry,
+                                       target=safe_next(request.args.get("next")),
+                                       signed_in_again=True)
             return redirect(safe_next(request.args.get("next")))
     elif form.is_submitted():
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, carry=carry,
+                           next_target=request.args.get("next"), carry_prefix=CARRY_PREFIX), status
 
 
 @bp.post("/logout")

@@ -176,10 +176,10 @@ def new_post(post_type: str, author: User) -> Post:
     return Post(type=post_type or POST, author=author, status=DRAFT, comments_open=True)
 
 
-def find_or_create_series(series_id: int, new_title: str) -> Series | None:
+def find_or_create_series(series_id: int | None, new_title: str | None) -> Series | None:
     """The chosen series, or a new one when a title is typed."""
-    if new_title.strip():
-        title = new_title.strip()[:200]
+    title = (new_title or "").strip()[:200]
+    if title:
         series = Series(title=title, slug=unique_series_slug(slug_from_title(title)))
         db.session.add(series)
         return series

@@ -1,6 +1,8 @@
 """Error pages in the site's language; the 500 handler rolls the session back."""
 
 from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -12,6 +14,19 @@ def register_error_handlers(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code), error.code, _extra_headers(error)
+
+    @app.errorhandler(CSRFError)
+    def stale_form(error: CSRFError):
+        """An expired session or an old form: keep what was typed and offer to send it
+        again (after signing in, for staff whose session ended)."""
+        from .auth import carried_fields, login_page_keeping
+
+        if request.method != "POST":
+            return render_error(400), 400
+        if request.blueprint == "admin" and not current_user.is_authenticated:
+            return login_page_keeping(request.full_path.rstrip("?"), carried_fields(request.form))
+        return render_template("errors/resubmit.html", target=request.full_path.rstrip("?"),
+                               fields=carried_fields(request.form), signed_in_again=False), 400
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):

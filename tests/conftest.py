@@ -201,3 +201,40 @@ def make_comment(app):
         return comment
 
     return make
+
+
+class AuthActions:
+    """Sign in and out through the real forms (flaskr's auth helper)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = TEST_PASSWORD, **kwargs):
+        return self.client.post("/login", data={"username": username, "password": password},
+                                **kwargs)
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def csrf_app(tmp_path, template_db):
+    """A blog with CSRF protection on, as in production."""
+    shutil.copy(template_db, tmp_path / "lecko.db")
+    app = build_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token a page's form carries, as a browser would send it back."""
+    import re
+
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)

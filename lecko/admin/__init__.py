@@ -1,6 +1,6 @@
 """Staff side under /admin/: dashboard, editor, media, users, settings."""
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -32,9 +32,13 @@ MENU = (
 @bp.before_request
 def require_sign_in():
     """Every staff page needs a signed-in account; roles are checked per view."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
+    if current_user.is_authenticated:
+        return None
+    if request.method == "POST":  # a save after the session ended: keep the text
+        from ..auth import carried_fields, login_page_keeping
+
+        return login_page_keeping(request.full_path.rstrip("?"), carried_fields(request.form))
+    return login_manager.unauthorized()
 
 
 @bp.context_processor

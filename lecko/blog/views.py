@@ -42,11 +42,14 @@ def home(page: int):
 
 
 def redirect_to_post_id(raw_id: str):
-    """/?p=123 -> the post's permalink (301), or 404."""
+    """/?p=123 -> the post's permalink (301), or 404. A draft has no permalink yet:
+    staff read it here."""
     post = db.session.get(Post, int(raw_id)) if raw_id.isdigit() else None
-    if post is None or not post.is_public:
+    if post is None or not can_read(post):
         abort(404)
-    return redirect(post_url(post), 301)
+    if post.type == POST and not post.published_at:
+        return render_post(post)
+    return redirect(post_url(post), 301 if post.is_public else 302)
 
 
 def search(page: int):
@@ -76,6 +79,11 @@ def post(year: int, month: int, slug: str):
     canonical = post_url(article)
     if article.published_at and request.path != canonical:
         return redirect(canonical, 301)
+    return render_post(article)
+
+
+def render_post(article: Post):
+    """The article page: body, series, neighbours, approved comments."""
     comments = approved_comments(article)
     return render_template(
         "blog/post.html",
