@@ -84,6 +84,8 @@ def add_cache_headers(response: Response) -> Response:
                  and not session.modified and not session)
     if cacheable:
         _set_validators(response)
-    elif "Cache-Control" not in response.headers or not is_anonymous_reader():
+    elif request.blueprint != "files" and (
+            "Cache-Control" not in response.headers or not is_anonymous_reader()):
+        # Uploaded files keep their own long lifetime: their names never change.
         response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -12,8 +12,16 @@ from sqlalchemy import func, select
 from .blog.links import site_timezone
 from .extensions import db
 from .models import Post, Redirect, Revision, Series, Tag, User, utcnow
-from .models.content import (AUTOSAVE, CONFLICT, DRAFT, PENDING, POST, PUBLISHED, SAVED,
-                             SCHEDULED, TRASH)
+from .models.content import (
+    AUTOSAVE,
+    DRAFT,
+    PENDING,
+    POST,
+    PUBLISHED,
+    SAVED,
+    SCHEDULED,
+    TRASH,
+)
 
 # What each role may choose in the status menu: authors submit, editors publish.
 AUTHOR_STATUSES = (DRAFT, PENDING)

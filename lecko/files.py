@@ -1,13 +1,37 @@
 """Uploaded files served under /media/, with their stored type and nosniff."""
 
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, abort, current_app, send_from_directory
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Media
+from .uploads import original_of
 
 bp = Blueprint("files", __name__)
+
+# A stored name never gets new content while its file exists (uploads never overwrite),
+# so browsers may keep files a year.
+MAX_AGE = 365 * 24 * 3600
 
 
 @bp.get("/media/<path:path>")
 def media_file(path: str):
-    """An uploaded file; send_from_directory refuses paths that leave the folder."""
-    response = send_from_directory(current_app.config["UPLOAD_FOLDER"], path, max_age=86400)
+    """An uploaded file; send_from_directory refuses paths that leave the folder. Files of
+    trashed media (and their smaller copies) are gone for readers; staff still see them
+    in the library's trash."""
+    if is_trashed(path) and not current_user.is_authenticated:
+        abort(404)
+    response = send_from_directory(current_app.config["UPLOAD_FOLDER"], path, max_age=MAX_AGE)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def is_trashed(path: str) -> bool:
+    """One indexed query: the file's own row wins over the original it may be a copy of;
+    files unknown to the library (older imports) are served."""
+    candidates = [path] + [p for p in [original_of(path)] if p]
+    rows = dict(db.session.execute(
+        select(Media.path, Media.trashed).where(Media.path.in_(candidates))).all())
+    found = next((rows[p] for p in candidates if p in rows), False)
+    return bool(found)

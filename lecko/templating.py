@@ -7,6 +7,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from werkzeug.http import http_date
 
+from . import uploads
 from .blog.links import post_url
 from .html import typeset
 from .models import queries, utcnow
@@ -80,7 +81,8 @@ def register(app: Flask) -> None:
                                  absolute_links=absolute_links)
     app.jinja_env.globals.update(post_url=post_url, sidebar_widgets=sidebar_widgets,
                                  nav_pages=queries.top_pages, month_name=month_name,
-                                 json_ld=json_ld, now=utcnow)
+                                 json_ld=json_ld, now=utcnow, media_srcset=uploads.srcset,
+                                 media_sizes=uploads.IMAGE_SIZES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

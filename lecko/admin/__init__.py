@@ -56,4 +56,4 @@ def _registered_endpoints():
     return current_app.view_functions
 
 
-from . import dashboard, posts, revisions, settings, users  # noqa: E402, F401
+from . import dashboard, media, posts, revisions, settings, users  # noqa: E402, F401

@@ -1,7 +1,8 @@
 """Site settings, editable by the admin, taking effect at once."""
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import _, lazy_gettext as _l
+from flask_babel import _
+from flask_babel import lazy_gettext as _l
 
 from ..auth import role_required
 from ..extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,6 +22,8 @@ class Media(db.Model):
     size: Mapped[int] = mapped_column(default=0)
     width: Mapped[int | None] = mapped_column()
     height: Mapped[int | None] = mapped_column()
+    # Widths of the smaller copies stored beside the file ("photo-480w.jpg"), for srcset.
+    variants: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
     alt_text: Mapped[str] = mapped_column(String(500), default="")
     title: Mapped[str] = mapped_column(String(300), default="")
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -1,0 +1,329 @@
+"""Checking and storing uploaded files: the type is read from the content, never from the
+name or the browser; images are re-encoded by Pillow (no EXIF, no trailing bytes) with
+smaller copies for srcset; stored names are safe and never overwrite anything."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from slugify import slugify
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from .blog.links import local_time
+from .extensions import db
+from .models import Media, User, utcnow
+from .settings import site_settings
+
+# Larger pictures are refused: decoding 40 megapixels already takes ~160 MB of memory.
+MAX_PIXELS = 40_000_000
+# Every frame of an animation is decoded and kept while it is re-encoded.
+MAX_ANIMATION_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+# Pillow format -> (extension, MIME type). MPO is how Pillow names many phone JPEGs.
+IMAGE_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "MPO": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "GIF": ("gif", "image/gif"),
+    "WEBP": ("webp", "image/webp"),
+}
+PDF_TYPE = ("pdf", "application/pdf")
+# Widths of the smaller copies, made only when the original is wider.
+VARIANT_WIDTHS = (480, 960, 1600)
+# How wide an image shows in an article (the text column is about 70ch).
+IMAGE_SIZES = "(max-width: 800px) 100vw, 800px"
+# Markup in the first bytes makes a file a web page in disguise (SVG, HTML, GIFAR…).
+SNIFF_BYTES = 1024
+MARKUP_SIGNS = (b"<script", b"<html", b"<!doctype html", b"<body", b"<iframe", b"<head")
+VARIANT_NAME = re.compile(r"^(?P<stem>.+)-(?P<width>\d+)w\.(?P<ext>[a-z]+)$")
+
+EMPTY = _l("The file is empty.")
+TOO_LARGE = _l("The file is too large: the limit is %(mb)d MB.")
+BAD_NAME = _l("The file name is not valid. Rename the file, then upload it again.")
+SVG = _l("SVG images are not accepted because they can contain scripts. Export the image "
+         "as PNG or WebP, then upload it again.")
+MARKUP = _l("This file contains web page code (HTML or script) and is not accepted.")
+UNKNOWN = _l("This type of file is not accepted. Upload a JPEG, PNG, GIF or WebP image, "
+             "or a PDF document.")
+IMAGE_FORMAT = _l("Images in %(format)s format are not accepted. Upload a JPEG, PNG, GIF or "
+                  "WebP image.")
+TOO_MANY_PIXELS = _l("This image is too large (more than %(mp)d megapixels). Reduce its "
+                     "dimensions, then upload it again.")
+DAMAGED_IMAGE = _l("This image is damaged or incomplete and could not be read.")
+DAMAGED_PDF = _l("This PDF document is incomplete or damaged.")
+
+
+class RefusedUpload(Exception):
+    """A file we do not store; `message` is meant for the user."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Checked:
+    """A file that passed the checks, ready to be written."""
+
+    data: bytes
+    extension: str
+    mime_type: str
+    width: int | None = None
+    height: int | None = None
+    variants: dict[int, bytes] = field(default_factory=dict)
+
+
+def upload_limit() -> int:
+    """The largest file accepted, in bytes (setting `upload_max_mb`)."""
+    return int(site_settings()["upload_max_mb"]) * 1024 * 1024
+
+
+def store_upload(upload: FileStorage, uploader: User | None) -> Media:
+    """Check, clean and store an uploaded file; add its Media row (the caller commits).
+    Raises RefusedUpload, leaving nothing behind."""
+    name = clean_name(upload.filename or "")
+    limit = upload_limit()
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise RefusedUpload(TOO_LARGE % {"mb": limit // (1024 * 1024)})
+    checked = check_content(data)
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    paths = write_files(checked, stem)
+    media = Media(path=paths[0], original_name=name, mime_type=checked.mime_type,
+                  size=len(checked.data), width=checked.width, height=checked.height,
+                  variants=sorted(checked.variants), title=stem[:300], uploader=uploader)
+    db.session.add(media)
+    try:
+        db.session.flush()
+    except Exception:
+        remove_files(paths)
+        raise
+    return media
+
+
+def clean_name(filename: str) -> str:
+    """The name as the user knows it; browsers never send folders, so a name with one is
+    forged and refused."""
+    if "/" in filename or "\\" in filename or "\0" in filename or filename.startswith(".."):
+        raise RefusedUpload(BAD_NAME)
+    name = "".join(ch for ch in filename if ch.isprintable()).strip()
+    if not name:
+        raise RefusedUpload(BAD_NAME)
+    return name[:300]
+
+
+def check_content(data: bytes) -> Checked:
+    """What the bytes really are: an accepted image (re-encoded) or a PDF."""
+    if not data:
+        raise RefusedUpload(EMPTY)
+    head = data[:SNIFF_BYTES].lower()
+    if b"<svg" in head or b"<!doctype svg" in head:
+        raise RefusedUpload(SVG)
+    if any(sign in head for sign in MARKUP_SIGNS):
+        raise RefusedUpload(MARKUP)
+    if data.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-1024:]:
+            raise RefusedUpload(DAMAGED_PDF)
+        return Checked(data, *PDF_TYPE)
+    return check_image(data)
+
+
+def check_image(data: bytes) -> Checked:
+    """Open with Pillow (bombs refused), verify, then re-encode from the pixels."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as probe:
+                kind = probe.format
+                check_pixels(probe, frames=1)
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                frames = image.n_frames if is_animated(image) else 1
+                check_pixels(image, frames)
+                return reencode(image, kind)
+        except RefusedUpload:
+            raise
+        except UnidentifiedImageError:
+            raise RefusedUpload(UNKNOWN) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise RefusedUpload(TOO_MANY_PIXELS % {"mp": MAX_PIXELS // 1_000_000}) from None
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError):
+            raise RefusedUpload(DAMAGED_IMAGE) from None
+
+
+def check_pixels(image: Image.Image, frames: int) -> None:
+    """An accepted format, and few enough pixels to decode safely."""
+    if image.format not in IMAGE_FORMATS:
+        raise RefusedUpload(IMAGE_FORMAT % {"format": image.format})
+    width, height = image.size
+    if width * height > MAX_PIXELS or width * height * frames > MAX_ANIMATION_PIXELS:
+        raise RefusedUpload(TOO_MANY_PIXELS % {"mp": MAX_PIXELS // 1_000_000})
+
+
+def is_animated(image: Image.Image) -> bool:
+    return image.format != "MPO" and getattr(image, "is_animated", False)
+
+
+def reencode(image: Image.Image, kind: str) -> Checked:
+    """The pixels only: no EXIF, XMP, comments or trailing bytes survive."""
+    extension, mime_type = IMAGE_FORMATS[kind]
+    save_format = "JPEG" if kind == "MPO" else kind
+    icc = image.info.get("icc_profile")
+    if is_animated(image):
+        data = encode_animation(image, save_format)
+        return Checked(data, extension, mime_type, *image.size)
+    image.seek(0)
+    upright = ImageOps.exif_transpose(image)
+    upright.load()
+    upright.info = {k: v for k, v in upright.info.items() if k == "transparency"}
+    data = encode(upright, save_format, icc)
+    variants = {}
+    if save_format != "GIF":  # resizing palettes degrades them: GIFs stay one size
+        for width in VARIANT_WIDTHS:
+            if width < upright.width:
+                variants[width] = encode(resized(upright, width), save_format, icc)
+    return Checked(data, extension, mime_type, upright.width, upright.height, variants)
+
+
+def encode(image: Image.Image, save_format: str, icc: bytes | None) -> bytes:
+    options: dict = {"icc_profile": icc} if icc else {}
+    if save_format == "JPEG":
+        if image.mode not in ("L", "RGB", "CMYK"):
+            image = image.convert("RGB")
+        options.update(quality=85, optimize=True, progressive=True)
+    elif save_format == "WEBP":
+        options.update(quality=85, method=4)
+    buffer = io.BytesIO()
+    image.save(buffer, save_format, **options)
+    return buffer.getvalue()
+
+
+def resized(image: Image.Image, width: int) -> Image.Image:
+    if image.mode not in ("L", "LA", "RGB", "RGBA", "CMYK"):
+        keeps_alpha = image.mode in ("P", "PA") and "transparency" in image.info
+        image = image.convert("RGBA" if keeps_alpha or "A" in image.mode else "RGB")
+    height = max(1, round(image.height * width / image.width))
+    copy = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    copy.info = {}
+    return copy
+
+
+def encode_animation(image: Image.Image, save_format: str) -> bytes:
+    """Every frame, composited as Pillow shows it, with its duration; nothing else."""
+    frames, durations = [], []
+    for frame in ImageSequence.Iterator(image):
+        durations.append(frame.info.get("duration") or 100)
+        copy = frame.convert("RGBA")
+        copy.info = {}
+        frames.append(copy)
+    options: dict = {"save_all": True, "append_images": frames[1:], "duration": durations,
+                     "loop": image.info.get("loop", 0)}
+    if save_format == "GIF":
+        options["disposal"] = 2
+    elif save_format == "WEBP":
+        options.update(quality=85, method=4)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, save_format, **options)
+    return buffer.getvalue()
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def variant_path(path: str, width: int) -> str:
+    """'2026/11/photo.jpg' -> '2026/11/photo-480w.jpg'."""
+    stem, extension = path.rsplit(".", 1)
+    return f"{stem}-{width}w.{extension}"
+
+
+def safe_stem(name: str) -> str:
+    """ASCII, lower-case, hyphens; never ending like a variant ('-480w')."""
+    stem = slugify(name, max_length=80, word_boundary=True) or "fichier"
+    return re.sub(r"-\d+w$", "", stem) or "fichier"
+
+
+def write_files(checked: Checked, name: str) -> list[str]:
+    """Write the file and its variants under YYYY/MM/ with names nobody uses yet; return
+    their paths, the original first."""
+    root = upload_root()
+    month = f"{local_time(utcnow()):%Y/%m}"
+    stem = safe_stem(name)
+    (root / month).mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        base = f"{month}/{stem if n == 1 else f'{stem}-{n}'}.{checked.extension}"
+        files = {base: checked.data} | {variant_path(base, w): data
+                                         for w, data in checked.variants.items()}
+        if any((root / p).exists() for p in files) or db.session.scalar(
+                select(Media.id).where(Media.path.in_(list(files))).limit(1)):
+            continue
+        written: list[str] = []
+        try:
+            for path, data in files.items():
+                target = inside_root(root, path)
+                with open(target, "xb") as out:  # "x": never overwrite, even in a race
+                    written.append(path)
+                    out.write(data)
+        except FileExistsError:
+            remove_files(written)
+            continue
+        except BaseException:
+            remove_files(written)
+            raise
+        return written
+    raise RefusedUpload(BAD_NAME)
+
+
+def inside_root(root: Path, path: str) -> Path:
+    """The file's place, which must stay inside the uploads folder."""
+    target = (root / path).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise RefusedUpload(BAD_NAME)
+    return target
+
+
+def media_files(media: Media) -> list[str]:
+    """Paths of the stored file and its variants."""
+    return [media.path] + [variant_path(media.path, w) for w in media.variants or ()]
+
+
+def remove_files(paths: list[str]) -> None:
+    root = upload_root()
+    for path in paths:
+        target = (root / path).resolve()
+        if target.is_relative_to(root.resolve()):
+            target.unlink(missing_ok=True)
+
+
+def media_url(media: Media, width: int | None = None) -> str:
+    path = variant_path(media.path, width) if width else media.path
+    return url_for("files.media_file", path=path)
+
+
+def srcset(media: Media) -> str:
+    """'…-480w.jpg 480w, …-960w.jpg 960w, ….jpg 2000w', or '' without variants."""
+    if not media.variants or not media.width:
+        return ""
+    candidates = [f"{media_url(media, w)} {w}w" for w in sorted(media.variants)]
+    return ", ".join(candidates + [f"{media_url(media)} {media.width}w"])
+
+
+def thumbnail_url(media: Media) -> str:
+    """The smallest copy, for lists."""
+    return media_url(media, min(media.variants) if media.variants else None)
+
+
+def original_of(path: str) -> str | None:
+    """The file a variant was made from ('photo-480w.jpg' -> 'photo.jpg'), if it looks
+    like one."""
+    match = VARIANT_NAME.match(path)
+    return f"{match['stem']}.{match['ext']}" if match else None
