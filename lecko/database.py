@@ -9,7 +9,7 @@ from .extensions import db
 from .models import ContentState, utcnow
 
 # Rows of these tables do not change what a reader sees: writing them keeps caches warm.
-CACHE_NEUTRAL_TABLES = {"content_state", "login_failure", "revision"}
+CACHE_NEUTRAL_TABLES = {"content_state", "login_failure", "revision", "rate_event"}
 
 
 def register(app: Flask) -> None:

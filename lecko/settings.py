@@ -49,6 +49,29 @@ SPECS = {
         SettingSpec("download_url", "", "Address of the downloadable document (a /media/ path "
                     "or a full URL); the widget hides itself while it is empty."),
         SettingSpec("comment_thread_depth", 3, "How deep replies to comments may nest."),
+        SettingSpec("comments_close_after_days", 0,
+                    "Close comments on articles older than this many days (0: never)."),
+        SettingSpec("comment_hold_all", False, "Hold every comment for moderation."),
+        SettingSpec("comment_hold_new_authors", True,
+                    "Hold comments whose author (by email) has no approved comment yet."),
+        SettingSpec("comment_max_links", 2, "Hold comments with this many links or more."),
+        SettingSpec("comment_moderation_words", [],
+                    "Comma-separated words that hold a comment for moderation."),
+        SettingSpec("comment_disallowed_words", [],
+                    "Comma-separated words that send a comment straight to spam."),
+        SettingSpec("comment_rate_limit", True,
+                    "Limit how often one address may comment (turn off for benchmarks)."),
+        SettingSpec("comment_min_interval", 15,
+                    "Seconds one address must wait between two comments."),
+        SettingSpec("comment_max_per_hour", 20, "Comments one address may post per hour."),
+        SettingSpec("comment_min_fill_seconds", 3,
+                    "A form sent faster than this after it was shown is a bot's."),
+        SettingSpec("comment_edit_minutes", 15,
+                    "Minutes during which readers may edit or delete their own comment."),
+        SettingSpec("comment_notify_editors", True,
+                    "Mail editors when a comment is held for moderation."),
+        SettingSpec("comment_notify_author", True,
+                    "Mail an article's author when a comment on it is approved."),
         SettingSpec("upload_max_mb", 10, "Largest file staff may upload, in megabytes."),
     )
 }
@@ -75,6 +98,8 @@ def parse_value(key: str, raw: str) -> Any:
             raise ValueError(f"{key}: {value} is out of range")
     elif isinstance(default, list):
         value = [item.strip() for item in raw.split(",") if item.strip()]
+        if key != "sidebar_widgets":
+            value = [item.lower() for item in value]
         unknown = set(value) - set(WIDGETS) if key == "sidebar_widgets" else set()
         if unknown:
             raise ValueError(f"unknown widgets: {', '.join(sorted(unknown))}")

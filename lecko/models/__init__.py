@@ -1,13 +1,13 @@
 """The data model; import models from here."""
 
 from .base import utcnow
-from .comments import Comment
+from .comments import Comment, RateEvent
 from .content import Category, Post, Redirect, Revision, Series, Tag
 from .media import Media
 from .people import LoginFailure, User
 from .settings import ContentState, Setting
 
 __all__ = [
-    "Category", "Comment", "ContentState", "LoginFailure", "Media", "Post", "Redirect", "Revision",
+    "Category", "Comment", "ContentState", "LoginFailure", "Media", "Post", "RateEvent", "Redirect", "Revision",
     "Series", "Setting", "Tag", "User", "utcnow",
 ]

@@ -38,8 +38,23 @@ class Comment(db.Model):
     # Hash of the token that lets the author edit for a short while (never the token).
     edit_token_hash: Mapped[str] = mapped_column(String(64), default="")
     notify_replies: Mapped[bool] = mapped_column(default=False)
+    edited_at: Mapped[datetime | None] = mapped_column()
+    # Set once the opted-in readers of the thread were told about this (approved) reply.
+    reply_notice_sent: Mapped[bool] = mapped_column(default=False)
     legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
 
     post: Mapped[Post] = relationship()  # noqa: F821
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
     user: Mapped[User | None] = relationship()  # noqa: F821
+
+
+class RateEvent(db.Model):
+    """One counted action (a comment posted) by one hashed address, for rate limits that
+    hold across workers and hosts. Rows older than the longest window are purged."""
+
+    __table_args__ = (Index("ix_rate_event_lookup", "kind", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
