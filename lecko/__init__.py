@@ -37,6 +37,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from . import auth, caching, database, files, headers, i18n, templating  # noqa: F401
     from .admin import bp as admin_bp
     from .blog import bp as blog_bp
+    from .comments import bp as comments_bp
+    from .comments.links import bp as comment_links_bp
     from .errors import register_error_handlers
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
@@ -48,6 +50,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_error_handlers(app)
     app.register_blueprint(blog_bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(comment_links_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(files.bp)
 

@@ -41,8 +41,11 @@ def content_stamp() -> tuple[str, datetime]:
     if row is None:
         return "", now.replace(microsecond=0)
     version, changed_at, newest = row
-    last = max(changed_at, newest) if newest else changed_at
-    return f"{version}|{newest}", last.replace(microsecond=0)
+    # Pages carry a comment form whose signed time token must not grow stale in caches:
+    # validators change at least every hour.
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    last = max(changed_at, newest or changed_at, hour)
+    return f"{version}|{newest}|{hour:%Y%m%d%H}", last.replace(microsecond=0)
 
 
 def answer_conditional_get() -> Response | None:

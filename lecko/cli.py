@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(users_group)
     app.cli.add_command(settings_group)
+    app.cli.add_command(comments_group)
 
 
 @click.group("demo")
@@ -101,3 +102,60 @@ def settings_set(key: str, value: str):
     save_setting(key, parsed)
     db.session.commit()
     click.echo(f"{key} = {parsed}")
+
+
+@click.group("comments")
+def comments_group():
+    """Readers' comments: personal data (GDPR)."""
+
+
+def email_argument(raw: str) -> str:
+    from .privacy import normalize_email
+
+    try:
+        return normalize_email(raw)
+    except ValueError:
+        raise click.BadParameter(f"{raw!r} is not a valid email address",
+                                 param_hint="EMAIL") from None
+
+
+@comments_group.command("export-personal")
+@click.argument("email")
+def comments_export_personal(email: str):
+    """Print as JSON every comment left with EMAIL (the count goes to stderr)."""
+    import json
+
+    from .mail import site_request_context
+    from .privacy import export_personal
+
+    email = email_argument(email)
+    with site_request_context():
+        data = export_personal(email)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(f"{data['count']} comment(s) matched {email}.", err=True)
+
+
+@comments_group.command("erase-personal")
+@click.argument("email")
+@click.option("--delete", is_flag=True,
+              help="Delete the comments instead of keeping their text anonymised.")
+def comments_erase_personal(email: str, delete: bool):
+    """Anonymise (or --delete) every comment left with EMAIL."""
+    from .privacy import erase_personal
+
+    email = email_argument(email)
+    count = erase_personal(email, delete=delete)
+    db.session.commit()
+    done = "deleted" if delete else "anonymised (text kept; name, email, website removed)"
+    click.echo(f"{count} comment(s) matched {email}: {done}." if count
+               else f"No comment matched {email}: nothing changed.")
+
+
+@comments_group.command("purge-ips")
+def comments_purge_ips():
+    """Empty the address hash of comments older than the rate-limit window (1 hour)."""
+    from .privacy import purge_ip_hashes
+
+    count = purge_ip_hashes()
+    db.session.commit()
+    click.echo(f"Address hash emptied on {count} comment(s) older than one hour.")

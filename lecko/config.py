@@ -38,3 +38,27 @@ LOGIN_FAILURE_WINDOW = 15
 
 # Jinja recompiles nothing in production; the dev server turns this on itself.
 TEMPLATES_AUTO_RELOAD = False
+
+# Outgoing mail (comment notices). No MAIL_SERVER: mails are written to the log instead,
+# so a fresh install works without any mail set-up.
+MAIL_SERVER = None
+MAIL_PORT = 25
+# STARTTLS after connecting (usually port 587)…
+MAIL_USE_TLS = False
+# …or TLS from the first byte (usually port 465).
+MAIL_USE_SSL = False
+# Credentials, when the server asks for them (never commit them: use instance/config.py).
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+# The From of every mail; many servers refuse a sender outside their own domain.
+MAIL_SENDER = "Lecko blog <blog@localhost>"
+# Seconds to wait for the mail server: a reader's request waits while a notice is sent.
+MAIL_TIMEOUT = 10
+
+# The blog's public address (https://blog.example.fr), for links in mails written outside
+# a web request (the command line); inside a request the request's own address is used.
+SITE_URL = None
+
+# Seconds the approve/spam links of a moderation mail stay valid (7 days): a forwarded or
+# leaked mail must not moderate forever. Unsubscribe links never expire.
+COMMENT_LINK_MAX_AGE = 7 * 24 * 3600

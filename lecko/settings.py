@@ -138,6 +138,11 @@ def site_settings() -> dict[str, Any]:
     return g.site_settings
 
 
+def site_is_french() -> bool:
+    """French typography applies to what is written when the site is in French."""
+    return site_settings()["language"] == "fr"
+
+
 def save_setting(key: str, value: Any) -> None:
     """Store one setting (the caller commits)."""
     db.session.merge(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))

@@ -1,6 +1,7 @@
 """Jinja filters and globals shared by every template."""
 
 import re
+import zlib
 from datetime import UTC, datetime
 
 from flask import Flask, request, url_for
@@ -9,7 +10,7 @@ from werkzeug.http import http_date
 
 from . import uploads
 from .blog.links import post_url
-from .html import typeset
+from .html import is_safe_url, typeset
 from .models import queries, utcnow
 from .settings import site_settings
 from .widgets import sidebar_widgets
@@ -46,6 +47,23 @@ def absolute_links(html: str) -> str:
     return _ROOT_RELATIVE.sub(lambda m: m.group(1) + request.url_root, html or "")
 
 
+def initials(name: str) -> str:
+    """'Claire Morvan' -> 'CM': the avatar, drawn without asking any other site."""
+    letters = [word[0] for word in (name or "?").split() if word[:1].isalnum()]
+    return ("".join(letters[:1] + letters[1:][-1:]) or (name or "?")[:1]).upper()
+
+
+def avatar_hue(name: str) -> int:
+    """One of eight colours, always the same for the same name."""
+    return zlib.crc32((name or "").encode()) % 8
+
+
+def is_web_address(value) -> bool:
+    """Jinja test: an http(s) address safe to put in href (imported data included)."""
+    return isinstance(value, str) and value.startswith(("http://", "https://")) \
+        and is_safe_url(value)
+
+
 def dict_without(mapping: dict, key: str) -> dict:
     """The query arguments minus one, to build pager links that keep the filters."""
     return {k: v for k, v in mapping.items() if k != key}
@@ -78,7 +96,9 @@ def json_ld(post) -> dict:
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(typo=typo, long_date=long_date, long_datetime=format_datetime,
                                  rfc822=rfc822, rfc3339=rfc3339, dict_without=dict_without,
-                                 absolute_links=absolute_links)
+                                 absolute_links=absolute_links, initials=initials,
+                                 avatar_hue=avatar_hue)
+    app.jinja_env.tests["web_address"] = is_web_address
     app.jinja_env.globals.update(post_url=post_url, sidebar_widgets=sidebar_widgets,
                                  nav_pages=queries.top_pages, month_name=month_name,
                                  json_ld=json_ld, now=utcnow, media_srcset=uploads.srcset,

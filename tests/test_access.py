@@ -12,7 +12,8 @@ AUTHOR_ALLOWED = {
     "admin.upload_media", "admin.media_picker", "admin.autosave_post", "admin.preview_post",
     "admin.bulk_posts",
 }
-EDITOR_DENIED = {"admin.users", "admin.new_user", "admin.edit_user", "admin.settings"}
+EDITOR_DENIED = {"admin.users", "admin.new_user", "admin.edit_user", "admin.settings",
+                 "admin.privacy"}
 
 
 def staff_routes(app):

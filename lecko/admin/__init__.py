@@ -24,8 +24,10 @@ MENU = (
     ("admin.posts", _l("Articles"), (ADMIN, EDITOR, AUTHOR)),
     ("admin.pages", _l("Pages"), (ADMIN, EDITOR)),
     ("admin.media", _l("Media"), (ADMIN, EDITOR, AUTHOR)),
+    ("admin.comments", _l("Comments"), (ADMIN, EDITOR)),
     ("admin.users", _l("Users"), (ADMIN,)),
     ("admin.settings", _l("Settings"), (ADMIN,)),
+    ("admin.privacy", _l("Privacy"), (ADMIN,)),
 )
 
 
@@ -56,4 +58,4 @@ def _registered_endpoints():
     return current_app.view_functions
 
 
-from . import dashboard, media, posts, revisions, settings, users  # noqa: E402, F401
+from . import comments, dashboard, media, posts, privacy, revisions, settings, users  # noqa: E402, F401

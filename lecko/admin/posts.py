@@ -9,17 +9,13 @@ from sqlalchemy.orm import selectinload
 from .. import editing
 from ..blog.links import post_url
 from ..extensions import db
-from ..models import Category, Media, Post, Revision, Series, Tag, User
-from ..models.content import AUTOSAVE, PAGE, POST, PUBLISHED, SCHEDULED, STATUSES, TRASH
-from ..settings import site_settings
+from ..models import Category, Media, Post, Revision, Series, Tag, User, utcnow
+from ..models.content import AUTOSAVE, CONFLICT, PAGE, POST, PUBLISHED, SCHEDULED, STATUSES, TRASH
+from ..settings import site_is_french
 from . import bp, status_label
 from .forms import BulkForm, ConfirmForm, PostForm
 
 LIST_PAGE_SIZE = 20
-
-
-def site_is_french() -> bool:
-    return site_settings()["language"] == "fr"
 
 
 def editable_post(post_id: int) -> Post:
@@ -124,7 +120,7 @@ def posts(post_type: str):
             .order_by(Post.updated_at.desc(), Post.id.desc()))
     status = args.get("status", "")
     if status == SCHEDULED:
-        stmt = stmt.where(Post.status == PUBLISHED, Post.published_at > editing.utcnow())
+        stmt = stmt.where(Post.status == PUBLISHED, Post.published_at > utcnow())
     elif status in STATUSES:
         stmt = stmt.where(Post.status == status)
     else:
@@ -165,7 +161,7 @@ def bulk_posts():
         if form.action.data == "trash":
             editing.move_to_trash(post)
         elif post.status != TRASH:
-            post.status, post.published_at = PUBLISHED, post.published_at or editing.utcnow()
+            post.status, post.published_at = PUBLISHED, post.published_at or utcnow()
         done += 1
     db.session.commit()
     flash(_("%(num)d items updated.", num=done), "success")
@@ -228,7 +224,7 @@ def save(post: Post, form: PostForm, choice: editing.StatusChoice) -> None:
 def keep_colliding_save(post: Post, form: PostForm) -> None:
     """Someone saved since this form was opened: keep this text as a revision, leave the
     post as they left it, and let the user look before saving again."""
-    editing.keep_revision(post, current_user, editing.CONFLICT, title=form.title.data,
+    editing.keep_revision(post, current_user, CONFLICT, title=form.title.data,
                           body=form.body_source.data, excerpt=form.excerpt.data)
     db.session.commit()
     form.base_revision.data = editing.newest_revision_id(post)
@@ -287,8 +283,8 @@ def preview_post():
                 excerpt=form.excerpt.data or "", comments_open=False)
     post.set_body(form.body_source.data or "", french=site_is_french())
     post.published_at = editing.local_to_utc(form.publish_at.data) if form.publish_at.data \
-        else editing.utcnow()
-    post.updated_at = editing.utcnow()
+        else utcnow()
+    post.updated_at = utcnow()
     post.categories = list(db.session.scalars(
         select(Category).where(Category.id.in_(form.categories.data or []))))
     # Unsaved tags: shown, never added to the session.

@@ -10,9 +10,10 @@ from .. import editing
 from ..extensions import db
 from ..html import clean_article
 from ..models import Revision
+from ..settings import site_is_french
 from . import bp
 from .forms import ConfirmForm
-from .posts import editable_post, site_is_french
+from .posts import editable_post
 
 
 def revision_of(post_id: int, revision_id: int) -> tuple:

@@ -1,14 +1,18 @@
-"""RSS 2.0 and Atom feeds, the sitemap and robots.txt."""
+"""RSS 2.0 and Atom feeds (articles and comments), the sitemap and robots.txt."""
 
-from flask import Response, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import _
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
-from ..models import Category, Post, Tag, User
-from ..models.content import PAGE
+from ..models import Category, Comment, Post, Tag, User
+from ..models.comments import APPROVED
+from ..models.content import PAGE, POST
 from ..models.queries import category_tree_ids, public_posts
 from ..settings import site_settings
 from . import bp
+from .links import post_url
 
 FEED_SIZE = 20
 SITEMAP_LIMIT = 50000  # the sitemap protocol's own limit per file
@@ -83,3 +87,53 @@ def robots():
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /login",
              f"Sitemap: {url_for('blog.sitemap', _external=True)}", ""]
     return Response("\n".join(lines), mimetype="text/plain")
+
+
+# Comment feeds (WordPress's /comments/feed/ and <permalink>feed/): approved comments on
+# public posts only, newest first; names but never emails.
+
+
+def comments_feed_response(kind: str, comments, title: str, link: str) -> Response:
+    """Render comments as RSS 2.0 or Atom with the right content type."""
+    comments = list(comments)
+    updated = max((c.edited_at or c.created_at for c in comments), default=None)
+    body = render_template(f"feeds/comments_{kind}.xml", comments=comments, feed_title=title,
+                           feed_link=link, self_url=request.base_url, updated=updated)
+    mimetype = "application/rss+xml" if kind == "rss" else "application/atom+xml"
+    return Response(body, mimetype=mimetype)
+
+
+def latest_comments(*conditions):
+    """The newest approved comments on public articles, with their post, bounded."""
+    stmt = (select(Comment).join(Comment.post)
+            .where(Comment.status == APPROVED, Post.public_clause(), *conditions)
+            .options(contains_eager(Comment.post))
+            .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(FEED_SIZE))
+    return db.session.scalars(stmt)
+
+
+@bp.get("/comments/feed/", defaults={"kind": "rss"})
+@bp.get("/comments/feed/atom/", defaults={"kind": "atom"})
+def comments_feed(kind: str):
+    """The newest approved comments of the whole blog."""
+    title = _("Comments on %(site)s", site=site_settings()["title"])
+    return comments_feed_response(kind, latest_comments(), title,
+                                  url_for("blog.index", _external=True))
+
+
+@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/feed/",
+        defaults={"kind": "rss"})
+@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/feed/atom/",
+        defaults={"kind": "atom"})
+def post_comments_feed(year: int, month: int, slug: str, kind: str):
+    """The newest approved comments of one public article."""
+    article = db.session.scalar(select(Post).where(Post.type == POST, Post.slug == slug,
+                                                   Post.public_clause()))
+    if article is None:
+        abort(404)
+    canonical = post_url(article) + ("feed/" if kind == "rss" else "feed/atom/")
+    if request.path != canonical:
+        return redirect(canonical, 301)
+    title = _("Comments on “%(title)s”", title=article.title)
+    return comments_feed_response(kind, latest_comments(Post.id == article.id), title,
+                                  post_url(article, external=True))

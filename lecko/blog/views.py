@@ -8,6 +8,10 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from ..comments.forms import CommentForm
+from ..comments.forms import comment_form as new_comment_form
+from ..comments.guard import comments_are_open, form_token
+from ..comments.ownership import may_change, visible_own_pending
 from ..extensions import db
 from ..models import Category, Post, Tag, User
 from ..models.content import PAGE, POST
@@ -82,18 +86,37 @@ def post(year: int, month: int, slug: str):
     return render_post(article)
 
 
-def render_post(article: Post):
-    """The article page: body, series, neighbours, approved comments."""
+def render_post(article: Post, comment_form: CommentForm | None = None, status: int = 200,
+                headers: dict | None = None, **comment_state):
+    """The article page: body, series, neighbours, approved comments (and this browser's
+    held ones), and the comment form — fresh, or as the reader sent it."""
     comments = approved_comments(article)
-    return render_template(
+    own_pending = visible_own_pending(article)
+    if comment_form is None:
+        reply_to = request.args.get("replytocom", "")
+        comment_form = new_comment_form(
+            formdata=None, data={"parent_id": reply_to if reply_to.isdigit() else ""})
+    comment_form.form_token.data = form_token(article.id)
+    if current_user.is_authenticated and not comment_form.author_name.data:
+        comment_form.author_name.data = current_user.display_name
+        comment_form.author_email.data = current_user.email
+    parent_id = comment_form.parent_id.data or ""
+    replying_to = next((c for c in comments if str(c.id) == parent_id), None)
+    page = render_template(
         "blog/post.html",
         post=article,
         series_parts=series_parts(article),
         previous_post=neighbour(article, older=True),
         next_post=neighbour(article, older=False),
-        comment_tree=comment_tree(comments),
+        comment_tree=comment_tree(sorted(comments + own_pending, key=lambda c: c.id)),
         comment_total=len(comments),
+        comment_form=comment_form,
+        comments_open=comments_are_open(article),
+        replying_to=replying_to,
+        may_change=may_change,
+        **comment_state,
     )
+    return page, status, headers or {}
 
 
 def can_read(post: Post) -> bool:

@@ -8,6 +8,6 @@ from .people import LoginFailure, User
 from .settings import ContentState, Setting
 
 __all__ = [
-    "Category", "Comment", "ContentState", "LoginFailure", "Media", "Post", "RateEvent", "Redirect", "Revision",
-    "Series", "Setting", "Tag", "User", "utcnow",
+    "Category", "Comment", "ContentState", "LoginFailure", "Media", "Post", "RateEvent",
+    "Redirect", "Revision", "Series", "Setting", "Tag", "User", "utcnow",
 ]

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from .base import utcnow
 
 PENDING, APPROVED, SPAM, TRASH = "pending", "approved", "spam", "trash"
+
+
+def text_fingerprint(text: str) -> str:
+    """Same for texts that differ only by case and spacing (duplicate detection)."""
+    folded = " ".join((text or "").split()).casefold()
+    return hashlib.sha1(folded.encode()).hexdigest()
 COMMENT_STATUSES = (PENDING, APPROVED, SPAM, TRASH)
 
 
 class Comment(db.Model):
     """A comment. The email is never shown; the IP is kept only as a salted hash."""
 
-    __table_args__ = (Index("ix_comment_thread", "post_id", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_comment_thread", "post_id", "status", "created_at"),
+        Index("ix_comment_fingerprint", "post_id", "fingerprint"),
+        # The moderation queue: one status, newest first.
+        Index("ix_comment_queue", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
@@ -30,6 +42,8 @@ class Comment(db.Model):
     # Set when a member of staff wrote it, so it is marked as from the team.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
+    # Hash of the text with case and spacing folded: finds a duplicate with one lookup.
+    fingerprint: Mapped[str] = mapped_column(String(40), default="")
     # The text as safe HTML (html.render_comment), made on save so pages never re-render it.
     text_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
@@ -45,6 +59,11 @@ class Comment(db.Model):
 
     post: Mapped[Post] = relationship()  # noqa: F821
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
+
+    @validates("text")
+    def _fingerprint_text(self, _key: str, text: str) -> str:
+        self.fingerprint = text_fingerprint(text)
+        return text
     user: Mapped[User | None] = relationship()  # noqa: F821
 
 

@@ -1,0 +1,167 @@
+"""The spam guard (isso's Guard): every rule a comment must pass, each returning either a
+refusal (a French message and an HTTP status) or the status the comment is stored with."""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+
+from ..extensions import db
+from ..models import Comment, Post, RateEvent, utcnow
+from ..models.comments import APPROVED, PENDING, SPAM, TRASH, text_fingerprint
+from ..settings import site_settings
+
+FORM_TOKEN_MAX_AGE = 86400  # a comment form older than a day is refused
+RATE_WINDOW = timedelta(hours=1)  # the longest rate-limit window: events are kept this long
+_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+@dataclass
+class Verdict:
+    """Either a refusal (message + HTTP status) or the status to store the comment with."""
+
+    status: str | None = None
+    message: str | None = None
+    http_status: int = 200
+    retry_after: int | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.message is not None
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="comment-form")
+
+
+def form_token(post_id: int) -> str:
+    """A signed, timestamped token put in the form when the page is drawn."""
+    return _serializer().dumps(post_id)
+
+
+def check_form_token(token: str, post_id: int) -> Verdict | None:
+    """Refuse forged, stale (over a day) or too quickly sent (bot) forms."""
+    try:
+        signed_post, issued = _serializer().loads(token or "", max_age=FORM_TOKEN_MAX_AGE,
+                                                  return_timestamp=True)
+    except SignatureExpired:
+        return Verdict(message=_("This form is more than a day old. Reload the page, then "
+                                 "send your comment again: your text is kept below."),
+                       http_status=400)
+    except BadSignature:
+        return Verdict(message=_("This form could not be checked. Reload the page, then "
+                                 "send your comment again: your text is kept below."),
+                       http_status=400)
+    if signed_post != post_id:
+        return Verdict(message=_("This form belongs to another article."), http_status=400)
+    elapsed = (utcnow() - issued.replace(tzinfo=None)).total_seconds()
+    if elapsed < site_settings()["comment_min_fill_seconds"]:
+        return Verdict(message=_("That was very fast: please take a moment to check your "
+                                 "comment, then send it again."), http_status=400)
+    return None
+
+
+def comments_are_open(post: Post) -> bool:
+    """Open on the post, and not closed by age (setting comments_close_after_days)."""
+    days = site_settings()["comments_close_after_days"]
+    too_old = bool(days and post.published_at and
+                   post.published_at < utcnow() - timedelta(days=days))
+    return post.comments_open and post.is_public and not too_old
+
+
+def check_rate(address_hash: str) -> Verdict | None:
+    """One comment per interval and a cap per hour for each address (in the database, so
+    the limit holds across workers and hosts)."""
+    settings = site_settings()
+    if not settings["comment_rate_limit"]:
+        return None
+    now = utcnow()
+    count, newest = db.session.execute(
+        select(func.count(), func.max(RateEvent.created_at)).where(
+            RateEvent.kind == "comment", RateEvent.key == address_hash,
+            RateEvent.created_at >= now - RATE_WINDOW)).one()
+    interval = timedelta(seconds=settings["comment_min_interval"])
+    if newest is not None and now - newest < interval:
+        wait = int((newest + interval - now).total_seconds()) + 1
+        return Verdict(message=_("You just sent a comment. Please wait %(seconds)d seconds "
+                                 "before sending another one.", seconds=wait),
+                       http_status=429, retry_after=wait)
+    if count >= settings["comment_max_per_hour"]:
+        return Verdict(message=_("You have sent many comments in the last hour. Please come "
+                                 "back later."), http_status=429, retry_after=3600)
+    return None
+
+
+def record_rate_event(address_hash: str) -> None:
+    """Count this comment against the address and forget events past the window."""
+    db.session.execute(delete(RateEvent).where(RateEvent.created_at < utcnow() - RATE_WINDOW))
+    db.session.add(RateEvent(kind="comment", key=address_hash))
+
+
+def is_duplicate(post: Post, text: str) -> bool:
+    """The same text on the same post already (whoever sent it), trash aside."""
+    return db.session.scalar(select(Comment.id).where(
+        Comment.post_id == post.id, Comment.fingerprint == text_fingerprint(text),
+        Comment.status != TRASH).limit(1)) is not None
+
+
+def _contains_any(words: list[str], *fields: str) -> bool:
+    haystack = " ".join(fields).casefold()
+    return any(word and word.casefold() in haystack for word in words)
+
+
+def moderation_status(name: str, email: str, url: str, text: str) -> str:
+    """WordPress's discussion rules: spam words, hold-all, links, words, new authors."""
+    settings = site_settings()
+    fields = (name, email, url, text)
+    if _contains_any(settings["comment_disallowed_words"], *fields):
+        return SPAM
+    if settings["comment_hold_all"]:
+        return PENDING
+    max_links = settings["comment_max_links"]
+    if max_links and len(_LINK.findall(text)) >= max_links:
+        return PENDING
+    if _contains_any(settings["comment_moderation_words"], *fields):
+        return PENDING
+    if settings["comment_hold_new_authors"] and not has_approved_comment(email):
+        return PENDING
+    return APPROVED
+
+
+def has_approved_comment(email: str) -> bool:
+    if not email:
+        return False
+    return db.session.scalar(select(Comment.id).where(
+        func.lower(Comment.author_email) == email.lower(), Comment.status == APPROVED)
+        .limit(1)) is not None
+
+
+def judge(post: Post, token: str, honeypot: str, address_hash: str, name: str, email: str,
+          url: str, text: str, staff: bool) -> Verdict:
+    """Every rule in order; the first refusal wins, else the status to store."""
+    if honeypot:
+        return Verdict(message=_("This comment looks automatic and was not sent."),
+                       http_status=400)
+    if not staff:
+        refusal = check_form_token(token, post.id)
+        if refusal:
+            return refusal
+    if not comments_are_open(post):
+        return Verdict(message=_("Comments are closed on this article."), http_status=403)
+    if not staff:
+        refusal = check_rate(address_hash)
+        if refusal:
+            return refusal
+    if is_duplicate(post, text):
+        return Verdict(message=_("This comment was already sent on this article."),
+                       http_status=409)
+    return Verdict(status=APPROVED if staff else moderation_status(name, email, url, text))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,120 @@
+"""Posting, previewing, editing and deleting one's own comment."""
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, session
+from flask_babel import _
+from flask_login import current_user
+
+from ..blog import views as blog_views  # a module: blog.views imports this package too
+from ..blog.links import post_url
+from ..clients import ip_hash
+from ..extensions import csrf, db
+from ..html import render_comment
+from ..models import Comment, Post, utcnow
+from ..models.comments import APPROVED
+from ..models.queries import refresh_comment_count
+from ..settings import site_is_french
+from . import bp, guard, notify
+from .forms import CommentEditForm, CommentForm, comment_form
+from .ownership import OWN_COMMENTS_MAX, may_change, own_comments
+
+
+@bp.post("/comments/post/<int:post_id>")
+@csrf.exempt  # pages are cached for readers: the form carries a signed time token instead
+def post_comment(post_id: int):
+    """Preview or send a comment: checked by the guard, stored, then back to the article."""
+    post = db.session.get(Post, post_id)
+    if post is None or not post.is_public:
+        abort(404)
+    form = comment_form()
+    if not form.validate():
+        return blog_views.render_post(post, comment_form=form, status=400)
+    if request.form.get("preview"):
+        preview = render_comment(form.text.data, french=site_is_french())
+        return blog_views.render_post(post, comment_form=form, comment_preview_html=preview)
+    staff = current_user.is_authenticated
+    verdict = guard.judge(post, form.form_token.data, form.website_confirm.data, ip_hash(),
+                          form.author_name.data, form.author_email.data,
+                          form.author_url.data or "", form.text.data, staff)
+    if verdict.refused:
+        headers = {"Retry-After": str(verdict.retry_after)} if verdict.retry_after else {}
+        return blog_views.render_post(post, comment_form=form, comment_error=verdict.message,
+                           status=verdict.http_status, headers=headers)
+    comment = store(post, form, verdict.status)
+    notify.on_comment_posted(comment)
+    if comment.status == APPROVED:
+        flash(_("Thank you! Your comment is published."), "success")
+    else:
+        flash(_("Thank you! Your comment is awaiting moderation: only you can see it "
+                "for now."), "info")
+    return redirect(f"{post_url(post)}#comment-{comment.id}", 303)
+
+
+def store(post: Post, form: CommentForm, status: str) -> Comment:
+    """Write the comment, count it against the address, remember it in this browser."""
+    parent = db.session.get(Comment, int(form.parent_id.data)) if (
+        form.parent_id.data or "").isdigit() else None
+    if parent is not None and (parent.post_id != post.id or parent.status != APPROVED):
+        parent = None
+    token = secrets.token_urlsafe(24)
+    address = ip_hash()
+    comment = Comment(
+        post=post, parent=parent, status=status, text=form.text.data.strip(),
+        text_html=render_comment(form.text.data, french=site_is_french()),
+        author_name=form.author_name.data.strip(), author_email=form.author_email.data.strip(),
+        author_url=(form.author_url.data or "").strip(), ip_hash=address,
+        notify_replies=form.notify_replies.data, edit_token_hash=guard.token_hash(token),
+        user_id=current_user.id if current_user.is_authenticated else None)
+    db.session.add(comment)
+    guard.record_rate_event(address)
+    db.session.flush()
+    refresh_comment_count(post)
+    db.session.commit()
+    kept = own_comments()
+    kept[str(comment.id)] = {"token": token, "at": utcnow().isoformat(timespec="seconds")}
+    # The session is a cookie (4 KB at most): remember the newest comments only.
+    session["own_comments"] = dict(list(kept.items())[-OWN_COMMENTS_MAX:])
+    return comment
+
+
+def own_comment_or_403(comment_id: int) -> Comment:
+    comment = db.get_or_404(Comment, comment_id)
+    if not may_change(comment):
+        abort(403)
+    return comment
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+def edit_comment(comment_id: int):
+    """The author corrects their comment within the edit window."""
+    comment = own_comment_or_403(comment_id)
+    form = CommentEditForm(data={"text": comment.text} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        comment.text = form.text.data.strip()
+        comment.text_html = render_comment(comment.text, french=site_is_french())
+        comment.edited_at = utcnow()
+        if comment.status == APPROVED:
+            # An edit may add links or words that would have held it.
+            comment.status = guard.moderation_status(
+                comment.author_name, comment.author_email, comment.author_url, comment.text)
+            if comment.status != APPROVED:
+                refresh_comment_count(comment.post)
+        db.session.commit()
+        flash(_("Your comment is updated."), "success")
+        return redirect(f"{post_url(comment.post)}#comment-{comment.id}", 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("comments/edit.html", form=form, comment=comment), status
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+def delete_comment(comment_id: int):
+    """The author takes their comment back within the edit window (replies stay)."""
+    comment = own_comment_or_403(comment_id)
+    post = comment.post
+    db.session.delete(comment)
+    db.session.flush()
+    refresh_comment_count(post)
+    db.session.commit()
+    flash(_("Your comment is deleted."), "success")
+    return redirect(f"{post_url(post)}#comments", 303)

@@ -1,0 +1,121 @@
+"""Outgoing mail: plain UTF-8 text over SMTP (stdlib), or into the log when no server is
+configured. Sending never raises: the comment that caused a mail is already stored."""
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Mail:
+    """One message: recipients, subject, plain-text body, extra headers."""
+
+    to: list[str]
+    subject: str
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def send_mail(to: list[str], subject: str, body: str, headers: dict | None = None) -> bool:
+    """Send one mail; False (and a line in the log) when it could not be handed over."""
+    return send_mails([Mail(list(to), subject, body, dict(headers or {}))]) == 1
+
+
+def send_mails(mails: Iterable[Mail]) -> int:
+    """Send mails over one connection (a dead server costs one timeout, not one per mail).
+    Returns how many were handed to the server, or written to the log without MAIL_SERVER."""
+    messages = [message for message in map(build_message, mails) if message is not None]
+    if not messages:
+        return 0
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        for message in messages:
+            log.info("MAIL_SERVER is not set: mail written here instead of sent.\n"
+                     "To: %s\nSubject: %s\n\n%s", message["To"], message["Subject"],
+                     message.get_content())
+        return len(messages)
+    sent = 0
+    try:
+        with smtp_connection(config) as smtp:
+            for message in messages:
+                try:
+                    smtp.send_message(message)
+                    sent += 1
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+                    log.warning("mail server refused the mail to %s: %s", message["To"], error)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("could not send %d mail(s) through %s:%s: %s", len(messages) - sent,
+                    config["MAIL_SERVER"], config["MAIL_PORT"], error)
+    return sent
+
+
+def build_message(mail: Mail) -> EmailMessage | None:
+    """The EmailMessage for a Mail, or None (logged) when an address or header is unusable."""
+    message = EmailMessage()
+    try:
+        message["From"] = current_app.config["MAIL_SENDER"]
+        message["To"] = ", ".join(mail.to)
+        # A title or a name must never smuggle a header in: one line, always.
+        message["Subject"] = " ".join(mail.subject.split())
+        message["Date"] = formatdate(localtime=True)
+        message["Message-ID"] = make_msgid(domain=sender_domain())
+        # RFC 3834: no vacation replies or bounces to a robot.
+        message["Auto-Submitted"] = "auto-generated"
+        for name, value in mail.headers.items():
+            message[name] = value
+        # Quoted-printable: 7-bit clean for any server, whatever the line lengths.
+        message.set_content(mail.body, cte="quoted-printable")
+    except (ValueError, TypeError, IndexError, HeaderParseError) as error:
+        log.warning("mail to %s not built: %s", mail.to, error)
+        return None
+    return message
+
+
+def sender_domain() -> str:
+    sender = current_app.config["MAIL_SENDER"] or ""
+    domain = sender.rsplit("@", 1)[-1].strip(" >")
+    return domain or "localhost"
+
+
+@contextmanager
+def smtp_connection(config) -> Iterator[smtplib.SMTP]:
+    """An SMTP session as configured: plain, STARTTLS or TLS, logged in if asked."""
+    host, port, timeout = config["MAIL_SERVER"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
+    if config["MAIL_USE_SSL"]:
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout,
+                                context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        yield smtp
+
+
+@contextmanager
+def site_request_context() -> Iterator[None]:
+    """A request context on SITE_URL when there is none (the command line), so url_for
+    can build the absolute links a mail or an export carries."""
+    if has_request_context():
+        yield
+        return
+    site_url = current_app.config.get("SITE_URL") or "http://localhost/"
+    if not current_app.config.get("SITE_URL"):
+        log.warning("SITE_URL is not set: links written outside a request use %s", site_url)
+    parts = urlsplit(site_url)
+    base = f"{parts.scheme or 'http'}://{parts.netloc or 'localhost'}{parts.path}"
+    with current_app.test_request_context(base_url=base):
+        yield

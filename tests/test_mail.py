@@ -1,0 +1,360 @@
+"""Comment mails, sent to a real SMTP server on loopback (aiosmtpd), and the signed links
+they carry, followed with the test client as a reader or an editor would."""
+
+import logging
+import re
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from conftest import csrf_token_from
+
+from lecko.comments.notify import on_comment_approved, on_comment_posted
+from lecko.extensions import db
+from lecko.mail import send_mail
+from lecko.models import Comment, Post
+from lecko.models.comments import APPROVED, PENDING, SPAM
+from lecko.settings import save_setting
+
+LINK = re.compile(r"http://localhost(/comments/\S+)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Collector:
+    """An aiosmtpd handler keeping every message; it refuses addresses at refused.test."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@refused.test"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list:
+        return [message for rcpt, message in self.messages if address in rcpt]
+
+    def recipients(self) -> list[str]:
+        return sorted(address for rcpt, _message in self.messages for address in rcpt)
+
+
+@pytest.fixture
+def smtp():
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+def use_mail_server(app, smtp):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, SITE_URL="http://localhost",
+                      MAIL_SENDER="Le blog Lecko <blog@lecko.test>")
+
+
+@pytest.fixture
+def mail_app(app, smtp):
+    use_mail_server(app, smtp)
+    return app
+
+
+@pytest.fixture
+def team(make_user):
+    """An admin, an editor, a disabled editor, an editor without email, an author."""
+    return {
+        "admin": make_user(username="root", role="admin", email="root@lecko.test"),
+        "editor": make_user(username="ed", role="editor", email="ed@lecko.test"),
+        "gone": make_user(username="gone", role="editor", email="gone@lecko.test",
+                          active=False),
+        "silent": make_user(username="silent", role="editor", email=""),
+        "author": make_user(username="au", role="author", email="au@lecko.test",
+                            display_name="Claire Auteur"),
+    }
+
+
+@pytest.fixture
+def caplog(caplog):
+    """caplog that also hears loggers made before Alembic's fileConfig() disabled them (the
+    session's migrations run in this process)."""
+    names = ("lecko.mail", "lecko.comments.notify")
+    for name in names:
+        logging.getLogger(name).disabled = False
+    caplog.set_level(logging.INFO, logger="lecko")
+    return caplog
+
+
+def body(message) -> str:
+    return message.get_content().replace("\r\n", "\n")
+
+
+def links(message) -> list[str]:
+    return LINK.findall(body(message))
+
+
+def held_comment(make_post, make_comment, team, **overrides):
+    post = make_post(title="Refondre son intranet", author=team["author"])
+    fields = {"author_name": "Jeanne Lectrice", "author_email": "jeanne@example.org",
+              "author_url": "https://jeanne.example.org", "status": PENDING} | overrides
+    return make_comment(post, "Très utile, merci !", **fields)
+
+
+def test_held_comment_mails_active_editors_with_links(mail_app, smtp, team, make_post,
+                                                      make_comment):
+    comment = held_comment(make_post, make_comment, team)
+    on_comment_posted(comment)
+    assert smtp.recipients() == ["ed@lecko.test", "root@lecko.test"]
+    message = smtp.to("ed@lecko.test")[0]
+    assert "Refondre son intranet" in message["Subject"]
+    assert "Le blog des consultants Lecko" in message["Subject"]
+    assert message["From"] == "Le blog Lecko <blog@lecko.test>"
+    text = body(message)
+    for expected in ("Jeanne Lectrice", "jeanne@example.org", "https://jeanne.example.org",
+                     "Très utile, merci !", "http://localhost/admin/comments/"):
+        assert expected in text
+    paths = links(message)
+    assert [p.split("/")[3] for p in paths] == ["approve", "spam"]
+
+
+def test_held_comment_mails_nobody_when_the_setting_is_off(mail_app, smtp, team, make_post,
+                                                           make_comment):
+    save_setting("comment_notify_editors", False)
+    db.session.commit()
+    on_comment_posted(held_comment(make_post, make_comment, team))
+    assert smtp.messages == []
+
+
+def test_approve_link_shows_a_button_and_only_the_post_approves(mail_app, smtp, client, team,
+                                                                 make_post, make_comment):
+    mail_app.config["WTF_CSRF_ENABLED"] = True  # as in production
+    comment = held_comment(make_post, make_comment, team)
+    on_comment_posted(comment)
+    approve, _spam = links(smtp.to("ed@lecko.test")[0])
+
+    page = client.get(approve)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and html.count("<button") == 1
+    assert "Très utile, merci" in html and "jeanne@example.org" not in html
+    assert db.session.get(Comment, comment.id).status == PENDING  # a GET changes nothing
+
+    assert client.post(approve).status_code == 400  # no CSRF token: refused
+    assert db.session.get(Comment, comment.id).status == PENDING
+    done = client.post(approve, data={"csrf_token": csrf_token_from(html)})
+    assert done.status_code == 200
+    comment = db.session.get(Comment, comment.id)
+    assert comment.status == APPROVED
+    assert db.session.get(Post, comment.post_id).comment_count == 1
+    back = re.search(rf'href="([^"]+)#comment-{comment.id}"', done.get_data(as_text=True))
+    article = client.get(back.group(1))
+    assert "Très utile, merci" in article.get_data(as_text=True)
+    assert len(smtp.to("au@lecko.test")) == 1  # approval tells the article's author
+
+    again = client.post(approve, data={"csrf_token": csrf_token_from(html)})
+    assert again.status_code == 200 and len(smtp.to("au@lecko.test")) == 1
+
+
+def test_spam_link_hides_the_comment_and_tells_nobody(mail_app, smtp, client, team, make_post,
+                                                      make_comment):
+    comment = held_comment(make_post, make_comment, team)
+    on_comment_posted(comment)
+    _approve, spam = links(smtp.to("root@lecko.test")[0])
+    assert client.get(spam).status_code == 200
+    assert client.post(spam).status_code == 200
+    assert db.session.get(Comment, comment.id).status == SPAM
+    assert smtp.to("au@lecko.test") == []
+
+
+def test_expired_tampered_and_revoked_links_give_a_clear_page(mail_app, smtp, client, team,
+                                                              make_post, make_comment):
+    comment = held_comment(make_post, make_comment, team)
+    on_comment_posted(comment)
+    approve, spam = links(smtp.to("ed@lecko.test")[0])
+    other_approve, _ = links(smtp.to("root@lecko.test")[0])
+
+    tampered = approve[:-3] + ("abc" if not approve.endswith("abc") else "xyz")
+    swapped = approve.replace("/approve/", "/spam/")  # a token is only good for its action
+    for path in (tampered, swapped, "/comments/moderate/approve/not-a-token"):
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            assert response.status_code == 400, path
+            assert 'class="error-page"' in response.get_data(as_text=True)
+
+    mail_app.config["COMMENT_LINK_MAX_AGE"] = -1
+    for method in ("get", "post"):
+        response = getattr(client, method)(spam)
+        assert response.status_code == 410
+        page = response.get_data(as_text=True)
+        assert '<html lang="fr">' in page and ("expired" in page or "expiré" in page)
+    mail_app.config["COMMENT_LINK_MAX_AGE"] = 3600
+
+    team["editor"].active = False  # someone who left: their mails moderate nothing now
+    db.session.commit()
+    assert client.post(approve).status_code == 410
+    assert client.get("/comments/moderate/delete/x").status_code == 404
+    assert db.session.get(Comment, comment.id).status == PENDING
+    assert client.post(other_approve).status_code == 200
+    assert db.session.get(Comment, comment.id).status == APPROVED
+
+
+def test_approved_comment_mails_the_post_author(mail_app, smtp, team, make_post, make_comment):
+    post = make_post(title="Sobriété numérique", author=team["author"])
+    comment = make_comment(post, "Bravo pour cette synthèse.", author_name="Paul")
+    on_comment_posted(comment)
+    assert smtp.recipients() == ["au@lecko.test"]
+    message = smtp.to("au@lecko.test")[0]
+    assert "Sobriété numérique" in message["Subject"]
+    text = body(message)
+    assert "Paul" in text and "Bravo pour cette synthèse." in text
+    assert f"#comment-{comment.id}" in text
+    assert "lectrice@example.org" not in text  # authors are not moderators: no emails
+
+
+def test_the_author_is_not_told_about_their_own_comment(mail_app, smtp, team, make_post,
+                                                        make_comment):
+    post = make_post(author=team["author"])
+    on_comment_approved(make_comment(post, author_email="AU@lecko.test"))
+    on_comment_approved(make_comment(post, author_email="", user_id=team["author"].id))
+    save_setting("comment_notify_author", False)
+    db.session.commit()
+    on_comment_approved(make_comment(post))
+    assert smtp.messages == []
+
+
+@pytest.fixture
+def thread(mail_app, team, make_post, make_comment):
+    """An approved comment whose author opted in to reply notices, on a public post."""
+    post = make_post(title="Télétravail", author=team["author"])
+    parent = make_comment(post, "Question ?", author_name="Alice",
+                          author_email="alice@example.org", notify_replies=True)
+    return post, parent
+
+
+def test_reply_notice_goes_out_once_and_only_when_approved(smtp, thread, make_comment):
+    post, parent = thread
+    reply = make_comment(post, "Réponse !", author_name="Bruno", author_email="bruno@ex.org",
+                         parent_id=parent.id, status=PENDING)
+    on_comment_posted(reply)
+    assert smtp.to("alice@example.org") == []  # held: readers hear nothing
+    spam = make_comment(post, "Achetez !", parent_id=parent.id, status=SPAM,
+                        author_email="spam@ex.org")
+    on_comment_posted(spam)
+    on_comment_approved(spam)
+    assert smtp.to("alice@example.org") == []  # never a relay for spam
+
+    reply.status = APPROVED
+    db.session.commit()
+    on_comment_approved(reply)
+    on_comment_approved(reply)  # a second approval (another moderator, a retry)
+    mails = smtp.to("alice@example.org")
+    assert len(mails) == 1
+    message = mails[0]
+    assert "Télétravail" in message["Subject"]
+    assert "Bruno" in body(message) and "Réponse !" in body(message)
+    assert "bruno@ex.org" not in message.as_string()
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(r"<http://localhost/comments/unsubscribe/\S+/one-click>",
+                        message["List-Unsubscribe"])
+    assert db.session.get(Comment, reply.id).reply_notice_sent
+
+
+def test_reply_notice_reaches_opted_in_ancestors_but_never_the_replier(smtp, thread,
+                                                                        make_comment):
+    post, parent = thread
+    middle = make_comment(post, "Moi aussi.", author_name="Chloé", author_email="chloe@ex.org",
+                          parent_id=parent.id, notify_replies=False)
+    quiet = make_comment(post, "Et moi.", author_email="alice@example.org",
+                         parent_id=middle.id, notify_replies=True)
+    reply = make_comment(post, "Voilà.", author_email="ALICE@example.org", parent_id=quiet.id)
+    on_comment_approved(reply)
+    assert smtp.to("alice@example.org") == []  # her own reply: nobody else opted in
+    second = make_comment(post, "Précision.", author_email="dan@ex.org", parent_id=middle.id)
+    on_comment_approved(second)
+    mails = smtp.to("alice@example.org")
+    assert len(mails) == 1 and "conversation" in body(mails[0])
+    assert smtp.to("chloe@ex.org") == []  # did not opt in
+
+
+def test_unsubscribe_link_asks_then_stops_the_notices(mail_app, smtp, client, make_post,
+                                                      make_comment):
+    mail_app.config["WTF_CSRF_ENABLED"] = True
+    post = make_post(title="Télétravail")
+    parent = make_comment(post, "Question ?", author_email="alice@example.org",
+                          notify_replies=True)
+    on_comment_approved(make_comment(post, "Un", parent_id=parent.id, author_email="b@ex.org"))
+    unsubscribe = [p for p in links(smtp.to("alice@example.org")[0]) if "unsubscribe" in p][0]
+    page = client.get(unsubscribe)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and html.count("<button") == 1
+    assert db.session.get(Comment, parent.id).notify_replies  # a GET changes nothing
+    assert client.post(unsubscribe, data={"csrf_token": csrf_token_from(html)}).status_code == 200
+    assert not db.session.get(Comment, parent.id).notify_replies
+    on_comment_approved(make_comment(post, "Deux", parent_id=parent.id, author_email="c@ex.org"))
+    assert len(smtp.to("alice@example.org")) == 1
+
+
+def test_one_click_unsubscribe_needs_no_page_and_no_csrf_token(mail_app, smtp, client,
+                                                               make_post, make_comment):
+    mail_app.config["WTF_CSRF_ENABLED"] = True
+    post = make_post()
+    parent = make_comment(post, author_email="alice@example.org", notify_replies=True)
+    elsewhere = make_comment(make_post(), author_email="alice@example.org", notify_replies=True)
+    on_comment_approved(make_comment(post, "Un", parent_id=parent.id, author_email="b@ex.org"))
+    one_click = smtp.to("alice@example.org")[0]["List-Unsubscribe"].strip("<>")
+    response = client.post(one_click, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert not db.session.get(Comment, parent.id).notify_replies
+    assert db.session.get(Comment, elsewhere.id).notify_replies  # per article, as documented
+    assert client.post(one_click[:-12] + "x/one-click").status_code == 400
+    assert client.get(one_click).status_code == 200  # a browser opening it gets the page
+
+
+def test_without_a_mail_server_mails_go_to_the_log(app, caplog, team, make_post, make_comment):
+    app.config["SITE_URL"] = "http://localhost"
+    comment = held_comment(make_post, make_comment, team)
+    on_comment_posted(comment)
+    logged = [r for r in caplog.records if r.name == "lecko.mail"]
+    assert len(logged) == 2 and "Jeanne Lectrice" in logged[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert send_mail(["x@example.org"], "Sujet", "Corps")
+
+
+def test_an_unreachable_server_is_logged_and_breaks_nothing(app, caplog, team, make_post,
+                                                            make_comment):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2,
+                      SITE_URL="http://localhost")
+    comment = held_comment(make_post, make_comment, team)
+    on_comment_posted(comment)  # connection refused: no exception
+    assert any("could not send" in r.getMessage() for r in caplog.records)
+    assert not send_mail(["x@example.org"], "Sujet", "Corps")
+    assert db.session.get(Comment, comment.id).status == PENDING
+
+
+def test_a_refused_recipient_does_not_stop_the_others(mail_app, smtp, caplog, make_user,
+                                                      make_post, make_comment):
+    make_user(username="a", role="editor", email="nobody@refused.test")
+    make_user(username="b", role="editor", email="ed@lecko.test")
+    on_comment_posted(make_comment(make_post(), status=PENDING))
+    assert smtp.recipients() == ["ed@lecko.test"]
+    assert any("refused" in r.getMessage() for r in caplog.records)
+
+
+def test_send_mail_writes_utf8_and_keeps_headers_on_one_line(mail_app, smtp):
+    assert send_mail(["zoe@example.org"],
+                     "Réponse à « l’article »\nBcc: evil@example.org", "Déjà lu ?\n" + "é" * 300)
+    rcpt, message = smtp.messages[0]
+    assert rcpt == ["zoe@example.org"]
+    assert message["Subject"] == "Réponse à « l’article » Bcc: evil@example.org"
+    assert message["Bcc"] is None and message["Auto-Submitted"] == "auto-generated"
+    assert body(message) == "Déjà lu ?\n" + "é" * 300 + "\n"

@@ -1,0 +1,324 @@
+"""Comment moderation as editors use it: the queue, bulk actions, edit, staff replies."""
+
+import re
+
+import pytest
+from conftest import TEST_PASSWORD, csrf_token_from
+from flask import current_app
+
+from lecko.admin.comments import moderate
+from lecko.blog import links
+from lecko.extensions import db
+from lecko.models import Comment, Post
+from lecko.models.comments import APPROVED, PENDING, SPAM, TRASH
+
+
+@pytest.fixture
+def editor(client, auth, make_user):
+    user = make_user(username="claire", role="editor", display_name="Claire",
+                     email="claire@lecko.example")
+    auth.login("claire")
+    return user
+
+
+def post_url(post: Post) -> str:
+    with current_app.test_request_context():
+        return links.post_url(post)
+
+
+def count_of(post: Post) -> int:
+    return db.session.scalar(db.select(Post.comment_count).where(Post.id == post.id))
+
+
+def bulk(client, action: str, *comments: Comment, **extra):
+    data = {"action": action, "ids": [c.id for c in comments]} | extra
+    return client.post("/admin/comments/bulk", data=data)
+
+
+def test_tabs_show_the_count_of_each_status(client, editor, make_post, make_comment):
+    post = make_post()
+    for status in (PENDING, PENDING, APPROVED, SPAM, SPAM, SPAM, TRASH):
+        make_comment(post, status=status)
+    page = client.get("/admin/comments/").get_data(as_text=True)
+    tabs = re.search(r'<nav class="status-tabs".*?</nav>', page, re.S).group()
+    counts = re.findall(r'<span class="status-tabs__count">\((\d+)\)</span>', tabs)
+    assert counts == ["2", "1", "3", "1"]
+    assert 'href="/admin/comments/?status=pending" aria-current="page"' in tabs
+
+
+def test_pending_comments_are_grouped_under_their_article(client, editor, make_post,
+                                                          make_comment):
+    first, second = make_post(title="Premier"), make_post(title="Second")
+    make_comment(first, "Avis sur le premier", status=PENDING, author_name="Anne",
+                 author_email="anne@example.org", author_url="https://anne.example")
+    make_comment(second, "Avis sur le second", status=PENDING)
+    make_comment(first, "Déjà publié", status=APPROVED)
+    page = client.get("/admin/comments/?status=pending").get_data(as_text=True)
+    sections = re.findall(r'<section class="comment-group".*?</section>', page, re.S)
+    assert len(sections) == 2
+    by_title = {re.search(r">(Premier|Second)<", s).group(1): s for s in sections}
+    assert "Avis sur le premier" in by_title["Premier"]
+    assert "Avis sur le second" in by_title["Second"]
+    assert "Déjà publié" not in page
+    assert "anne@example.org" in by_title["Premier"] and "https://anne.example" in page
+    assert f'href="/admin/posts/{first.id}/edit"' in by_title["Premier"]
+    assert f'href="{post_url(first)}"' in by_title["Premier"]
+
+
+def test_queue_shows_the_parent_of_a_reply(client, editor, make_post, make_comment):
+    post = make_post()
+    parent = make_comment(post, "La question <d'origine>", author_name="Paul")
+    make_comment(post, "Une réponse", status=PENDING, parent=parent)
+    page = client.get("/admin/comments/").get_data(as_text=True)
+    quote = re.search(r'<blockquote class="comment-card__parent">.*?</blockquote>', page,
+                      re.S).group()
+    assert "Paul" in quote and "La question &lt;d&#39;origine&gt;" in quote
+
+
+def test_queue_loads_in_a_fixed_number_of_queries(client, editor, make_post, make_comment):
+    from sqlalchemy import event
+
+    for n in range(6):
+        post = make_post()
+        parent = make_comment(post)
+        make_comment(post, f"Réponse {n}", status=PENDING, parent=parent)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        client.get("/admin/comments/")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    on_comments = [s for s in statements if "FROM comment" in s]
+    assert len(on_comments) <= 4, on_comments  # counts, page, total, parents
+
+
+def test_bulk_approve_shows_comments_and_updates_the_count(client, editor, make_post,
+                                                           make_comment):
+    post = make_post(title="Article commenté")
+    one = make_comment(post, "Premier avis", status=PENDING)
+    two = make_comment(post, "Second avis", status=PENDING)
+    assert "Premier avis" not in client.get(post_url(post)).get_data(as_text=True)
+    response = bulk(client, "approve", one, two)
+    assert response.status_code == 302
+    assert {one.status, two.status} == {APPROVED}
+    article = client.get(post_url(post)).get_data(as_text=True)
+    assert "Premier avis" in article and "Second avis" in article
+    assert count_of(post) == 2
+    assert "2 commentaires" in client.get("/").get_data(as_text=True)
+
+
+def test_approving_announces_each_comment_after_commit(client, editor, make_post,
+                                                       make_comment, monkeypatch):
+    post = make_post()
+    held = make_comment(post, status=PENDING)
+    already = make_comment(post, status=APPROVED)
+    announced = []
+
+    def record(comment):
+        assert not db.session.dirty  # called after the commit
+        announced.append(comment.id)
+
+    monkeypatch.setattr("lecko.admin.comments.on_comment_approved", record)
+    bulk(client, "approve", held, already)
+    assert announced == [held.id]
+
+
+@pytest.mark.parametrize("action, status", [("spam", SPAM), ("trash", TRASH)])
+def test_spam_and_trash_hide_comments(client, editor, make_post, make_comment, action,
+                                      status):
+    post = make_post()
+    comment = make_comment(post, "Commentaire visible")
+    assert count_of(post) == 1
+    bulk(client, action, comment)
+    assert comment.status == status and count_of(post) == 0
+    assert "Commentaire visible" not in client.get(post_url(post)).get_data(as_text=True)
+    assert "Commentaire visible" in client.get(
+        f"/admin/comments/?status={status}").get_data(as_text=True)
+
+
+def test_delete_for_good_works_from_the_trash_only(client, editor, make_post, make_comment):
+    post = make_post()
+    trashed = make_comment(post, status=TRASH)
+    kept = make_comment(post, status=PENDING)
+    trashed_id, kept_id = trashed.id, kept.id
+    response = bulk(client, "delete", trashed, kept, next="/admin/comments/?status=trash")
+    assert response.headers["Location"] == "/admin/comments/?status=trash"
+    db.session.expire_all()
+    assert db.session.get(Comment, trashed_id) is None
+    assert db.session.get(Comment, kept_id).status == PENDING
+    page = client.get("/admin/comments/?status=trash").get_data(as_text=True)
+    assert 'class="flash flash--warning"' in page
+
+
+def test_deleting_a_parent_keeps_its_replies(app, make_post, make_comment):
+    post = make_post()
+    parent = make_comment(post, status=TRASH)
+    reply = make_comment(post, parent=parent)
+    moderate([parent], "delete")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Comment, reply.id).parent_id is None
+
+
+@pytest.mark.parametrize("status", [SPAM, TRASH])
+def test_restore_puts_comments_back_in_the_queue(client, editor, make_post, make_comment,
+                                                  status):
+    post = make_post()
+    comment = make_comment(post, status=status)
+    bulk(client, "restore", comment)
+    assert comment.status == PENDING
+    assert f'id="comment-{comment.id}"' in client.get("/admin/comments/").get_data(
+        as_text=True)
+
+
+def test_single_comment_buttons_post_to_the_bulk_endpoint(client, editor, make_post,
+                                                          make_comment):
+    post = make_post()
+    comment = make_comment(post, status=PENDING)
+    page = client.get("/admin/comments/").get_data(as_text=True)
+    assert f'<input type="hidden" name="ids" value="{comment.id}">' in page
+    bulk(client, "approve", comment, next="/admin/comments/?status=pending")
+    assert comment.status == APPROVED
+
+
+def test_bulk_without_an_action_or_a_comment_changes_nothing(client, editor, make_post,
+                                                             make_comment):
+    comment = make_comment(make_post(), status=PENDING)
+    client.post("/admin/comments/bulk", data={"action": "approve"})
+    client.post("/admin/comments/bulk", data={"action": "publish", "ids": [comment.id]})
+    assert comment.status == PENDING
+
+
+def test_edit_changes_the_text_and_renders_it_escaped(client, editor, make_post,
+                                                      make_comment):
+    post = make_post()
+    comment = make_comment(post)
+    hostile = "<script>alert(1)</script> Voir https://exemple.fr/page !"
+    response = client.post(f"/admin/comments/{comment.id}/edit", data={
+        "author_name": "Lectrice", "author_email": "lectrice@example.org",
+        "author_url": "https://lectrice.example", "text": hostile, "status": APPROVED})
+    assert response.status_code == 302
+    assert comment.text == hostile
+    assert "<script>" not in comment.text_html and "&lt;script&gt;" in comment.text_html
+    assert '<a href="https://exemple.fr/page" rel="nofollow ugc noopener">' in comment.text_html
+    assert "\u202f!" in comment.text_html  # the site is French
+    article = client.get(post_url(post)).get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in article and "<script>alert" not in article
+    assert 'href="https://lectrice.example"' in article
+
+
+def test_edit_can_change_the_status(client, editor, make_post, make_comment):
+    post = make_post()
+    comment = make_comment(post, status=PENDING)
+    client.post(f"/admin/comments/{comment.id}/edit", data={
+        "author_name": "Lectrice", "author_email": "", "author_url": "",
+        "text": comment.text, "status": APPROVED})
+    assert comment.status == APPROVED and count_of(post) == 1
+
+
+@pytest.mark.parametrize("website", ["javascript:alert(1)", " JavaScript:alert(1)",
+                                     "data:text/html,x", "ftp://exemple.fr", "exemple.fr"])
+def test_a_website_that_is_not_http_is_refused(client, editor, make_post, make_comment,
+                                               website):
+    comment = make_comment(make_post(), "Texte d’origine")
+    response = client.post(f"/admin/comments/{comment.id}/edit", data={
+        "author_name": "Lectrice", "author_email": "", "author_url": website,
+        "text": "Texte corrigé", "status": APPROVED})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="author_url-error"' in page
+    assert "Texte corrigé</textarea>" in page  # the text is kept
+    db.session.refresh(comment)
+    assert comment.text == "Texte d’origine" and comment.author_url == ""
+
+
+def test_edit_page_shows_the_comment(client, editor, make_post, make_comment):
+    comment = make_comment(make_post(), "Bonjour <b>toi</b>")
+    page = client.get(f"/admin/comments/{comment.id}/edit").get_data(as_text=True)
+    assert "Bonjour &lt;b&gt;toi&lt;/b&gt;</textarea>" in page
+    assert client.get("/admin/comments/999/edit").status_code == 404
+
+
+def test_reply_from_the_admin_is_an_approved_team_reply(client, editor, make_post,
+                                                        make_comment):
+    post = make_post()
+    question = make_comment(post, "Une question ?", status=PENDING, author_name="Paul")
+    response = client.post(f"/admin/comments/{question.id}/reply",
+                           data={"reply-text": "Merci, voici la réponse.",
+                                 "next": "/admin/comments/?status=pending"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/comments/?status=pending"
+    reply = db.session.scalar(db.select(Comment).where(Comment.parent_id == question.id))
+    assert reply.status == APPROVED and reply.user_id == editor.id
+    assert reply.author_name == "Claire" and reply.author_email == "claire@lecko.example"
+    assert reply.post_id == post.id and "voici la réponse" in reply.text_html
+    assert question.status == APPROVED and count_of(post) == 2
+    article = client.get(post_url(post)).get_data(as_text=True)
+    thread = re.search(rf'<li class="comment" id="comment-{question.id}">.*?</li>\s*</ol>',
+                       article, re.S).group()
+    assert f'<li class="comment comment--staff" id="comment-{reply.id}">' in thread
+    assert "Équipe" in thread and "voici la réponse" in thread
+
+
+def test_reply_announces_the_parent_and_the_reply(client, editor, make_post, make_comment,
+                                                  monkeypatch):
+    question = make_comment(make_post(), status=PENDING)
+    announced = []
+    monkeypatch.setattr("lecko.admin.comments.on_comment_approved",
+                        lambda c: announced.append(c.id))
+    client.post(f"/admin/comments/{question.id}/reply", data={"reply-text": "Oui."})
+    reply = db.session.scalar(db.select(Comment).where(Comment.parent_id == question.id))
+    assert announced == [question.id, reply.id]
+
+
+def test_an_empty_reply_is_refused_and_a_spam_cannot_be_answered(client, editor, make_post,
+                                                                 make_comment):
+    post = make_post()
+    question = make_comment(post, status=PENDING)
+    response = client.post(f"/admin/comments/{question.id}/reply", data={"reply-text": " "})
+    assert response.status_code == 400 and 'id="reply-text-error"' in response.get_data(
+        as_text=True)
+    spam = make_comment(post, status=SPAM)
+    client.post(f"/admin/comments/{spam.id}/reply", data={"reply-text": "Non."})
+    assert db.session.query(Comment).filter(Comment.user_id.is_not(None)).count() == 0
+    assert question.status == PENDING
+
+
+def test_authors_get_403_on_every_moderation_route(client, auth, make_user, make_post,
+                                                   make_comment):
+    make_user(username="auteur", role="author")
+    comment = make_comment(make_post(), status=PENDING)
+    auth.login("auteur")
+    assert client.get("/admin/comments/").status_code == 403
+    assert client.get(f"/admin/comments/{comment.id}/edit").status_code == 403
+    assert client.post(f"/admin/comments/{comment.id}/edit", data={
+        "author_name": "x", "text": "x", "status": APPROVED}).status_code == 403
+    assert bulk(client, "approve", comment).status_code == 403
+    assert client.post(f"/admin/comments/{comment.id}/reply",
+                       data={"reply-text": "x"}).status_code == 403
+    assert comment.status == PENDING and db.session.query(Comment).count() == 1
+    assert 'href="/admin/comments/"' not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_the_menu_offers_comments_to_editors(client, editor):
+    assert 'href="/admin/comments/"' in client.get("/admin/").get_data(as_text=True)
+
+
+def test_moderation_needs_a_csrf_token(csrf_app, make_user, make_post, make_comment):
+    client = csrf_app.test_client()
+    make_user(username="claire", role="editor")
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"username": "claire", "password": TEST_PASSWORD,
+                                "csrf_token": token})
+    comment = make_comment(make_post(), status=PENDING)
+    assert bulk(client, "approve", comment).status_code == 400
+    assert client.post(f"/admin/comments/{comment.id}/reply",
+                       data={"reply-text": "x"}).status_code == 400
+    db.session.expire_all()
+    assert comment.status == PENDING and db.session.query(Comment).count() == 1
+    page = client.get("/admin/comments/").get_data(as_text=True)
+    response = bulk(client, "approve", comment, csrf_token=csrf_token_from(page))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Comment, comment.id).status == APPROVED
