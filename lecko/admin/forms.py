@@ -105,6 +105,32 @@ class SettingsForm(FlaskForm):
         InputRequired(_l("Give a number.")), NumberRange(1, 100, _l("From 1 to 100."))])
     comment_thread_depth = IntegerField(_l("Reply depth of comments"), validators=[
         InputRequired(_l("Give a number.")), NumberRange(1, 10, _l("From 1 to 10."))])
+    comments_close_after_days = IntegerField(_l("Close comments after (days, 0 = never)"),
+                                             validators=[InputRequired(_l("Give a number.")),
+                                                         NumberRange(0, 36500)])
+    comment_hold_all = BooleanField(_l("Hold every comment for moderation"))
+    comment_hold_new_authors = BooleanField(
+        _l("Hold comments from people who have no approved comment yet"))
+    comment_max_links = IntegerField(_l("Hold comments with this many links (0 = never)"),
+                                     validators=[InputRequired(_l("Give a number.")),
+                                                 NumberRange(0, 100)])
+    comment_moderation_words = TextAreaField(_l("Words that hold a comment"),
+                                             validators=[Length(max=5000)])
+    comment_disallowed_words = TextAreaField(_l("Words that send a comment to spam"),
+                                             validators=[Length(max=5000)])
+    comment_rate_limit = BooleanField(_l("Limit how often one address may comment"))
+    comment_min_interval = IntegerField(_l("Seconds between two comments"), validators=[
+        InputRequired(_l("Give a number.")), NumberRange(0, 3600)])
+    comment_max_per_hour = IntegerField(_l("Comments per hour and address"), validators=[
+        InputRequired(_l("Give a number.")), NumberRange(1, 1000)])
+    comment_min_fill_seconds = IntegerField(_l("Minimum seconds to fill in the form"),
+                                            validators=[InputRequired(_l("Give a number.")),
+                                                        NumberRange(0, 600)])
+    comment_edit_minutes = IntegerField(_l("Minutes readers may edit their comment"),
+                                        validators=[InputRequired(_l("Give a number.")),
+                                                    NumberRange(0, 1440)])
+    comment_notify_editors = BooleanField(_l("Mail editors about held comments"))
+    comment_notify_author = BooleanField(_l("Mail authors about new comments"))
     upload_max_mb = IntegerField(_l("Largest upload (MB)"), validators=[
         InputRequired(_l("Give a number.")), NumberRange(1, 100, _l("From 1 to 100."))])
     about_title = StringField(_l("'About' widget title"), validators=[Length(max=200)])

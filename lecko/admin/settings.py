@@ -21,7 +21,9 @@ WIDGET_LABELS = {"search": _l("Search"), "recent": _l("Recent articles"),
 def settings():
     """Title, language, timezone, listings, comments, uploads and sidebar widgets."""
     current = load_settings()
-    form = SettingsForm(data=current)
+    shown = {key: ", ".join(value) if isinstance(value, list) else value
+             for key, value in current.items()}
+    form = SettingsForm(data=shown)
     widget_rows = widget_choices(current["sidebar_widgets"])
     status = 200
     if form.validate_on_submit():
@@ -51,8 +53,11 @@ def collect(form: SettingsForm) -> tuple[dict, dict]:
     for name, field in form._fields.items():
         if name == "csrf_token":
             continue
+        raw = field.data if field.data is not None else ""
+        if isinstance(raw, bool):
+            raw = "true" if raw else "false"
         try:
-            values[name] = parse_value(name, str(field.data if field.data is not None else ""))
+            values[name] = parse_value(name, str(raw))
         except ValueError as error:
             errors[name] = _("Invalid value: %(reason)s", reason=str(error))
     return values, errors
