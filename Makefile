@@ -39,3 +39,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
+
+# Benchmarks against a minimal Flask app measured in the same run (bench/run.py; not part
+# of `make test`): about 15 minutes, writes bench/RESULTS.md. BENCH_ARGS=--small-only…
+.PHONY: bench
+bench: install translations
+	$(PY) bench/run.py $(BENCH_ARGS)

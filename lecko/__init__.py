@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from .comments import bp as comments_bp
     from .comments.links import bp as comment_links_bp
     from .errors import register_error_handlers
+    from .redirects import bp as redirects_bp
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.before_request(fresh_request_globals)  # first: the other hooks fill g
@@ -54,6 +55,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(comment_links_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(redirects_bp)  # old WordPress addresses: 301 or 410
 
     from .cli import register_commands
 

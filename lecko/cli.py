@@ -16,6 +16,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(settings_group)
     app.cli.add_command(comments_group)
+    from .backup import backup_group
+    app.cli.add_command(backup_group)
+    from .wxr.cli import wxr_group
+    app.cli.add_command(wxr_group)
+    app.cli.add_command(search_group)
 
 
 @click.group("demo")
@@ -37,6 +42,31 @@ def demo_load(if_empty: bool):
                                    "empty blog only")
     summary = load_demo()
     click.echo(f"Demo loaded: {summary}.")
+
+
+@demo_group.command("generate")
+@click.option("--posts", type=click.IntRange(0, 1_000_000), default=1000, show_default=True,
+              help="How many articles.")
+@click.option("--comments", type=click.IntRange(0, 10_000_000), default=10_000,
+              show_default=True, help="How many comments, spread over the public articles.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Same seed, same text (dates follow today's date).")
+@click.option("--append", is_flag=True, help="Add to a blog that has posts already.")
+def demo_generate(posts: int, comments: int, seed: int, append: bool):
+    """Benchmark data: French-looking articles, categories, tags, series, threaded comments."""
+    from .generator import blog_has_posts, generate
+
+    if blog_has_posts() and not append:
+        raise click.ClickException("the blog has posts already; add --append to generate "
+                                   "into it anyway")
+    if comments and not posts:
+        raise click.BadParameter("comments go to the generated articles: give --posts too",
+                                 param_hint="--comments")
+    try:
+        summary = generate(posts, comments, seed=seed, progress=click.echo)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Generated {summary}.")
 
 
 @click.group("users")
@@ -159,3 +189,18 @@ def comments_purge_ips():
     count = purge_ip_hashes()
     db.session.commit()
     click.echo(f"Address hash emptied on {count} comment(s) older than one hour.")
+
+
+@click.group("search")
+def search_group():
+    """The full-text search index."""
+
+
+@search_group.command("reindex")
+def search_reindex():
+    """Rebuild the search index from every post (after a restore or a raw SQL import)."""
+    from .search import reindex_all
+
+    count = reindex_all()
+    db.session.commit()
+    click.echo(f"Search index rebuilt: {count} posts.")

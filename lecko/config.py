@@ -62,3 +62,12 @@ SITE_URL = None
 # Seconds the approve/spam links of a moderation mail stay valid (7 days): a forwarded or
 # leaked mail must not moderate forever. Unsubscribe links never expire.
 COMMENT_LINK_MAX_AGE = 7 * 24 * 3600
+
+# Anonymous readers' pages are kept in each worker's memory, keyed on the content version
+# read from the database on every request (so any change, made anywhere, empties them).
+# Turn off to measure or debug full renders: FLASK_PAGE_CACHE_ENABLED=false.
+PAGE_CACHE_ENABLED = True
+# Bounds of that cache per worker: pages kept (least recently used go first)…
+PAGE_CACHE_MAX_ENTRIES = 500
+# …and their total size in bytes, so a worker stays small whatever readers ask for.
+PAGE_CACHE_MAX_BYTES = 8 * 1024 * 1024

@@ -1,11 +1,12 @@
 """Error pages in the site's language; the 500 handler rolls the session back."""
 
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .redirects import GONE, target_for_missing_page
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -13,6 +14,9 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code == 404 and (moved := target_for_missing_page()):
+            # An old WordPress address: its new place, or "gone" for WordPress machinery.
+            return (render_error(410), 410) if moved == GONE else redirect(moved, 301)
         return render_error(error.code), error.code, _extra_headers(error)
 
     @app.errorhandler(CSRFError)

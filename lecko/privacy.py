@@ -7,12 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from .blog.links import post_url
 from .extensions import db
-from .models import Comment, Post, utcnow
+from .models import Comment, Post, RateEvent, utcnow
 from .models.queries import refresh_comment_count
 
 # The longest rate-limit window (comment_max_per_hour counts one hour): past it, a
@@ -117,6 +117,9 @@ def purge_ip_hashes(now=None) -> int:
     result = db.session.execute(
         update(Comment).where(Comment.ip_hash != "", Comment.created_at < cutoff)
         .values(ip_hash="").execution_options(synchronize_session=False))
+    # The rate-limit counters hold hashed addresses too: they go with the same window.
+    db.session.execute(delete(RateEvent).where(RateEvent.created_at < cutoff)
+                       .execution_options(synchronize_session=False))
     return result.rowcount
 
 

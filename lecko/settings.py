@@ -1,4 +1,4 @@
-"""Site settings: every key with its default, type and meaning, read once per request."""
+"""Site settings: every key with its default, type and meaning, read once per version."""
 
 import json
 from dataclasses import dataclass
@@ -9,6 +9,7 @@ from flask import g
 
 from .extensions import db
 from .models import Setting
+from .pagecache import per_content_version
 
 WIDGETS = ("search", "recent", "categories", "archives", "download", "about")
 
@@ -132,9 +133,10 @@ def load_settings() -> dict[str, Any]:
 
 
 def site_settings() -> dict[str, Any]:
-    """The settings for this request, loaded at most once."""
+    """The settings for this request: read once per content version and worker (any
+    change bumps the version), copied so a request cannot alter another's."""
     if "site_settings" not in g:
-        g.site_settings = load_settings()
+        g.site_settings = dict(per_content_version("settings", load_settings))
     return g.site_settings
 
 

@@ -3,32 +3,69 @@
 import re
 import zlib
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 from werkzeug.http import http_date
 
 from . import uploads
 from .blog.links import post_url
 from .html import is_safe_url, typeset
-from .models import queries, utcnow
+from .models import utcnow
+from .pagecache import per_content_version
 from .settings import site_settings
-from .widgets import sidebar_widgets
+from .widgets import nav_pages, sidebar_widgets
 
 
-def typo(text: str):
-    """Escape plain text and apply French typography when the site is in French."""
-    return typeset(text, french=str(get_locale()) == "fr")
+@pass_context
+def typo(context, text: str):
+    """Escape plain text and apply French typography when the site is in French. Titles
+    and names come back on every page: plain strings are typeset once."""
+    french = (context.get("lang") or str(get_locale())) == "fr"
+    if type(text) is str:
+        return _typeset(text, french)
+    return typeset(text, french=french)
+
+
+@lru_cache(maxsize=2048)
+def _typeset(text: str, french: bool):
+    return typeset(text, french=french)
 
 
 def long_date(value) -> str:
     """'27 novembre 2026' in French, 'November 27, 2026' in English."""
-    return format_date(value, format="long") if value else ""
+    if not value:
+        return ""
+    return _formatted(format_date, value, "long", str(get_locale()), str(get_timezone()))
+
+
+def long_datetime(value: datetime, format: str | None = None) -> str:
+    """A stored UTC time in the site's language and timezone ('23 juillet 2026, 10:30'):
+    an article page shows one per comment, and the same ones on every view."""
+    return _formatted(format_datetime, value, format, str(get_locale()), str(get_timezone()))
+
+
+@lru_cache(maxsize=4096)
+def _formatted(formatter, value, format: str | None, _locale: str, _timezone: str) -> str:
+    """Flask-Babel's formatting, kept by language and timezone (which it reads itself)."""
+    return formatter(value, format)
 
 
 def month_name(year: int, month: int) -> str:
     """'Novembre 2026' for the archives widget."""
     return format_date(datetime(year, month, 15), "MMMM y").capitalize()
+
+
+def cached_sidebar(draw) -> Markup:
+    """The sidebar's HTML, drawn once per content version and language: it is the same on
+    every page (bar the search box of a search page, which draws its own)."""
+    if request.args.get("s"):
+        return draw()
+    key = ("sidebar_html", str(get_locale()), request.script_root)
+    return per_content_version(key, lambda: Markup(draw()))
 
 
 def rfc822(value: datetime) -> str:
@@ -93,14 +130,38 @@ def json_ld(post) -> dict:
     return data
 
 
+def bound_gettext(translations) -> dict:
+    """gettext and ngettext bound to one render's catalogue, with Jinja's "newstyle" rules
+    (autoescape, then %-formatting). Flask-Babel finds the catalogue again on every call,
+    through several context lookups, and an article page makes dozens of calls."""
+
+    @pass_context
+    def gettext(context, string: str, **variables):
+        text = translations.gettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, **variables):
+        variables.setdefault("num", num)
+        text = translations.ngettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(typo=typo, long_date=long_date, long_datetime=format_datetime,
+    app.jinja_env.filters.update(typo=typo, long_date=long_date, long_datetime=long_datetime,
                                  rfc822=rfc822, rfc3339=rfc3339, dict_without=dict_without,
                                  absolute_links=absolute_links, initials=initials,
                                  avatar_hue=avatar_hue)
     app.jinja_env.tests["web_address"] = is_web_address
     app.jinja_env.globals.update(post_url=post_url, sidebar_widgets=sidebar_widgets,
-                                 nav_pages=queries.top_pages, month_name=month_name,
+                                 cached_sidebar=cached_sidebar,
+                                 nav_pages=nav_pages, month_name=month_name,
                                  json_ld=json_ld, now=utcnow, media_srcset=uploads.srcset,
                                  media_sizes=uploads.IMAGE_SIZES)
     app.jinja_env.trim_blocks = True
@@ -108,4 +169,6 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_site():
-        return {"site": site_settings(), "lang": str(get_locale())}
+        # `_` resolves "gettext" in the render's context: this one.
+        return {"site": site_settings(), "lang": str(get_locale()),
+                **bound_gettext(get_translations())}

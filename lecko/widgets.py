@@ -1,23 +1,58 @@
 """Sidebar widgets: which ones show, in which order, with the data each needs."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import g
 
 from .blog.links import site_timezone
 from .models import queries
+from .pagecache import per_content_version
 from .settings import WIDGETS, site_settings
+
+
+@dataclass(frozen=True)
+class PostLink:
+    """What a link to a post or a top-level page needs (post_url, its title), detached
+    from the database session so it can be kept across requests."""
+
+    id: int
+    type: str
+    slug: str
+    title: str
+    published_at: datetime | None
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CategoryLink:
+    name: str
+    slug: str
+
+
+def post_links(posts) -> list[PostLink]:
+    return [PostLink(p.id, p.type, p.slug, p.title, p.published_at, p.parent_id)
+            for p in posts]
+
 
 # Widgets that need rows from the database; the others draw from the settings alone.
 _LOADERS = {
-    "recent": queries.recent_posts,
-    "categories": queries.categories_with_counts,
+    "recent": lambda: post_links(queries.recent_posts()),
+    "categories": lambda: [(CategoryLink(c.name, c.slug), count)
+                           for c, count in queries.categories_with_counts()],
     "archives": lambda: queries.published_months(site_timezone()),
 }
 
 
 def sidebar_widgets() -> list[tuple[str, object]]:
-    """(name, data) for each enabled widget, skipping any with nothing to show."""
-    if "sidebar" in g:
-        return g.sidebar
+    """(name, data) for each enabled widget, skipping any with nothing to show: read once
+    per content version (the archives widget reads every public post's date)."""
+    if "sidebar" not in g:
+        g.sidebar = per_content_version("sidebar", load_sidebar)
+    return g.sidebar
+
+
+def load_sidebar() -> list[tuple[str, object]]:
     settings = site_settings()
     widgets = []
     for name in settings["sidebar_widgets"]:
@@ -29,5 +64,10 @@ def sidebar_widgets() -> list[tuple[str, object]]:
         if name == "download" and not settings["download_url"]:
             continue
         widgets.append((name, data))
-    g.sidebar = widgets
     return widgets
+
+
+def nav_pages() -> list[PostLink]:
+    """Public top-level pages for the navigation bar, read once per content version."""
+    return per_content_version("nav_pages", lambda: post_links(queries.top_pages()))
+

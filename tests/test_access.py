@@ -13,7 +13,7 @@ AUTHOR_ALLOWED = {
     "admin.bulk_posts",
 }
 EDITOR_DENIED = {"admin.users", "admin.new_user", "admin.edit_user", "admin.settings",
-                 "admin.privacy"}
+                 "admin.privacy", "admin.wxr", "admin.wxr_export"}
 
 
 def staff_routes(app):

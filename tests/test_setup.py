@@ -61,8 +61,11 @@ def test_models_and_migrations_agree(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from lecko.search import include_in_autogenerate
+
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_in_autogenerate})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 

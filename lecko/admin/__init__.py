@@ -28,6 +28,7 @@ MENU = (
     ("admin.users", _l("Users"), (ADMIN,)),
     ("admin.settings", _l("Settings"), (ADMIN,)),
     ("admin.privacy", _l("Privacy"), (ADMIN,)),
+    ("admin.wxr", _l("Import"), (ADMIN,)),
 )
 
 
@@ -58,4 +59,4 @@ def _registered_endpoints():
     return current_app.view_functions
 
 
-from . import comments, dashboard, media, posts, privacy, revisions, settings, users  # noqa: E402, F401
+from . import comments, dashboard, media, posts, privacy, revisions, settings, users, wxr  # noqa: E402, F401, E501

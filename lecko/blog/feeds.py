@@ -1,5 +1,7 @@
 """RSS 2.0 and Atom feeds (articles and comments), the sitemap and robots.txt."""
 
+import re
+
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import _
 from sqlalchemy import select
@@ -16,6 +18,13 @@ from .links import post_url
 
 FEED_SIZE = 20
 SITEMAP_LIMIT = 50000  # the sitemap protocol's own limit per file
+# Characters XML 1.0 forbids even escaped: a title pasted with a control character must
+# not make the whole feed unreadable.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_response(body: str, mimetype: str) -> Response:
+    return Response(XML_ILLEGAL.sub("", body), mimetype=mimetype)
 
 
 def feed_response(kind: str, posts, title: str, link: str, self_url: str) -> Response:
@@ -24,8 +33,7 @@ def feed_response(kind: str, posts, title: str, link: str, self_url: str) -> Res
     updated = max((p.updated_at for p in posts), default=None)
     body = render_template(f"feeds/{kind}.xml", posts=posts, feed_title=title,
                            feed_link=link, self_url=self_url, updated=updated)
-    mimetype = "application/rss+xml" if kind == "rss" else "application/atom+xml"
-    return Response(body, mimetype=mimetype)
+    return xml_response(body, "application/rss+xml" if kind == "rss" else "application/atom+xml")
 
 
 def latest(stmt):
@@ -78,7 +86,7 @@ def sitemap():
         authors=db.session.scalars(select(User).where(User.active).order_by(User.slug)),
         PAGE=PAGE,
     )
-    return Response(body, mimetype="application/xml")
+    return xml_response(body, "application/xml")
 
 
 @bp.get("/robots.txt")
@@ -99,8 +107,7 @@ def comments_feed_response(kind: str, comments, title: str, link: str) -> Respon
     updated = max((c.edited_at or c.created_at for c in comments), default=None)
     body = render_template(f"feeds/comments_{kind}.xml", comments=comments, feed_title=title,
                            feed_link=link, self_url=request.base_url, updated=updated)
-    mimetype = "application/rss+xml" if kind == "rss" else "application/atom+xml"
-    return Response(body, mimetype=mimetype)
+    return xml_response(body, "application/rss+xml" if kind == "rss" else "application/atom+xml")
 
 
 def latest_comments(*conditions):

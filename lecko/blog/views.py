@@ -1,35 +1,45 @@
 """Reader pages: home, posts, pages, archives and search."""
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import _, format_date
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from .. import redirects
+from ..auth import record_failure, throttle_wait
+from ..clients import client_ip, ip_hash
 from ..comments.forms import CommentForm
 from ..comments.forms import comment_form as new_comment_form
 from ..comments.guard import comments_are_open, form_token
 from ..comments.ownership import may_change, visible_own_pending
-from ..extensions import db
-from ..models import Category, Post, Tag, User
+from ..extensions import csrf, db
+from ..models import Category, Post, Tag, User, utcnow
 from ..models.content import PAGE, POST
 from ..models.queries import approved_comments, category_tree_ids, public_posts
+from ..search import clean_query, search_posts
+from ..settings import site_settings
 from . import bp
 from .links import post_url, site_timezone
 from .pagination import paginate_or_404
 from .threads import comment_tree
 
-SEARCH_MAX_LENGTH = 200
-
 
 @bp.get("/")
 def index():
-    """Home page, and WordPress's query-string addresses: ?p=, ?page_id=, ?s=."""
+    """Home page, and WordPress's query-string addresses: ?p=, ?page_id=, ?s=, ?cat=,
+    ?tag=, ?author=, ?feed=, ?m=, ?attachment_id=… (lecko.redirects)."""
     for key in ("p", "page_id"):
         if key in request.args:
             return redirect_to_post_id(request.args[key])
+    if not redirects.QUERY_KEYS.isdisjoint(request.args.keys()):
+        target = redirects.resolve_query(request.args)
+        if target or "s" not in request.args:
+            return redirects.answer(target)
     return home(1)
 
 
@@ -46,38 +56,45 @@ def home(page: int):
 
 
 def redirect_to_post_id(raw_id: str):
-    """/?p=123 -> the post's permalink (301), or 404. A draft has no permalink yet:
-    staff read it here."""
-    post = db.session.get(Post, int(raw_id)) if raw_id.isdigit() else None
+    """/?p=123 -> the post's permalink (301), or 404: our id first (feeds give it out),
+    then the WordPress id of an imported post. A draft has no permalink yet: staff read
+    it here."""
+    number = redirects.as_id(raw_id)
+    post = db.session.get(Post, number) if number is not None else None
     if post is None or not can_read(post):
+        post = redirects.legacy_post(raw_id)
+    if post is None:
         abort(404)
     if post.type == POST and not post.published_at:
         return render_post(post)
     return redirect(post_url(post), 301 if post.is_public else 302)
 
 
-def search(page: int):
-    """Title and text search (a plain LIKE for now: see the README's Status)."""
-    query = " ".join(request.args.get("s", "").split())[:SEARCH_MAX_LENGTH]
-    stmt = public_posts()
-    for word in query.split()[:10]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Post.title.ilike(pattern, escape="\\"),
-                              Post.body_html.ilike(pattern, escape="\\")))
-    pagination = paginate_or_404(stmt, page) if query else None
-    return render_template("blog/search.html", query=query, pagination=pagination,
-                           page_endpoint="blog.home", page_args={"s": query})
+def search(page: int, endpoint: str = "blog.home", key: str = "s"):
+    """Full-text search of the public articles (lecko.search), one page; 404 past the end."""
+    query = clean_query(request.args.get(key, ""))
+    results = None
+    if query:
+        results = search_posts(query, page, site_settings()["posts_per_page"])
+        if results is None:
+            abort(404)
+    elif page != 1:
+        abort(404)
+    return render_template("blog/search.html", query=query, results=results,
+                           page_endpoint=endpoint, page_args={key: query})
+
+
+@bp.get("/search/", defaults={"page": 1})
+@bp.get("/search/page/<int:page>/")
+def search_page(page: int):
+    """The search at its own address, /search/?q=words: the same results as /?s=words."""
+    return search(page, "blog.search_page", "q")
 
 
 @bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/")
 def post(year: int, month: int, slug: str):
     """One article with its series, neighbours and approved comments."""
-    article = db.session.scalar(
-        select(Post)
-        .where(Post.type == POST, Post.slug == slug)
-        .options(selectinload(Post.author), selectinload(Post.categories),
-                 selectinload(Post.tags), selectinload(Post.series))
-    )
+    article = db.session.scalar(ARTICLE_BY_SLUG, {"slug": slug})
     if article is None or not can_read(article):
         abort(404)
     canonical = post_url(article)
@@ -89,7 +106,10 @@ def post(year: int, month: int, slug: str):
 def render_post(article: Post, comment_form: CommentForm | None = None, status: int = 200,
                 headers: dict | None = None, **comment_state):
     """The article page: body, series, neighbours, approved comments (and this browser's
-    held ones), and the comment form — fresh, or as the reader sent it."""
+    held ones), and the comment form — fresh, or as the reader sent it. A protected post
+    shows its password form instead, until this browser has given the password."""
+    if is_locked(article):
+        return password_page(article, status=403 if status >= 400 else 200)
     comments = approved_comments(article)
     own_pending = visible_own_pending(article)
     if comment_form is None:
@@ -124,28 +144,104 @@ def can_read(post: Post) -> bool:
     return post.is_public or (current_user.is_authenticated and post.status != "trash")
 
 
+# Password-protected posts (WordPress's "post password"): the title and a form until the
+# reader gives the password; then a mark in the session opens the post for this browser.
+# The session then makes every page private (caching.py), so no shared cache keeps it.
+UNLOCKED = "unlocked"
+UNLOCKED_KEPT = 20  # marks kept in the session cookie, newest last
+
+
+def unlock_mark(post: Post) -> str:
+    """Proof of the password for this post, useless elsewhere: changing the password
+    locks the post again, and the cookie (signed, not encrypted) never holds it."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    message = f"{post.id}:{post.password}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def is_locked(post: Post) -> bool:
+    """A protected post this browser has not opened; its author and editors always see it."""
+    if not post.password:
+        return False
+    if current_user.is_authenticated and (current_user.is_editor
+                                          or current_user.id == post.author_id):
+        return False
+    mark = session.get(UNLOCKED, {}).get(str(post.id))
+    return not (isinstance(mark, str) and hmac.compare_digest(mark, unlock_mark(post)))
+
+
+def password_page(post: Post, status: int = 200, error: str = ""):
+    return render_template("blog/password.html", post=post, error=error), status
+
+
+@bp.post("/unlock/<int:post_id>")
+@csrf.exempt  # a forged form could only open a post in its victim's own browser, and a
+# token would give every reader of the form a session, keeping the page out of caches
+def unlock(post_id: int):
+    """The password form of a protected post: the right password opens it here."""
+    post = db.session.get(Post, post_id)
+    if post is None or not can_read(post) or not post.password:
+        abort(404)
+    # Counted apart from staff sign-ins (another hash of the address), per post and address.
+    address = ip_hash("post-password " + client_ip())
+    account = f"post:{post.id}:{address[:16]}"
+    wait = throttle_wait(account, address)
+    if wait:
+        minutes = max(1, round(wait.total_seconds() / 60))
+        return password_page(post, 429, _(
+            "Too many failed attempts. Please wait %(minutes)d minutes and try again.",
+            minutes=minutes))
+    given = request.form.get("post_password", "").encode()
+    if not hmac.compare_digest(given, post.password.encode()):
+        record_failure(account, address)
+        return password_page(post, 403, _("Wrong password. Please try again."))
+    marks = {k: v for k, v in session.get(UNLOCKED, {}).items() if k != str(post.id)}
+    marks[str(post.id)] = unlock_mark(post)
+    session[UNLOCKED] = dict(list(marks.items())[-UNLOCKED_KEPT:])
+    return redirect(post_url(post), 303)
+
+
 def series_parts(post: Post) -> list[Post]:
     if post.series_id is None:
         return []
     stmt = (select(Post).where(Post.series_id == post.series_id, Post.type == POST,
                                Post.public_clause())
-            .order_by(Post.series_position, Post.published_at))
+            .options(link_columns()).order_by(Post.series_position, Post.published_at))
     return list(db.session.scalars(stmt))
+
+
+def link_columns():
+    """What a link to another post needs (its title and permalink), not its text."""
+    return load_only(Post.id, Post.type, Post.slug, Post.title, Post.published_at,
+                     Post.parent_id, Post.series_position)
+
+
+def neighbour_query(older: bool):
+    """The previous (older) or next (newer) public article of the one at (:at, :id)."""
+    key = db.tuple_(Post.published_at, Post.id)
+    here = db.tuple_(bindparam("at", type_=Post.published_at.type), bindparam("id"))
+    stmt = (select(Post).where(Post.type == POST, Post.public_clause(bindparam("now")))
+            .options(link_columns()).limit(1))
+    if older:
+        return stmt.where(key < here).order_by(Post.published_at.desc(), Post.id.desc())
+    return stmt.where(key > here).order_by(Post.published_at, Post.id)
+
+
+# Built once: building and keying a statement costs more than running it (neighbours with
+# literal values cost five times as much), and an article page runs these on every view.
+ARTICLE_BY_SLUG = (select(Post).where(Post.type == POST, Post.slug == bindparam("slug"))
+                   .options(joinedload(Post.author), selectinload(Post.categories),
+                            selectinload(Post.tags), joinedload(Post.series)))
+NEIGHBOURS = {older: neighbour_query(older) for older in (True, False)}
 
 
 def neighbour(post: Post, older: bool) -> Post | None:
     """The previous (older) or next (newer) public article."""
     if not post.published_at:
         return None
-    key = (Post.published_at, Post.id)
-    stmt = select(Post).where(Post.type == POST, Post.public_clause())
-    if older:
-        stmt = stmt.where(db.tuple_(*key) < (post.published_at, post.id))
-        stmt = stmt.order_by(Post.published_at.desc(), Post.id.desc())
-    else:
-        stmt = stmt.where(db.tuple_(*key) > (post.published_at, post.id))
-        stmt = stmt.order_by(Post.published_at, Post.id)
-    return db.session.scalar(stmt.limit(1))
+    return db.session.scalar(NEIGHBOURS[older], {"now": utcnow(), "at": post.published_at,
+                                                "id": post.id})
 
 
 def listing(title: str, stmt, page: int, endpoint: str, description: str = "", **args):
@@ -226,4 +322,6 @@ def page(page_path: str):
         abort(404)
     if request.path != post_url(found):
         return redirect(post_url(found), 301)
+    if is_locked(found):
+        return password_page(found)
     return render_template("blog/page.html", post=found)

@@ -98,8 +98,14 @@ def check_rate(address_hash: str) -> Verdict | None:
 
 
 def record_rate_event(address_hash: str) -> None:
-    """Count this comment against the address and forget events past the window."""
-    db.session.execute(delete(RateEvent).where(RateEvent.created_at < utcnow() - RATE_WINDOW))
+    """Count this comment against the address (when limits are on) and forget this
+    address's events past the window (an indexed delete; `comments purge-ips` clears the
+    rest)."""
+    if not site_settings()["comment_rate_limit"]:
+        return
+    db.session.execute(delete(RateEvent).where(
+        RateEvent.kind == "comment", RateEvent.key == address_hash,
+        RateEvent.created_at < utcnow() - RATE_WINDOW))
     db.session.add(RateEvent(kind="comment", key=address_hash))
 
 

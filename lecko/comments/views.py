@@ -27,6 +27,8 @@ def post_comment(post_id: int):
     post = db.session.get(Post, post_id)
     if post is None or not post.is_public:
         abort(404)
+    if blog_views.is_locked(post):  # a password-protected article: readers must unlock it
+        abort(403)
     form = comment_form()
     if not form.validate():
         return blog_views.render_post(post, comment_form=form, status=400)

@@ -87,6 +87,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The search index is not in the models (FTS5 and its shadow tables): leave it alone.
+    from lecko.search import include_in_autogenerate
+    conf_args.setdefault("include_name", include_in_autogenerate)
 
     connectable = get_engine()
 

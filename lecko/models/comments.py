@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from .base import utcnow
 
 PENDING, APPROVED, SPAM, TRASH = "pending", "approved", "spam", "trash"
+COMMENT, PINGBACK, TRACKBACK = "comment", "pingback", "trackback"
 
 
 def text_fingerprint(text: str) -> str:
@@ -56,6 +57,8 @@ class Comment(db.Model):
     # Set once the opted-in readers of the thread were told about this (approved) reply.
     reply_notice_sent: Mapped[bool] = mapped_column(default=False)
     legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
+    # "comment", or "pingback"/"trackback" for notices imported from WordPress.
+    kind: Mapped[str] = mapped_column(String(20), default=COMMENT, server_default=COMMENT)
 
     post: Mapped[Post] = relationship()  # noqa: F821
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
@@ -65,6 +68,13 @@ class Comment(db.Model):
         self.fingerprint = text_fingerprint(text)
         return text
     user: Mapped[User | None] = relationship()  # noqa: F821
+
+
+# Has this email an approved comment? (case-insensitive; asked for each new comment)
+Index("ix_comment_email_lower", func.lower(Comment.author_email), Comment.status)
+# The comments whose address hash is still kept: the purge finds them without a full read.
+Index("ix_comment_ip_hash_kept", Comment.created_at, sqlite_where=Comment.ip_hash != "",
+      postgresql_where=Comment.ip_hash != "")
 
 
 class RateEvent(db.Model):

@@ -87,6 +87,8 @@ class Post(db.Model):
         Index("ix_post_author_listing", "author_id", "type", "status", "published_at"),
         # The ETag's "newest public post" probe, whatever the type.
         Index("ix_post_status_published", "status", "published_at"),
+        # An article or a page by its address (the listing index would be chosen otherwise).
+        Index("ix_post_type_slug", "type", "slug"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +125,9 @@ class Post(db.Model):
     # Where the post lived on the old WordPress blog, for 301 redirects.
     legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
     legacy_url: Mapped[str] = mapped_column(String(500), default="")
+    # The WordPress <guid>: the import key that holds across export files and sites.
+    legacy_guid: Mapped[str] = mapped_column(String(500), default="", server_default="",
+                                             index=True)
 
     author: Mapped[User | None] = relationship()  # noqa: F821
     parent: Mapped[Post | None] = relationship(remote_side=[id])
@@ -147,8 +152,10 @@ class Post(db.Model):
 
     @classmethod
     def public_clause(cls, now: datetime | None = None):
-        """SQL condition for what anonymous readers may see."""
-        return and_(cls.status == PUBLISHED, cls.published_at <= (now or utcnow()))
+        """SQL condition for what anonymous readers may see (`now` may be a bindparam,
+        for statements built once)."""
+        return and_(cls.status == PUBLISHED,
+                    cls.published_at <= (utcnow() if now is None else now))
 
     @property
     def is_public(self) -> bool:

@@ -4,8 +4,8 @@ import unicodedata
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from .comments import APPROVED, Comment
@@ -17,7 +17,7 @@ def public_posts(post_type: str = POST, now: datetime | None = None) -> Select:
     return (
         select(Post)
         .where(Post.type == post_type, Post.public_clause(now))
-        .options(selectinload(Post.author), selectinload(Post.categories))
+        .options(joinedload(Post.author), selectinload(Post.categories))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
 
@@ -75,11 +75,15 @@ def top_pages() -> list[Post]:
     return list(db.session.scalars(stmt))
 
 
+# Built once (every article view runs it). Pages show c.user_id (the team badge), never
+# the user row: no second query for it.
+APPROVED_COMMENTS = (select(Comment)
+                     .where(Comment.post_id == bindparam("post_id"), Comment.status == APPROVED)
+                     .order_by(Comment.created_at, Comment.id))
+
+
 def approved_comments(post: Post) -> list[Comment]:
-    stmt = (select(Comment).where(Comment.post_id == post.id, Comment.status == APPROVED)
-            .options(selectinload(Comment.user))
-            .order_by(Comment.created_at, Comment.id))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(APPROVED_COMMENTS, {"post_id": post.id}))
 
 
 def refresh_comment_count(post: Post) -> None:

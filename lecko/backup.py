@@ -1,0 +1,600 @@
+"""Backups: one .tar.gz holding a consistent snapshot of the database, the uploads and a
+manifest with a checksum for every file. A restore verifies the whole archive in a
+scratch folder before it touches the instance, then brings the schema up to date."""
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+import time
+import zlib
+from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import URL, make_url
+
+from .extensions import db
+
+FORMAT = "lecko-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+SQLITE_MEMBER = "database.sqlite3"
+PGDUMP_MEMBER = "database.pgdump"
+UPLOADS = "uploads"
+# Rows that make an instance "have content"; the keys name them in messages and manifests.
+COUNTED_TABLES = {"posts": "post", "comments": "comment", "media": "media", "users": "user"}
+# Files being written by an editor or a tool, never content: left out of archives.
+TEMP_SUFFIXES = (".tmp", ".part", "~")
+CHUNK = 1024 * 1024
+# Smaller jobs finish before a progress bar would tell anything.
+PROGRESS_FILES = 200
+PROGRESS_BYTES = 50 * 1024 * 1024
+# Images and PDFs are compressed already: the top gzip levels cost time for nothing.
+GZIP_LEVEL = 6
+SECRET_KEY_NOTE = ("instance/secret_key is not in backups: keep a copy of it apart "
+                   "(see README, Backups).")
+PG_TOOL_MISSING = (
+    "{tool} was not found on this server's PATH: PostgreSQL backups need it. Install the "
+    "PostgreSQL client tools of your server's major version or newer (Debian/Ubuntu: "
+    "`apt install postgresql-client`), then run this command again; or run "
+    "`{tool} --format=custom` yourself and keep its output with a copy of the uploads "
+    "folder.")
+
+
+class BackupError(click.ClickException):
+    """A backup or restore that cannot go on; the message says why and what to do."""
+
+
+# Where things are
+
+
+def database_engine() -> str:
+    """'sqlite' or 'postgresql', read from the configuration (no driver needed)."""
+    engine = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    if engine not in ("sqlite", "postgresql"):
+        raise BackupError(f"backups handle SQLite and PostgreSQL, not {engine}")
+    return engine
+
+
+def sqlite_file() -> Path:
+    """The SQLite database file named by the configuration."""
+    database = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        raise BackupError("the SQLite database must be a plain file to be backed up")
+    return Path(database).resolve()
+
+
+def upload_root() -> Path:
+    """The uploads folder (UPLOAD_FOLDER), absolute."""
+    return Path(current_app.config["UPLOAD_FOLDER"]).resolve()
+
+
+def upload_files(root: Path) -> list[str]:
+    """Paths (relative, with /) of the regular files under `root`, temporary, hidden and
+    linked ones left out."""
+    found = []
+    for folder, dirs, names in os.walk(root):  # symlinked folders are not followed
+        dirs[:] = sorted(name for name in dirs if not is_temporary(name))
+        for name in sorted(names):
+            path = Path(folder) / name
+            if not is_temporary(name) and path.is_file() and not path.is_symlink():
+                found.append(path.relative_to(root).as_posix())
+    return found
+
+
+def is_temporary(name: str) -> bool:
+    return name.startswith(".") or name.endswith(TEMP_SUFFIXES)
+
+
+def app_version() -> str:
+    try:
+        return version("lecko-blog")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# Creating
+
+
+def create_backup(target: Path, force: bool = False) -> dict:
+    """Write the archive to `target` (never a half one) and return its manifest."""
+    engine = database_engine()
+    if engine == "postgresql" and not shutil.which("pg_dump"):
+        raise BackupError(PG_TOOL_MISSING.format(tool="pg_dump"))
+    target = Path(os.path.abspath(target))
+    uploads = upload_root()
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder: give the archive's file name")
+    if target.exists() and not force:
+        raise BackupError(f"{target} exists already: choose another name, or pass --force "
+                          "to replace it")
+    if not target.parent.is_dir():
+        raise BackupError(f"the folder {target.parent} does not exist")
+    if target.is_relative_to(uploads):
+        raise BackupError("write the backup outside the uploads folder, or the next backup "
+                          "would hold this one")
+    # The scratch folder sits beside the target, so the final rename stays on one disk.
+    try:
+        with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as work:
+            manifest = write_backup(Path(work), engine, uploads)
+            os.replace(Path(work) / "archive.tar.gz", target)
+    except (OSError, sqlite3.Error) as error:
+        raise BackupError(f"the backup could not be written ({error}); no archive was left "
+                          "behind") from None
+    return manifest
+
+
+def write_backup(work: Path, engine: str, uploads: Path) -> dict:
+    """Snapshot the database into `work`, then archive it with the uploads as
+    work/archive.tar.gz; return the manifest."""
+    # The database first: a media row in the snapshot was committed after its file was
+    # fully written, so every file it names is complete when the walk below runs.
+    if engine == "sqlite":
+        db_member = SQLITE_MEMBER
+        snapshot_sqlite(sqlite_file(), work / db_member)
+        with closing_sqlite(work / db_member) as conn:
+            facts = database_facts(lambda sql: conn.execute(sql).fetchone())
+    else:
+        db_member = PGDUMP_MEMBER
+        facts = database_facts(lambda sql: db.session.execute(text(sql)).first())
+        db.session.rollback()
+        dump_postgres(work / db_member)
+    members = [(db_member, work / db_member)]
+    members += [(f"{UPLOADS}/{name}", uploads / name) for name in upload_files(uploads)]
+    manifest = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": app_version(),
+        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "database": {"engine": engine, "member": db_member,
+                     "alembic_revision": facts["revision"]},
+        "site_title": facts["title"],
+        "counts": facts["counts"],
+    }
+    write_archive(work / "archive.tar.gz", members, manifest)
+    return manifest
+
+
+@contextmanager
+def closing_sqlite(path: Path, timeout: float = 5):
+    """A stdlib connection of our own, outside SQLAlchemy's pool, closed on the way out."""
+    conn = sqlite3.connect(path, timeout=timeout)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def snapshot_sqlite(live: Path, copy: Path) -> None:
+    """Copy the live database with SQLite's online backup API: one step, inside one read
+    transaction, so the copy is a consistent state even while workers write (WAL lets
+    them go on meanwhile). The copy is a single file, checked before it is archived."""
+    if not live.exists():
+        raise BackupError(f"there is no database at {live}: run `flask --app app db upgrade`"
+                          " first")
+    timeout = current_app.config["SQLITE_BUSY_TIMEOUT"]
+    with closing_sqlite(live, timeout) as source, closing_sqlite(copy) as snapshot:
+        source.backup(snapshot)
+        snapshot.execute("PRAGMA journal_mode=DELETE")  # no -wal file beside the copy
+        check_integrity(snapshot, "the snapshot of the database")
+
+
+def check_integrity(conn: sqlite3.Connection, what: str) -> None:
+    problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    if problems != ["ok"]:
+        raise BackupError(f"{what} fails SQLite's integrity check: {'; '.join(problems[:5])}")
+
+
+def database_facts(first_row) -> dict:
+    """Schema revision, site title and row counts, through `first_row(sql)`."""
+    from .settings import SPECS
+
+    try:
+        revision = first_row("SELECT version_num FROM alembic_version")
+        counts = {label: first_row(f'SELECT count(*) FROM "{table}"')[0]
+                  for label, table in COUNTED_TABLES.items()}
+        title = first_row("SELECT value FROM setting WHERE key = 'title'")
+    except Exception as error:  # sqlite3 and SQLAlchemy name a missing table differently
+        raise BackupError(f"the database has no Lecko schema ({error}): run "
+                          "`flask --app app db upgrade` first") from None
+    return {"revision": revision[0] if revision else None, "counts": counts,
+            "title": json.loads(title[0]) if title else SPECS["title"].default}
+
+
+def libpq_command(tool: str, *args: str) -> tuple[list[str], dict]:
+    """The command and environment to run a PostgreSQL tool on our database; the password
+    goes through the environment, never the command line that `ps` shows."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    dsn = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
+                     database=url.database, query=url.query).render_as_string()
+    return [tool, f"--dbname={dsn}", *args], env
+
+
+def run_pg_tool(tool: str, *args: str) -> None:
+    """Run pg_dump or pg_restore on our database; its own message on failure."""
+    path = shutil.which(tool)
+    if not path:
+        raise BackupError(PG_TOOL_MISSING.format(tool=tool))
+    command, env = libpq_command(path, *args)
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise BackupError(f"{tool} failed (exit {result.returncode}): "
+                          f"{result.stderr.strip()[-2000:]}")
+
+
+def dump_postgres(copy: Path) -> None:
+    """pg_dump in its custom format: one consistent snapshot, restored by pg_restore."""
+    run_pg_tool("pg_dump", "--format=custom", f"--file={copy}")
+
+
+class HashingReader:
+    """A file read once: the bytes go to the archive and to the checksum together."""
+
+    def __init__(self, handle):
+        self.handle, self.sha256 = handle, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.sha256.update(data)
+        return data
+
+
+def write_archive(path: Path, members: list[tuple[str, Path]], manifest: dict) -> None:
+    """The files, then the manifest last: it holds every checksum, known only by then."""
+    files, vanished = {}, 0
+    bar = (click.progressbar(members, label="Archiving", show_pos=True)
+           if len(members) > PROGRESS_FILES else nullcontext(members))
+    # Owner-only: the archive holds password hashes and commenters' addresses.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as raw:
+        with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=GZIP_LEVEL) as tar, \
+                bar as items:
+            for name, source in items:
+                try:
+                    handle = open(source, "rb")
+                except FileNotFoundError:  # deleted from the media library meanwhile
+                    vanished += 1
+                    continue
+                with handle:
+                    stat = os.fstat(handle.fileno())
+                    info = tar_info(name, stat.st_size, stat.st_mtime)
+                    reader = HashingReader(handle)
+                    tar.addfile(info, reader)  # reads exactly st_size bytes
+                files[name] = {"sha256": reader.sha256.hexdigest(), "size": stat.st_size}
+            manifest["counts"]["upload_files"] = len(files) - 1
+            manifest["files"] = files
+            data = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+            tar.addfile(tar_info(MANIFEST, len(data), time.time()), io.BytesIO(data))
+        raw.flush()
+        os.fsync(raw.fileno())
+    if vanished:
+        click.echo(f"Warning: {vanished} upload file(s) were deleted during the backup and "
+                   "are not in it.", err=True)
+
+
+def tar_info(name: str, size: int, mtime: float) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, int(mtime), 0o644
+    return info
+
+
+# Restoring
+
+
+def restore_backup(archive: Path, force: bool = False) -> dict:
+    """Verify `archive`, then put its database and uploads in place of the instance's
+    and upgrade the schema; return the manifest. Nothing changes unless all checks pass."""
+    from flask_migrate import upgrade
+
+    engine = database_engine()
+    if not archive.is_file():
+        raise BackupError(f"{archive}: no such file")
+    present = instance_content()
+    if present and not force:
+        found = ", ".join(f"{count} {label}" for label, count in present.items())
+        raise BackupError(f"this instance has content already ({found}): restore into an "
+                          "empty instance, or pass --force to replace its database and "
+                          "uploads")
+    old_version = content_version()
+    db.session.remove()
+    db.engine.dispose()  # our own pooled connections must not outlive the old file
+    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=current_app.instance_path))
+    try:
+        manifest = unpack_verified(archive, staging)
+        check_compatible(manifest, engine)
+        db_copy = staging / manifest["database"]["member"]
+        if engine == "sqlite":
+            with closing_sqlite(db_copy) as conn:
+                check_integrity(conn, "the database in the backup")
+        try:
+            if engine == "sqlite":
+                replace_sqlite(db_copy, sqlite_file())
+            else:
+                run_pg_tool("pg_restore", "--clean", "--if-exists", "--no-owner",
+                            "--single-transaction", str(db_copy))
+            old_uploads = replace_uploads(staging / UPLOADS, upload_root())
+        except OSError as error:
+            raise BackupError(f"the restore stopped while replacing files ({error}): fix the "
+                              "cause, then restore again with --force") from None
+        try:
+            upgrade()  # a backup made by an older Lecko comes up to today's schema
+            bump_content_version(old_version)
+            manifest["restored_revision"] = db.session.scalar(
+                text("SELECT version_num FROM alembic_version"))
+        finally:
+            if old_uploads:
+                shutil.rmtree(old_uploads, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def instance_content() -> dict[str, int]:
+    """What the instance holds already: non-zero counts of posts, comments, media, users
+    and upload files (an empty dict for a fresh instance)."""
+    found = {}
+    if database_engine() != "sqlite" or sqlite_file().exists():
+        with db.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            for label, table in COUNTED_TABLES.items():
+                if table in tables:
+                    count = conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
+                    found |= {label: count} if count else {}
+    files = len(upload_files(upload_root()))
+    return found | ({"upload files": files} if files else {})
+
+
+def content_version() -> int:
+    """The instance's content version before the restore (0 when it has none)."""
+    if database_engine() == "sqlite" and not sqlite_file().exists():
+        return 0
+    with db.engine.connect() as conn:
+        if not inspect(conn).has_table("content_state"):
+            return 0
+        return conn.execute(text("SELECT max(version) FROM content_state")).scalar() or 0
+
+
+def bump_content_version(old_version: int) -> None:
+    """Move the content version past both the old and the restored one: ETags and caches
+    made before the restore must not match pages of the restored content."""
+    from .models import ContentState, utcnow
+
+    state = db.session.get(ContentState, 1)
+    if state:
+        state.version = max(state.version, old_version) + 1
+        state.changed_at = utcnow()
+        db.session.commit()
+
+
+def unpack_verified(archive: Path, staging: Path) -> dict:
+    """Extract every member into `staging`, refusing unsafe ones, and check each against
+    the manifest (sha256 and size); return the manifest."""
+    found, size = {}, archive.stat().st_size
+    bar = (click.progressbar(length=size, label="Verifying")
+           if size > PROGRESS_BYTES else nullcontext())
+    try:
+        with open(archive, "rb") as raw, bar as progress:
+            reader = ProgressReader(raw, progress)
+            # Stream mode reads straight through: no seeking back into a gzip stream.
+            with tarfile.open(fileobj=reader, mode="r|gz") as tar:
+                for member in tar:
+                    name = member_name(member)
+                    if name is None:
+                        continue
+                    if name in found:
+                        raise BackupError(f"{archive} holds {name} twice: refused")
+                    found[name] = extract(tar, member, staging / name)
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+        raise BackupError(f"cannot read {archive}: it is not a Lecko backup or it is "
+                          f"damaged ({error}); nothing was changed") from None
+    if MANIFEST not in found:
+        # tarfile takes a damaged header for the end: the manifest, last, is then missing.
+        raise BackupError(f"{archive} has no {MANIFEST}: it is not a Lecko backup, or it is "
+                          "truncated or damaged; nothing was changed")
+    manifest = read_manifest(staging / MANIFEST)
+    expected, found = manifest["files"], {k: v for k, v in found.items() if k != MANIFEST}
+    problems = [f"{name} is missing" for name in sorted(set(expected) - set(found))]
+    problems += [f"{name} is not in the manifest" for name in sorted(set(found) - set(expected))]
+    problems += [f"{name} fails its {'size' if found[name]['size'] != entry['size'] else 'sha256'}"
+                 " check" for name, entry in sorted(expected.items())
+                 if name in found and found[name] != entry]
+    if problems:
+        shown = "; ".join(problems[:10]) + ("; …" if len(problems) > 10 else "")
+        raise BackupError(f"{archive} does not match its manifest ({shown}): it was damaged "
+                          "or altered; nothing was changed")
+    return manifest
+
+
+class ProgressReader:
+    """The archive as read, moving the progress bar (if any) along."""
+
+    def __init__(self, handle, progress):
+        self.handle, self.progress = handle, progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        if self.progress is not None:
+            self.progress.update(len(data))
+        return data
+
+
+def member_name(member: tarfile.TarInfo) -> str | None:
+    """The member's name if it is one we expect and safe to write, None for a folder
+    entry (ignored); anything else is refused: absolute paths, '..', links, devices."""
+    name = member.name
+    parts = name.split("/")
+    unsafe = (name.startswith("/") or "\\" in name or "\0" in name
+              or any(part in ("", ".", "..") for part in parts))
+    if unsafe:
+        raise BackupError(f"unsafe path in the archive: {name!r}; refused, nothing was changed")
+    under_uploads = parts[0] == UPLOADS and len(parts) > 1
+    if member.isdir() and (under_uploads or name == UPLOADS):
+        return None
+    if not member.isreg():
+        raise BackupError(f"{name!r} in the archive is a link or a special file: refused, "
+                          "nothing was changed")
+    if not (under_uploads or name in (MANIFEST, SQLITE_MEMBER, PGDUMP_MEMBER)):
+        raise BackupError(f"unexpected file in the archive: {name!r}; refused")
+    return name
+
+
+def extract(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> dict:
+    """Write one member's bytes (nothing of its metadata but the time) and checksum them."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source, sha256, size = tar.extractfile(member), hashlib.sha256(), 0
+    with open(target, "xb") as out:
+        while chunk := source.read(CHUNK):
+            sha256.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    try:  # media keep their Last-Modified
+        os.utime(target, (member.mtime, member.mtime))
+    except (OverflowError, ValueError, OSError):
+        pass
+    return {"sha256": sha256.hexdigest(), "size": size}
+
+
+def read_manifest(path: Path) -> dict:
+    """The manifest, refused unless it is a Lecko backup's in a format we can read."""
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BackupError(f"{MANIFEST} cannot be read ({error}): refused") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{MANIFEST} does not describe a Lecko backup: refused")
+    if not isinstance(manifest.get("format_version"), int):
+        raise BackupError(f"{MANIFEST} gives no format version: refused")
+    if manifest["format_version"] > FORMAT_VERSION:
+        raise BackupError(f"this backup has format {manifest['format_version']}, newer than "
+                          "this Lecko reads: upgrade Lecko, then restore")
+    files, database = manifest.get("files"), manifest.get("database")
+    valid = (isinstance(files, dict) and isinstance(database, dict)
+             and database.get("member") in files
+             and database.get("engine") in ("sqlite", "postgresql")
+             and all(isinstance(entry, dict) and set(entry) == {"sha256", "size"}
+                     and isinstance(entry["sha256"], str) and isinstance(entry["size"], int)
+                     for entry in files.values()))
+    if not valid:
+        raise BackupError(f"{MANIFEST} is incomplete or malformed: refused")
+    return manifest
+
+
+def check_compatible(manifest: dict, engine: str) -> None:
+    """Same database engine, and a schema revision this code knows (not a newer one)."""
+    from alembic.script import ScriptDirectory
+
+    database = manifest["database"]
+    if database["engine"] != engine:
+        raise BackupError(f"this backup holds a {database['engine']} database but this "
+                          f"instance uses {engine}: restore it into a {database['engine']} "
+                          "instance")
+    if database["member"] != (SQLITE_MEMBER if engine == "sqlite" else PGDUMP_MEMBER):
+        raise BackupError(f"{MANIFEST} names an unexpected database file: refused")
+    migrate = current_app.extensions["migrate"]
+    config = migrate.migrate.get_config(migrate.directory)
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    if database.get("alembic_revision") not in known:
+        raise BackupError(f"this backup's schema (revision {database.get('alembic_revision')})"
+                          " is unknown to this Lecko, probably newer: upgrade Lecko, then "
+                          "restore")
+    if engine == "postgresql" and not shutil.which("pg_restore"):
+        raise BackupError(PG_TOOL_MISSING.format(tool="pg_restore"))
+
+
+def replace_sqlite(verified: Path, live: Path) -> None:
+    """Put the verified copy in place of the live file in one rename, after removing the
+    old file's -wal/-shm/-journal: SQLite would replay them into the new file."""
+    if live.exists():
+        with closing_sqlite(live, timeout=1) as conn:
+            try:  # leaving WAL needs the only connection: it fails while a server has one
+                conn.execute("PRAGMA journal_mode=DELETE")
+            except sqlite3.OperationalError:
+                raise BackupError(f"{live} is in use: stop the site (gunicorn), then restore"
+                                  "; nothing was changed") from None
+    live.parent.mkdir(parents=True, exist_ok=True)
+    incoming = live.with_name(f".{live.name}.restoring")
+    shutil.move(verified, incoming)  # a rename when both sit on one file system
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{live}{suffix}").unlink(missing_ok=True)
+    os.replace(incoming, live)
+
+
+def replace_uploads(incoming: Path, root: Path) -> Path | None:
+    """Swap the uploads folder for the restored one; return the old one, set aside for
+    the caller to delete once the restore is through."""
+    incoming.mkdir(exist_ok=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if root.exists():
+        old = root.with_name(f".{root.name}-before-restore-{os.getpid()}")
+        os.rename(root, old)
+    try:
+        shutil.move(incoming, root)
+    except BaseException:
+        if old:
+            shutil.rmtree(root, ignore_errors=True)
+            os.rename(old, root)
+        raise
+    return old
+
+
+# The command line
+
+
+def human_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def describe(manifest: dict) -> str:
+    """'13 posts, 6 comments, …' from the manifest's counts."""
+    counts = manifest.get("counts") or {}
+    return ", ".join(f"{counts.get(key, '?')} {label}" for key, label in (
+        ("posts", "posts"), ("comments", "comments"), ("media", "media"), ("users", "users"),
+        ("upload_files", "upload files")))
+
+
+@click.group("backup")
+def backup_group():
+    """Backups: the database and the uploads in one verified archive."""
+
+
+@backup_group.command("create")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def backup_create(file: Path, force: bool):
+    """Write a consistent snapshot of the database and the uploads to FILE (.tar.gz);
+    safe while the site serves."""
+    started = time.monotonic()
+    manifest = create_backup(file, force=force)
+    click.echo(f"Backup written to {file} ({human_size(file.stat().st_size)} in "
+               f"{time.monotonic() - started:.1f} s): {describe(manifest)}; schema revision "
+               f"{manifest['database']['alembic_revision']}.")
+    click.echo(SECRET_KEY_NOTE)
+
+
+@backup_group.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace the database and uploads of an instance that has content.")
+def backup_restore(file: Path, force: bool):
+    """Verify FILE, then restore its database and uploads into this instance (which must
+    be empty unless --force) and upgrade the schema. Stop the site first."""
+    manifest = restore_backup(file, force=force)
+    click.echo(f"Restored {file} (taken {manifest.get('created_at', '?')}, "
+               f"{manifest.get('site_title', '?')!r}): {describe(manifest)}; schema revision "
+               f"{manifest['database']['alembic_revision']} in the backup, "
+               f"{manifest['restored_revision']} now.")
+    click.echo("instance/secret_key was left as it was: copy the old instance's key here "
+               "to keep sessions and mailed links valid.")

@@ -1,0 +1,525 @@
+"""Old WordPress addresses: 301 to where the content lives now, 410 for WordPress machinery
+this blog does not have. Only 404s and rare query strings pay for it: a page that exists
+never runs a query here."""
+
+import re
+from urllib.parse import quote, unquote, urlencode, urlsplit
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .blog.links import post_url
+from .extensions import csrf, db
+from .models import Category, Media, Post, Redirect, Tag, User
+from .models.content import PAGE, POST
+
+bp = Blueprint("legacy", __name__)
+
+# resolve()'s answer for an address that is gone for good (410), never a path.
+GONE = "gone"
+
+# WordPress's folders and files for robots, plugins and remote clients.
+GONE_FOLDERS = {"wp-json", "wp-includes", "xmlrpc.php"}
+WORDPRESS_FILE = re.compile(r"wp-[a-z0-9_.-]+\.php")
+# WordPress 1.x/2.x feed files, still in some feed readers.
+OLD_FEED_FILES = {"wp-rss2.php": ("blog.feed", "rss"), "wp-rss.php": ("blog.feed", "rss"),
+                  "wp-rdf.php": ("blog.feed", "rss"), "wp-atom.php": ("blog.feed", "atom"),
+                  "wp-commentsrss2.php": ("blog.comments_feed", "rss")}
+# /feed/<kind>/ and ?feed=<kind>: WordPress's names → ours.
+FEED_KINDS = {"": "rss", "feed": "rss", "rss2": "rss", "rss": "rss", "rdf": "rss",
+              "atom": "atom"}
+# Query-string keys that make "/" an old address rather than the home page.
+QUERY_KEYS = {"p", "page_id", "preview_id", "cat", "tag", "tag_id", "author", "author_name",
+              "attachment_id", "name", "pagename", "m", "year", "feed", "paged",
+              "rest_route"}
+MAX_HOPS = 5  # recorded redirects pointing at other recorded redirects
+MAX_SEGMENTS = 6  # deeper paths are no WordPress permalink
+WP_SIZE_SUFFIX = re.compile(r"-\d+x\d+(?=\.[A-Za-z0-9]+$)")  # photo-300x200.jpg
+
+
+def resolve(path: str, args) -> str | None:
+    """The new local address of an old one, GONE, or None when it is a real 404."""
+    asked = path
+    if path.startswith("/index.php"):  # WordPress without pretty permalinks
+        path = path[len("/index.php"):] or "/"
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        target = resolve_query(args)
+        if target is None and asked != "/" and QUERY_KEYS.isdisjoint(args.keys()):
+            target = url_for("blog.index", s=args["s"]) if "s" in args else url_for(
+                "blog.index")
+    else:
+        target = gone(segments) or old_feed_file(segments)
+        if target is None and len(segments) <= MAX_SEGMENTS:
+            target = recorded(path, args) or resolve_segments(segments, args)
+    if target == GONE:
+        return GONE
+    return target if target and is_local(target) and not same_place(target, asked) else None
+
+
+def resolve_segments(segments: list[str], args) -> str | None:
+    """Permalink structures and archives, tried from the cheapest test."""
+    for rule in (uploaded_file, archives, search_path, feed_suffix, permalink_suffix,
+                 day_archive, nested_category, post_by_last_segment):
+        target = rule(segments, args)
+        if target:
+            return target
+    return None
+
+
+def answer(target: str | None):
+    """The response for resolve()'s answer: 301, 410, or 404."""
+    if target == GONE:
+        abort(410)
+    if not target:
+        abort(404)
+    return redirect(target, 301)
+
+
+def target_for_missing_page() -> str | None:
+    """Asked by the 404 handler: only for reads of addresses no route claimed, or that a
+    reader page did not find (the views below and the home page have asked already)."""
+    if (request.method not in ("GET", "HEAD") or request.endpoint == "blog.index"
+            or (request.url_rule is not None and request.blueprint != "blog")):
+        return None
+    try:
+        return resolve(request.path, request.args)
+    except SQLAlchemyError:  # the database may be why this is a 404: show the 404 page
+        db.session.rollback()
+        return None
+
+
+# Addresses that would otherwise get a trailing-slash redirect first, or that robots POST to.
+@bp.route("/xmlrpc.php", methods=["GET", "HEAD", "POST"])
+@bp.route("/wp-json", methods=["GET", "HEAD", "POST"])
+@bp.route("/wp-json/", methods=["GET", "HEAD", "POST"])
+@bp.route("/wp-json/<path:rest>", methods=["GET", "HEAD", "POST"])
+@bp.route("/wp-includes/<path:rest>", methods=["GET", "HEAD", "POST"])
+@bp.route("/wp-content/<path:rest>", methods=["GET", "HEAD", "POST"])
+@bp.route("/wp-<name>.php", methods=["GET", "HEAD", "POST"])
+@bp.route("/<path:rest>/trackback/", methods=["GET", "HEAD", "POST"])
+@bp.route("/trackback/", methods=["GET", "HEAD", "POST"])
+@bp.route("/index.php")
+@bp.route("/index.php/<path:rest>")
+@bp.route("/archives/<int:wp_id>")
+@csrf.exempt  # nothing changes here, and pingback robots send no token
+def old_address(**_parts):
+    """An address of the old WordPress blog: 301 to its new place, or 410."""
+    target = resolve(request.path, request.args)
+    if request.method == "POST" and target != GONE:
+        abort(405)
+    return answer(target)
+
+
+# --- One rule per old form -----------------------------------------------------------
+
+
+def gone(segments: list[str]) -> str | None:
+    first = segments[0].lower()
+    if first in GONE_FOLDERS or segments[-1].lower() == "trackback":
+        return GONE
+    if first == "wp-content" and (len(segments) < 2 or segments[1] != "uploads"):
+        return GONE  # plugins, themes, caches: only uploads had readers' files
+    if (len(segments) == 1 and WORDPRESS_FILE.fullmatch(first)
+            and first not in OLD_FEED_FILES and first != "wp-login.php"):
+        return GONE
+    return None
+
+
+def old_feed_file(segments: list[str]) -> str | None:
+    if len(segments) == 1 and segments[0].lower() in OLD_FEED_FILES:
+        endpoint, kind = OLD_FEED_FILES[segments[0].lower()]
+        return url_for(endpoint, kind=kind)
+    return None
+
+
+def recorded(path: str, args) -> str | None:
+    """A Redirect row (imported old paths, _wp_old_slug, changed slugs), following chains
+    of rows and refusing loops."""
+    candidates = path_variants(path)
+    if args:
+        query = urlencode(list(args.items(multi=True) if hasattr(args, "getlist")
+                               else args.items()))
+        candidates += [f"{p}?{query}" for p in candidates]
+    seen = {normal(path)}
+    target = None
+    for _hop in range(MAX_HOPS):
+        row = first_redirect(candidates)
+        if row is None:
+            return target
+        if row.post_id is not None:
+            return post_url(row.post) if row.post and row.post.is_public else None
+        if not is_local(row.target) or normal(row.target) in seen:
+            return None
+        target = row.target
+        seen.add(normal(target))
+        candidates = path_variants(urlsplit(target).path)
+    return None  # a longer chain is a mistake: answer 404 rather than guess
+
+
+def first_redirect(candidates: list[str]) -> Redirect | None:
+    rows = {r.old_path: r for r in db.session.scalars(
+        select(Redirect).where(Redirect.old_path.in_(candidates)))}
+    return next((rows[c] for c in candidates if c in rows), None)
+
+
+def uploaded_file(segments: list[str], args) -> str | None:
+    """/wp-content/uploads/2019/05/photo.jpg → the imported Media (or its original for
+    WordPress's resized copies such as photo-300x200.jpg)."""
+    if segments[:2] != ["wp-content", "uploads"] or len(segments) < 3:
+        return None
+    relative = "/".join(segments[2:])
+    for name in dict.fromkeys([relative, WP_SIZE_SUFFIX.sub("", relative)]):
+        media = media_for_upload(name)
+        if media is not None:
+            return url_for("files.media_file", path=media.path)
+    return None
+
+
+def media_for_upload(relative: str) -> Media | None:
+    """Same path under /media/ (indexed), else the file whose old URL ends with it. The
+    second is a scan of the media table: small, and only paid by old image links."""
+    live = Media.trashed.is_(False)
+    media = db.session.scalar(select(Media).where(Media.path == relative, live))
+    if media is not None:
+        return media
+    escaped = relative.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return db.session.scalar(
+        select(Media).where(Media.legacy_url.like(f"%/wp-content/uploads/{escaped}",
+                                                  escape="\\"), live)
+        .order_by(Media.id).limit(1))
+
+
+def archives(segments: list[str], args) -> str | None:
+    """WordPress's numeric structure: /archives/123 and /archives/date|category|tag/…"""
+    if segments[0] != "archives" or len(segments) < 2:
+        return None
+    rest = segments[1:]
+    if len(rest) == 1 and rest[0].isdecimal():
+        post = legacy_post(rest[0])
+        return post_url(post) if post else None
+    if rest[0] == "date":
+        rest = rest[1:]
+    if (len(rest) >= 2 and rest[0] in ("category", "tag", "author")) or (
+            rest and rest[0].isdecimal()):
+        return "/" + "/".join(quote(s) for s in rest) + "/"
+    return None
+
+
+def search_path(segments: list[str], args) -> str | None:
+    """/search/word/ and /search/word/page/2/."""
+    if segments[0] != "search" or len(segments) < 2:
+        return None
+    page = page_number(segments[2:])
+    if page == 1:
+        return url_for("blog.index", s=segments[1])
+    return url_for("blog.home", page=page, s=segments[1]) if page else None
+
+
+def feed_suffix(segments: list[str], args) -> str | None:
+    """…/feed/, …/feed/rss2/, …/feed/rdf/, …/feed/atom/ for the site, comments, a
+    category, a tag, or a post under any old permalink structure."""
+    if "feed" not in segments[-2:]:
+        return None
+    at = len(segments) - 1 - segments[::-1].index("feed")
+    kind = FEED_KINDS.get(segments[at + 1].lower() if at + 1 < len(segments) else "")
+    prefix = segments[:at]
+    if kind is None:
+        return None
+    if not prefix:
+        return url_for("blog.feed", kind=kind)
+    if prefix == ["comments"]:
+        return url_for("blog.comments_feed", kind=kind)
+    if prefix[0] in ("category", "tag") and len(prefix) >= 2:
+        model, endpoint = ((Category, "blog.category_feed") if prefix[0] == "category"
+                           else (Tag, "blog.tag_feed"))
+        term = term_by_slug(model, prefix[-1])
+        return url_for(endpoint, slug=term.slug, kind=kind) if term else None
+    post = post_at(prefix)
+    if post is None or post.type != POST:
+        return None
+    return post_url(post) + ("feed/" if kind == "rss" else "feed/atom/")
+
+
+def permalink_suffix(segments: list[str], args) -> str | None:
+    """<permalink>/amp/, /embed/, /2/ (a post's second page), /comment-page-3/,
+    /attachment/<name>/ → the permalink."""
+    last = segments[-1].lower()
+    fragment = ""
+    if last in ("amp", "embed"):
+        prefix = segments[:-1]
+    elif re.fullmatch(r"comment-page-\d+", last):
+        prefix, fragment = segments[:-1], "#comments"
+    elif last.isdecimal() and len(segments) >= 2 and not segments[-2].isdecimal():
+        prefix = segments[:-1]
+    elif len(segments) >= 3 and segments[-2].lower() == "attachment":
+        prefix = segments[:-2]
+    else:
+        return None
+    if not prefix:
+        return url_for("blog.index")
+    post = post_at(prefix)
+    return post_url(post) + fragment if post else None
+
+
+def day_archive(segments: list[str], args) -> str | None:
+    """/2019/05/12/ → the month: this blog has no day archives."""
+    if (len(segments) == 3 and all(s.isdecimal() for s in segments)
+            and [len(s) for s in segments] == [4, 2, 2]):
+        return url_for("blog.month_archive", year=int(segments[0]), month=int(segments[1]))
+    return None
+
+
+def nested_category(segments: list[str], args) -> str | None:
+    """/category/parent/child/ (WordPress's nested form) → /category/child/."""
+    if segments[0] != "category" or len(segments) < 3:
+        return None
+    rest = segments[1:]
+    page = 1
+    if len(rest) >= 3 and rest[-2] == "page":
+        page = page_number(rest[-2:])
+        rest = rest[:-2]
+    category = term_by_slug(Category, rest[-1]) if page and len(rest) >= 2 else None
+    if category is None:
+        return None
+    return url_for("blog.category", slug=category.slug, page=page)
+
+
+def post_by_last_segment(segments: list[str], args) -> str | None:
+    """/%postname%/, /%year%/%postname%/, /%year%/%monthnum%/%day%/%postname%/,
+    /%category%/%postname%/: the last part is the slug."""
+    post = post_at(segments, recorded_too=False)  # recorded() has looked at this path
+    return post_url(post) if post else None
+
+
+# --- Query strings on the home page ---------------------------------------------------
+
+
+def resolve_query(args) -> str | None:
+    """WordPress's query-string addresses: ?p=, ?page_id=, ?cat=, ?tag=, ?author=, ?m=,
+    ?feed=, ?attachment_id=, ?paged= (with ?s=)."""
+    if "rest_route" in args:
+        return GONE
+    kind = FEED_KINDS.get(args.get("feed", "").lower().removeprefix("comments-"))
+    if "feed" in args and kind is None:
+        return None
+    if "s" in args:  # a search: only its page number needs moving
+        page = as_id(args.get("paged", ""))
+        return url_for("blog.home", page=page, s=args["s"]) if page and page > 1 else None
+    for key in ("p", "page_id", "preview_id"):
+        if key in args:
+            post = public_post_by_id(args[key])
+            if post is None:
+                return None
+            suffix = ("feed/" if kind == "rss" else "feed/atom/") if (
+                "feed" in args and post.type == POST) else ""
+            return post_url(post) + suffix
+    for key, finder in QUERY_FINDERS.items():
+        if key in args:
+            return finder(args[key], kind if "feed" in args else None)
+    if "m" in args or "year" in args:
+        return date_archive(args)
+    if "feed" in args:
+        endpoint = ("blog.comments_feed" if args["feed"].lower().startswith("comments-")
+                    else "blog.feed")
+        return url_for(endpoint, kind=kind)
+    page = as_id(args.get("paged", ""))
+    return url_for("blog.home", page=page) if page and page > 1 else None
+
+
+def category_query(raw: str, kind: str | None) -> str | None:
+    """?cat=12: the WordPress id of an imported category first, then ours."""
+    number = as_id(raw)
+    category = None
+    if number is not None:
+        category = (db.session.scalar(select(Category).where(Category.legacy_wp_id == number)
+                                      .limit(1))
+                    or db.session.get(Category, number))
+    if category is None:
+        return None
+    if kind:
+        return url_for("blog.category_feed", slug=category.slug, kind=kind)
+    return url_for("blog.category", slug=category.slug)
+
+
+def tag_query(raw: str, kind: str | None) -> str | None:
+    """?tag=slug (WordPress also takes "a,b" and "a+b": the first one wins)."""
+    tag = term_by_slug(Tag, re.split(r"[,+ ]", raw, maxsplit=1)[0])
+    if tag is None:
+        return None
+    return url_for("blog.tag_feed", slug=tag.slug, kind=kind) if kind else url_for(
+        "blog.tag", slug=tag.slug)
+
+
+def tag_id_query(raw: str, kind: str | None) -> str | None:
+    number = as_id(raw)
+    tag = db.session.scalar(select(Tag).where(Tag.legacy_wp_id == number).limit(1)) if (
+        number is not None) else None
+    return tag_query(tag.slug, kind) if tag else None
+
+
+def author_query(raw: str, kind: str | None) -> str | None:
+    """?author=3: the WordPress id of an imported author first, then ours."""
+    number = as_id(raw)
+    if number is None:
+        return None
+    user = (db.session.scalar(select(User).where(User.legacy_wp_id == number).limit(1))
+            or db.session.get(User, number))
+    return url_for("blog.author", slug=user.slug) if user else None
+
+
+def author_name_query(raw: str, kind: str | None) -> str | None:
+    user = db.session.scalar(select(User).where(User.slug == raw.lower()))
+    return url_for("blog.author", slug=user.slug) if user else None
+
+
+def attachment_query(raw: str, kind: str | None) -> str | None:
+    """?attachment_id=45 → the file itself (this blog has no attachment pages)."""
+    number = as_id(raw)
+    if number is None:
+        return None
+    live = Media.trashed.is_(False)
+    media = (db.session.scalar(select(Media).where(Media.legacy_wp_id == number, live)
+                               .limit(1))
+             or db.session.scalar(select(Media).where(Media.id == number, live)))
+    return url_for("files.media_file", path=media.path) if media else None
+
+
+def name_query(raw: str, kind: str | None) -> str | None:
+    """?name=slug (a post) and ?pagename=parent/child (a page)."""
+    post = post_at([s for s in raw.split("/") if s]) if raw.strip("/") else None
+    return post_url(post) if post else None
+
+
+QUERY_FINDERS = {"cat": category_query, "tag": tag_query, "tag_id": tag_id_query,
+                 "author": author_query, "author_name": author_name_query,
+                 "attachment_id": attachment_query, "name": name_query,
+                 "pagename": name_query}
+
+
+def date_archive(args) -> str | None:
+    """?m=201905 (or 2019, 20190512) and ?year=2019&monthnum=5 → our archives."""
+    raw = args.get("m", "")
+    year, month = (raw[:4], raw[4:6]) if raw.isdecimal() else (
+        args.get("year", ""), args.get("monthnum", ""))
+    if not (year.isdecimal() and len(year) == 4 and 1970 <= int(year) <= 9999):
+        return None
+    if month.isdecimal() and 1 <= int(month) <= 12:
+        return url_for("blog.month_archive", year=int(year), month=int(month))
+    return url_for("blog.year_archive", year=int(year))
+
+
+# --- Lookups --------------------------------------------------------------------------
+
+
+def as_id(raw: str) -> int | None:
+    """A database id from a query string: ASCII digits that fit in 64 bits."""
+    if raw and raw.isascii() and raw.isdecimal() and len(raw) <= 18:
+        return int(raw)
+    return None
+
+
+def legacy_post(raw_id: str) -> Post | None:
+    """The public post or page imported with this WordPress id."""
+    number = as_id(raw_id)
+    if number is None:
+        return None
+    return db.session.scalar(select(Post).where(Post.legacy_wp_id == number,
+                                                Post.public_clause()).limit(1))
+
+
+def public_post_by_id(raw_id: str) -> Post | None:
+    """?p=: our id first (our feeds give it out), then the WordPress one."""
+    number = as_id(raw_id)
+    post = db.session.get(Post, number) if number is not None else None
+    return post if post is not None and post.is_public else legacy_post(raw_id)
+
+
+def post_at(segments: list[str], recorded_too: bool = True) -> Post | None:
+    """The public post (or else page) whose slug is the path's last part, unless the path
+    belongs to one of this blog's own sections; else a Redirect row for that path."""
+    if not segments or segments[0] in own_sections():
+        return None
+    slug = segments[-1]
+    if not slug.isdecimal():  # WordPress never gives a post an all-digit slug
+        found = db.session.scalar(
+            select(Post).where(Post.slug.in_(slug_variants(slug)), Post.public_clause())
+            .order_by((Post.type == PAGE).asc(), Post.published_at.desc()).limit(1))
+        if found is not None:
+            return found
+    if not recorded_too:
+        return None
+    row = first_redirect(path_variants("/" + "/".join(segments) + "/"))
+    post = row.post if row is not None and row.post_id is not None else None
+    return post if post is not None and post.is_public else None
+
+
+def term_by_slug(model, slug: str):
+    return db.session.scalar(select(model).where(model.slug.in_(slug_variants(slug))).limit(1))
+
+
+def own_sections() -> set[str]:
+    """First path parts of this blog's routes (admin, category, media…): a slug found under
+    them is not an old permalink."""
+    sections = set()
+    for rule in current_app.url_map.iter_rules():
+        first = rule.rule.lstrip("/").split("/", 1)[0]
+        if first and "<" not in first:
+            sections.add(first)
+    return sections
+
+
+def page_number(segments: list[str]) -> int | None:
+    """[] → 1, ["page", "3"] → 3, anything else → None."""
+    if not segments:
+        return 1
+    if len(segments) == 2 and segments[0] == "page":
+        return as_id(segments[1])
+    return None
+
+
+# --- Address hygiene ------------------------------------------------------------------
+
+
+def is_local(target: str) -> bool:
+    """A path on this site: never another host, a scheme, or what browsers would bend
+    into one (backslashes, tabs, newlines)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ord(c) < 0x21 or c in "\\\x7f" for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def same_place(target: str, path: str) -> bool:
+    """Redirecting to the address asked would loop (a change of case or slash would not)."""
+    return unquote(urlsplit(target).path) == unquote(path)
+
+
+def normal(address: str) -> str:
+    """An address as Redirect lookups see it: decoded, any case, any trailing slash."""
+    return unquote(urlsplit(address).path).rstrip("/").lower() or "/"
+
+
+def path_variants(path: str) -> list[str]:
+    """How an old path may have been stored: decoded or percent-encoded (WordPress keeps
+    lower-case escapes), any case, with or without its trailing slash."""
+    decoded = unquote(path)
+    out = []
+    for base in (decoded, decoded.lower()):
+        encoded = quote(base, safe="/")
+        for form in (base, encoded, lower_escapes(encoded)):
+            stem = form.rstrip("/") or "/"
+            out += [stem + "/" if stem != "/" else "/", stem]
+    return list(dict.fromkeys(out))
+
+
+def slug_variants(slug: str) -> list[str]:
+    decoded = unquote(slug)
+    return list(dict.fromkeys([decoded, decoded.lower(), lower_escapes(quote(decoded.lower()))]))
+
+
+def lower_escapes(encoded: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)

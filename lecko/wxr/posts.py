@@ -1,0 +1,264 @@
+"""WordPress posts and pages as ours: status, dates, slug, terms, featured image, the body
+rendered as WordPress showed it, page parents and series."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..editing import keep_revision, slug_from_title, unique_series_slug
+from ..extensions import db
+from ..html import html_to_text, summarize
+from ..models import Media, Post, Series, utcnow
+from ..models.content import DRAFT, PAGE, PENDING, POST, PRIVATE, PUBLISHED, TRASH
+from . import autop
+from .addresses import legacy_path, permalink
+from .media import rewrite_links
+from .reader import WpItem
+from .report import CREATED, SKIPPED, ProposedSeries
+from .series import Candidate, address, find_series
+from .text import assign, excerpt_text
+
+if TYPE_CHECKING:
+    from .importer import Importer
+
+STATUSES = {"publish": PUBLISHED, "future": PUBLISHED, "draft": DRAFT, "pending": PENDING,
+            "private": PRIVATE, "trash": TRASH}
+# Slugs kept as WordPress wrote them; others (accents, percent-encoding) are remade.
+POST_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+UNKNOWN_STATUS = _l("“%(title)s”: unknown status “%(status)s”, imported as a draft.")
+MISSING_THUMBNAIL = _l("“%(title)s”: its featured image (attachment %(id)s) is not in the "
+                       "file.")
+MISSING_PARENT = _l("“%(title)s”: its parent page (%(id)s) is not in the file.")
+DUPLICATE_GUID = _l("“%(title)s” shares its guid with another item: told apart by its id.")
+
+
+def name_of(item: WpItem) -> str:
+    """How the report names an item: its title, or its WordPress id."""
+    return item.title or f"#{item.wp_id}"
+
+
+def tell_apart_guids(importer: Importer) -> None:
+    """Items sharing a guid (WordPress.com's export has some) are keyed by guid and id."""
+    items = [item for item in importer.wxr.items if item.type in (POST, PAGE)]
+    guids = Counter(item.guid for item in items)
+    for item in items:
+        if item.guid and guids[item.guid] > 1:
+            importer.report.warn(DUPLICATE_GUID, title=name_of(item))
+            item.guid = f"{item.guid}#{item.wp_id}"[:500]
+
+
+def find_post(importer: Importer, item: WpItem) -> tuple[Post | None, bool]:
+    """The post an item was imported into before, and whether it is one of ours."""
+    own = importer.own_posts.get(importer.own_id(item) or 0)
+    if own is not None and own.legacy_guid in ("", item.guid):
+        return own, True
+    if item.guid:
+        return importer.posts_by_guid.get(item.guid), False
+    return importer.posts_by_legacy_id.get(item.wp_id), False
+
+
+def import_post(importer: Importer, item: WpItem) -> Post | None:
+    """Create or update the post or page of one item (the caller counts the outcome)."""
+    kind = "posts" if item.type == POST else "pages"
+    status = STATUSES.get(item.status)
+    if status is None:
+        if item.status in ("auto-draft", "inherit"):
+            importer.report.count(kind, SKIPPED)
+            return None
+        importer.report.warn(UNKNOWN_STATUS, title=name_of(item), status=item.status)
+        status = DRAFT
+    post, own = find_post(importer, item)
+    created = post is None
+    if created:
+        post = Post(type=item.type, comment_count=0)
+        db.session.add(post)
+    published = importer.moment(item.date_gmt, item.date)
+    if status in (DRAFT, PENDING) and item.date_gmt is None:
+        published = None  # WordPress drafts carry no publication date
+    before_trash = None
+    if status == TRASH:
+        before_trash = STATUSES.get(item.meta_value("_wp_trash_meta_status") or "", DRAFT)
+        before_trash = DRAFT if before_trash == TRASH else before_trash
+    values = {
+        "type": item.type, "title": item.title[:300], "status": status,
+        "status_before_trash": before_trash, "author": importer.user(item.creator),
+        "published_at": published, "comments_open": item.comment_status == "open",
+        "sticky": item.sticky and item.type == POST, "password": item.password[:100],
+        "menu_order": item.menu_order, "featured_media": featured(importer, item),
+        "categories": terms_of(importer, item, "category"),
+        "tags": terms_of(importer, item, "post_tag"),
+    }
+    if not own:
+        values |= {"legacy_wp_id": item.wp_id, "legacy_url": legacy_path(item.link),
+                   "legacy_guid": item.guid[:500]}
+    if created:
+        post.slug = take_slug(importer, item, post.type)
+        post.created_at = published or importer.moment(None, item.date) or utcnow()
+        post.updated_at = item.modified_gmt or post.created_at
+    else:
+        values["slug"] = keep_slug(importer, post, item)
+    changed = assign(post, values)
+    changed |= set_body(importer, post, item)
+    changed |= set_series(importer, post, item)
+    if created or changed:
+        keep_revision(post, post.author)  # every save keeps a revision, imports too
+    importer.outcomes[id(post)] = [kind, created, changed]
+    if own:
+        importer.own.add(id(post))
+    importer.posts_by_wp_id[item.wp_id] = post
+    return post
+
+
+def terms_of(importer: Importer, item: WpItem, taxonomy: str) -> list:
+    found = []
+    for domain, nicename, name in item.terms:
+        if domain == taxonomy:
+            row = (importer.category if taxonomy == "category" else importer.tag)(nicename, name)
+            if row not in found:
+                found.append(row)
+    return found
+
+
+def featured(importer: Importer, item: WpItem) -> Media | None:
+    value = (item.meta_value("_thumbnail_id") or "").strip()
+    if not value.isdigit() or value == "0":
+        return None
+    media = importer.media_by_wp_id.get(int(value))
+    if media is None:
+        importer.report.warn(MISSING_THUMBNAIL, title=name_of(item), id=value)
+    return media
+
+
+def base_slug(item: WpItem) -> str:
+    raw = unquote(item.slug).strip()
+    base = raw if POST_SLUG.match(raw) else slug_from_title(raw)
+    return (base or slug_from_title(item.title) or f"sans-titre-{item.wp_id}")[:190]
+
+
+def take_slug(importer: Importer, item: WpItem, post_type: str) -> str:
+    """The WordPress slug, or -2, -3… when another post of the type has it."""
+    base = base_slug(item)
+    taken = importer.slugs.setdefault(post_type, set())
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def keep_slug(importer: Importer, post: Post, item: WpItem) -> str:
+    """The slug stays unless WordPress's changed (then a free one is taken)."""
+    base = base_slug(item)
+    if post.slug == base or re.fullmatch(re.escape(base) + r"-\d+", post.slug):
+        return post.slug
+    return take_slug(importer, item, post.type)
+
+
+def set_body(importer: Importer, post: Post, item: WpItem) -> bool:
+    """WordPress's rendering of the body, through our sanitizer; True when it changed."""
+    source = autop.render_body(item.content)
+    source = autop.expand_shortcodes(source, lambda attrs: gallery(importer, attrs, item))
+    source = rewrite_links(source, importer.addresses)
+    for name in autop.unknown_shortcodes(source):
+        importer.report.shortcode(name, name_of(item))
+    excerpt = excerpt_text(item.excerpt)
+    if not excerpt and "<!--more" in item.content:  # WordPress's teaser
+        excerpt = html_to_text(autop.wpautop(item.content.split("<!--more", 1)[0]))
+    if post.body_source != source or (source and not post.body_html):
+        post.excerpt = excerpt
+        post.set_body(source, french=importer.french)  # the editor's sanitizer
+        return True
+    wanted = excerpt or summarize(post.body_html)
+    if post.excerpt != wanted:
+        post.excerpt = wanted
+        return True
+    return False
+
+
+def gallery(importer: Importer, attributes: dict[str, str],
+            item: WpItem) -> list[autop.GalleryImage]:
+    """The images of a [gallery]: its ids, or the images attached to the post."""
+    ids = attributes.get("ids") or attributes.get("include") or ""
+    if ids:
+        wanted = [int(n) for n in re.findall(r"\d+", ids)]
+    else:
+        parent = int(attributes["id"]) if attributes.get("id", "").isdigit() else item.wp_id
+        attached = [a for a in importer.attachments.values() if a.parent == parent]
+        wanted = [a.wp_id for a in sorted(attached, key=lambda a: (a.menu_order, a.wp_id))]
+    excluded = {int(n) for n in re.findall(r"\d+", attributes.get("exclude", ""))}
+    images = []
+    for wp_id in wanted:
+        media = importer.media_by_wp_id.get(wp_id)
+        if media is None or wp_id in excluded or not media.mime_type.startswith("image/"):
+            continue
+        src = media.legacy_url if media.path.startswith("wp/") else f"/media/{media.path}"
+        attachment = importer.attachments.get(wp_id)
+        caption = excerpt_text(attachment.excerpt) if attachment else ""
+        images.append(autop.GalleryImage(src, media.alt_text, caption, media.width,
+                                         media.height))
+    return images
+
+
+def set_series(importer: Importer, post: Post, item: WpItem) -> bool:
+    """Series carried by our own exports (WordPress has none)."""
+    slug = (item.meta_value("_lecko_series") or "").strip()[:200]
+    if not slug:
+        return False
+    series = importer.series_by_slug.get(slug) or db.session.scalar(
+        select(Series).where(Series.slug == slug))
+    if series is None:
+        title = (item.meta_value("_lecko_series_title") or slug).strip()[:200]
+        series = Series(slug=slug, title=title)
+        db.session.add(series)
+        importer.report.count("series", CREATED)
+    importer.series_by_slug[slug] = series
+    position = (item.meta_value("_lecko_series_position") or "").strip()
+    return assign(post, {"series": series,
+                         "series_position": int(position) if position.isdigit() else None})
+
+
+def link_parents(importer: Importer, pairs: list[tuple[WpItem, Post]]) -> None:
+    """Pages under their parents, once every page of the file exists."""
+    for item, post in pairs:
+        parent = None
+        if item.type == PAGE and item.parent:
+            parent = importer.posts_by_wp_id.get(item.parent)
+            if parent is None:
+                importer.report.warn(MISSING_PARENT, title=name_of(item), id=item.parent)
+        if parent is post:
+            parent = None
+        if post.parent is not parent:
+            post.parent = parent
+            importer.outcomes[id(post)][2] = True
+
+
+def group_series(importer: Importer, pairs: list[tuple[WpItem, Post]]) -> None:
+    """Propose the series found; group them with --detect-series."""
+    candidates = []
+    for item, post in pairs:
+        if post.type != POST or post.status == TRASH:
+            continue
+        addresses = {a for a in (address(item.link), permalink(post)) if a}
+        addresses |= {f"?p={item.wp_id}", f"?p={post.id}"}
+        candidates.append(Candidate(post, post.title, post.published_at, addresses,
+                                    post.body_source))
+    for title, parts in find_series(candidates):
+        posts = [part.key for part in parts]
+        if any(p.series is not None for p in posts):
+            continue  # already in a series: the editor's choice stands
+        grouped = importer.options.detect_series
+        if grouped:
+            series = Series(title=title[:200],
+                            slug=unique_series_slug(slug_from_title(title)[:190]))
+            db.session.add(series)
+            for position, post in enumerate(posts, start=1):
+                post.series, post.series_position = series, position
+            importer.report.count("series", CREATED)
+        importer.report.series.append(ProposedSeries(title, [p.title for p in posts], grouped))

@@ -1,0 +1,111 @@
+"""What an import did, said the same way on the terminal and on the admin page."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
+KINDS = {
+    "users": _l("Users"),
+    "categories": _l("Categories"),
+    "tags": _l("Tags"),
+    "posts": _l("Articles"),
+    "pages": _l("Pages"),
+    "media": _l("Media"),
+    "comments": _l("Comments"),
+    "redirects": _l("Old addresses (redirects)"),
+    "series": _l("Series"),
+    "other": _l("Other items (menus, revisions…)"),
+}
+
+
+@dataclass
+class Note:
+    """One warning: a translatable message and its values, rendered when shown."""
+
+    message: object
+    values: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return str(self.message) % self.values if self.values else str(self.message)
+
+
+@dataclass
+class ProposedSeries:
+    title: str
+    parts: list[str]  # titles, in reading order
+    grouped: bool = False
+
+
+@dataclass
+class Report:
+    """Counts per kind, warnings, shortcodes left as text, proposed series."""
+
+    version: str = ""
+    dry_run: bool = False
+    counts: dict[str, Counter] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    # shortcode name -> titles of the posts that use it
+    shortcodes: dict[str, list[str]] = field(default_factory=dict)
+    series: list[ProposedSeries] = field(default_factory=list)
+    files_copied: int = 0
+    seconds: float = 0.0
+
+    def count(self, kind: str, outcome: str, n: int = 1) -> None:
+        self.counts.setdefault(kind, Counter())[outcome] += n
+
+    def warn(self, message, **values) -> None:
+        self.notes.append(Note(message, values))
+
+    def shortcode(self, name: str, title: str) -> None:
+        titles = self.shortcodes.setdefault(name, [])
+        if title not in titles:
+            titles.append(title)
+
+    def rows(self) -> list[tuple[str, int, int, int]]:
+        """(label, created, updated, skipped) for each kind met, in a fixed order."""
+        return [(str(label), self.counts[kind][CREATED], self.counts[kind][UPDATED],
+                 self.counts[kind][SKIPPED]) for kind, label in KINDS.items()
+                if kind in self.counts]
+
+    def created(self, kind: str) -> int:
+        return self.counts.get(kind, Counter())[CREATED]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [str(note) for note in self.notes]
+
+
+def as_text(report: Report) -> str:
+    """The report as the terminal shows it (English: the CLI speaks English)."""
+    head = f"WordPress import (WXR {report.version})"
+    lines = [head + (": dry run, nothing was saved." if report.dry_run else ".")]
+    rows = [("", "created", "updated", "skipped")] + [
+        (label, str(c), str(u), str(s)) for label, c, u, s in report.rows()]
+    width = max(len(row[0]) for row in rows)
+    lines += [f"  {row[0]:<{width}}  {row[1]:>7}  {row[2]:>7}  {row[3]:>7}" for row in rows]
+    if report.files_copied:
+        lines.append(f"Files copied from the media folder: {report.files_copied}.")
+    if report.shortcodes:
+        lines.append("Shortcodes left as text:")
+        for name, titles in sorted(report.shortcodes.items()):
+            lines.append(f"  [{name}] in {len(titles)} item(s): " + _titles(titles))
+    if report.series:
+        lines.append("Series found:" if any(s.grouped for s in report.series) else
+                     "Proposed series (group them with --detect-series):")
+        for proposal in report.series:
+            state = " (grouped)" if proposal.grouped else ""
+            lines.append(f"  {proposal.title}{state}: " + " → ".join(proposal.parts))
+    warnings = report.warnings
+    lines.append(f"Warnings: {len(warnings)}")
+    lines += [f"  - {text}" for text in warnings]
+    lines.append(f"Done in {report.seconds:.1f} s.")
+    return "\n".join(lines)
+
+
+def _titles(titles: list[str], shown: int = 5) -> str:
+    quoted = ", ".join(f"“{title}”" for title in titles[:shown])
+    return quoted + (f" and {len(titles) - shown} more" if len(titles) > shown else "")

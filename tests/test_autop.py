@@ -1,0 +1,180 @@
+"""WordPress bodies rendered as WordPress did: wpautop, shortcodes, block content.
+Tables of input -> expected, most from WordPress's own tests (compared trimmed, as they
+are there)."""
+
+import pytest
+
+from lecko.wxr.autop import (
+    GalleryImage,
+    expand_shortcodes,
+    has_blocks,
+    parse_attributes,
+    render_body,
+    strip_blocks,
+    unknown_shortcodes,
+    wpautop,
+)
+
+AUTOP = [
+    # blank lines make paragraphs, single newlines line breaks
+    ("First\n\nSecond", "<p>First</p>\n<p>Second</p>"),
+    ("One line\nanother line", "<p>One line<br />\nanother line</p>"),
+    ("line 1<br>\nline 2<br/>\nline 3<br />\nline 4\nline 5",
+     "<p>line 1<br />\nline 2<br />\nline 3<br />\nline 4<br />\nline 5</p>"),
+    ("line 1<br>\n<br/>\nline 2<br/>\n<br />\n", "<p>line 1</p>\n<p>line 2</p>"),
+    ("\r\nWindows\r\n\r\nlines\r\n", "<p>Windows</p>\n<p>lines</p>"),
+    ("", ""),
+    ("   \n\n  ", ""),
+    # no paragraph around block elements, text before a block gets its own
+    ("<div>foo</div>", "<div>foo</div>"),
+    ("a<div>b</div>", "<p>a</p>\n<div>b</div>"),
+    ("<h2>Title</h2>\nText", "<h2>Title</h2>\n<p>Text</p>"),
+    ("paragraph1\n<hr>\nparagraph2", "<p>paragraph1</p>\n<hr>\n<p>paragraph2</p>"),
+    ("<ul>\n<li>a</li>\n<li>b</li>\n</ul>", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"),
+    ("<table><tr><td>x</td></tr></table>", "<table>\n<tr>\n<td>x</td>\n</tr>\n</table>"),
+    ("<figure><img src=\"a.jpg\" /><figcaption>Caption</figcaption></figure>",
+     "<figure><img src=\"a.jpg\" /><figcaption>Caption</figcaption></figure>"),
+    # blockquotes are not wrapped, their content is
+    ("<blockquote>foo</blockquote>", "<blockquote><p>foo</p></blockquote>"),
+    # inline elements stay inside the paragraph
+    ("<em>foo</em>", "<p><em>foo</em></p>"),
+    ("<a href=\"/x\">link</a> and text", "<p><a href=\"/x\">link</a> and text</p>"),
+    ('<input type="text" name="foo" value="bar" />',
+     '<p><input type="text" name="foo" value="bar" /></p>'),
+    # newlines inside tags and comments are not line breaks
+    ("Hello <a\nhref='world'>", "<p>Hello <a\nhref='world'></p>"),
+    ("Hello <!-- a\nhref='world' -->", "<p>Hello <!-- a\nhref='world' --></p>"),
+    # pre content is untouched, even its blank lines
+    ("<pre>a\n\nb\nc</pre>\n\nafter", "<pre>a\n\nb\nc</pre>\n<p>after</p>"),
+    ("before\n<pre>x  y\n\n  z</pre>", "<p>before</p>\n<pre>x  y\n\n  z</pre>"),
+    # script and style keep their newlines
+    ("<script>var a = 1;\nvar b = 2;</script>", "<p><script>var a = 1;\nvar b = 2;</script></p>"),
+    # a no-break space is not white space for PHP's \s: the paragraph stays
+    ("<p>\u00a0</p>", "<p>\u00a0</p>"),
+    ("text\n\n<p>\u00a0</p>", "<p>text</p>\n<p>\u00a0</p>"),
+    # Greek and other non-ASCII text
+    ("Γειά σου\nΚόσμε", "<p>Γειά σου<br />\nΚόσμε</p>"),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), AUTOP)
+def test_wpautop_renders_like_wordpress(source, expected):
+    assert wpautop(source).strip() == expected
+
+
+def test_wpautop_without_line_breaks():
+    assert wpautop("a\nb", br=False).strip() == "<p>a\nb</p>"
+
+
+def test_nested_lists_keep_their_structure():
+    source = "<ul>\n<li>one\n<ul>\n<li>two</li>\n</ul>\n</li>\n</ul>"
+    assert "<p>" not in wpautop(source)
+    assert wpautop(source).count("<ul>") == 2
+
+
+BLOCKS = [
+    ("<!-- wp:paragraph -->\n<p>One</p>\n<!-- /wp:paragraph -->\n\n<!-- wp:paragraph -->\n"
+     "<p>Two</p>\n<!-- /wp:paragraph -->", "<p>One</p>\n\n<p>Two</p>"),
+    ('<!-- wp:heading {"level":3} -->\n<h3>T</h3>\n<!-- /wp:heading -->', "<h3>T</h3>"),
+    ("<!-- wp:separator /-->\n<hr/>", "<hr/>"),
+    ("<!-- wp:core/quote -->\n<blockquote>q</blockquote>\n<!-- /wp:core/quote -->",
+     "<blockquote>q</blockquote>"),
+    # our exporter's wrapper comes off exactly, spacing included
+    ("<!-- wp:html -->\n<p>a</p>\n\n<p>b</p>\n\n<!-- /wp:html -->", "<p>a</p>\n\n<p>b</p>\n"),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), BLOCKS)
+def test_block_delimiters_are_removed(source, expected):
+    assert has_blocks(source)
+    assert strip_blocks(source) == expected
+
+
+def test_block_content_gets_no_autop_and_classic_content_does():
+    block = "<!-- wp:paragraph -->\n<p>One\ntwo</p>\n<!-- /wp:paragraph -->"
+    assert render_body(block) == "<p>One\ntwo</p>"
+    assert render_body("One\ntwo").strip() == "<p>One<br />\ntwo</p>"
+
+
+def no_gallery(attributes):
+    return []
+
+
+SHORTCODES = [
+    # [caption] with the caption attribute, and with the text after the image
+    ('[caption id="attachment_1" align="alignleft" width="300" caption="A boat"]'
+     '<img src="/a.jpg" alt="boat" width="300" />[/caption]',
+     '<figure><img src="/a.jpg" alt="boat" width="300" /><figcaption>A boat</figcaption>'
+     '</figure>'),
+    ('[caption width="150"]<a href="/a.jpg"><img src="/a.jpg" /></a> Bigger <em>caption</em>'
+     '[/caption]',
+     '<figure><a href="/a.jpg"><img src="/a.jpg" /></a><figcaption>Bigger <em>caption</em>'
+     '</figcaption></figure>'),
+    ('[wp_caption width="10"]<img src="/a.jpg" /> Old name[/wp_caption]',
+     '<figure><img src="/a.jpg" /><figcaption>Old name</figcaption></figure>'),
+    # no width or no caption: the image alone, as WordPress does
+    ('[caption]<img src="/a.jpg" /> Text[/caption]', '<img src="/a.jpg" />'),
+    ('[caption width="300"]<img src="/a.jpg" />[/caption]', '<img src="/a.jpg" />'),
+    # wpautop's paragraph around a lone shortcode goes away
+    ('<p>[caption width="3" caption="c"]<img src="/a.jpg" />[/caption]</p>\n<p>after</p>',
+     '<figure><img src="/a.jpg" /><figcaption>c</figcaption></figure>\n<p>after</p>'),
+    # [[caption]] is how WordPress writes the text "[caption]"
+    ("Write [[caption]] to caption.", "Write [caption] to caption."),
+    # other shortcodes stay as written
+    ('[audio mp3="/a.mp3"][/audio]', '[audio mp3="/a.mp3"][/audio]'),
+    ("[embed]https://example.org/v[/embed]", "[embed]https://example.org/v[/embed]"),
+    ("No shortcode here.", "No shortcode here."),
+    ("[gallery]", ""),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), SHORTCODES)
+def test_shortcodes(source, expected):
+    assert expand_shortcodes(source, no_gallery) == expected
+
+
+def test_gallery_becomes_a_list_of_figures():
+    seen = []
+
+    def gallery(attributes):
+        seen.append(attributes)
+        return [GalleryImage("/media/2020/01/a.jpg", "Boat", "On the lake", 640, 480),
+                GalleryImage("https://old.example/b.jpg", 'say "hi"')]
+
+    html = expand_shortcodes('<p>[gallery ids="3,4" columns="2"]</p>', gallery)
+    assert seen == [{"ids": "3,4", "columns": "2"}]
+    assert html.startswith("<ul>\n<li><figure>")
+    assert '<img src="/media/2020/01/a.jpg" alt="Boat" width="640" height="480" ' in html
+    assert "<figcaption>On the lake</figcaption>" in html
+    assert 'alt="say &quot;hi&quot;"' in html
+    assert html.count("<li>") == 2 and "<p>" not in html
+
+
+ATTRIBUTES = [
+    ('ids="1,2" columns=3', {"ids": "1,2", "columns": "3"}),
+    ("Link='file' SIZE=\"large\"", {"link": "file", "size": "large"}),
+    ("bare \"quoted\"", {"0": "bare", "1": "quoted"}),
+    ("", {}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ATTRIBUTES)
+def test_shortcode_attributes(text, expected):
+    assert parse_attributes(text) == expected
+
+
+UNKNOWN = [
+    ('[audio mp3="/a.mp3"][/audio] and [toc]', ["audio", "toc"]),
+    ('[contact-form-7 id="12"]', ["contact-form-7"]),
+    ("[x]inside[/x]", ["x"]),
+    ("coracles [simple boat] in prose", []),
+    ("[[escaped]] shortcode", []),
+    ("<pre>[code]</pre><code>[toc]</code>", []),
+    ('<a title="[toc]" href="/">x</a>', []),
+    ("[1] footnote", []),
+]
+
+
+@pytest.mark.parametrize(("html", "names"), UNKNOWN)
+def test_unknown_shortcodes_are_found_for_the_report(html, names):
+    assert unknown_shortcodes(html) == names

@@ -1,0 +1,504 @@
+"""Backups: `backup create` and `backup restore` round trips, refusals that leave the
+instance as it was, and a snapshot taken in the middle of a comment flood served by
+gunicorn that keeps every comment acknowledged before it."""
+
+import hashlib
+import http.client
+import io
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+from contextlib import closing, contextmanager
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from conftest import TEST_PASSWORD_HASH, build_app
+from flask import has_app_context
+from flask_migrate import upgrade
+from itsdangerous import URLSafeTimedSerializer
+
+from lecko import create_app
+from lecko.backup import MANIFEST, create_backup, libpq_command
+from lecko.extensions import db
+from lecko.models import Post, User, utcnow
+from lecko.models.content import POST, PUBLISHED
+from lecko.settings import save_setting
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(app, *args):
+    """Run `flask --app app ARGS` against `app`, as the admin would."""
+    if has_app_context():  # the test's own session must not hold the database open
+        db.session.remove()
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=[str(arg) for arg in args])
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def database_rows(db_file: Path) -> dict[str, list]:
+    """Every row of every table but the content version (a restore moves it on)."""
+    with closing(sqlite3.connect(db_file)) as conn:
+        tables = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'content_state' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {table: sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+                for table in tables}
+
+
+def file_digests(root: Path) -> dict[str, str]:
+    return {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def instance_state(instance: Path) -> tuple:
+    """What a refused restore must leave exactly as it was."""
+    db_file = instance / "lecko.db"
+    # -wal and -shm come and go with SQLite's connections: they are not content.
+    names = sorted(name for name in os.listdir(instance) if not name.endswith(("-wal", "-shm")))
+    return (names,
+            database_rows(db_file) if db_file.exists() else None,
+            file_digests(instance / "uploads"))
+
+
+@pytest.fixture
+def demo_archive(demo_app, tmp_path) -> Path:
+    archive = tmp_path / "demo.tar.gz"
+    result = run(demo_app, "backup", "create", archive)
+    assert result.exit_code == 0, result.output
+    return archive
+
+
+def test_round_trip_restores_the_demo_blog_into_an_empty_instance(demo_app, demo_archive,
+                                                                   tmp_path):
+    source = Path(demo_app.instance_path)
+    with tarfile.open(demo_archive) as tar:
+        manifest = json.load(tar.extractfile(MANIFEST))
+        names = tar.getnames()
+    assert manifest["database"] == {"engine": "sqlite", "member": "database.sqlite3",
+                                    "alembic_revision": manifest["database"]["alembic_revision"]}
+    assert manifest["counts"]["posts"] > 0 and manifest["counts"]["media"] > 0
+    assert set(names) == set(manifest["files"]) | {MANIFEST}
+    assert stat.S_IMODE(demo_archive.stat().st_mode) == 0o600  # password hashes inside
+    assert "secret_key" not in " ".join(names)
+
+    fresh = build_app(tmp_path / "fresh")
+    result = run(fresh, "backup", "restore", demo_archive)
+    assert result.exit_code == 0, result.output
+    assert "Restored" in result.output and "secret_key" in result.output
+
+    restored = tmp_path / "fresh"
+    assert database_rows(restored / "lecko.db") == database_rows(source / "lecko.db")
+    assert file_digests(restored / "uploads") == file_digests(source / "uploads")
+    assert not [name for name in os.listdir(restored) if name.startswith(".")]
+    with fresh.app_context():
+        client = fresh.test_client()
+        assert client.get("/").status_code == 200
+        media_path = next(iter(file_digests(restored / "uploads")))
+        assert client.get(f"/media/{media_path}").status_code == 200
+        db.engine.dispose()
+
+
+def test_restore_refuses_an_instance_with_content_unless_forced(demo_app, demo_archive):
+    instance = Path(demo_app.instance_path)
+    before = instance_state(instance)
+    save_setting("title", "Un titre changé après la sauvegarde")
+    db.session.commit()
+    (instance / "uploads" / "ajout.txt").write_text("ajouté après la sauvegarde")
+    changed = instance_state(instance)
+
+    result = run(demo_app, "backup", "restore", demo_archive)
+    assert result.exit_code != 0
+    assert "has content already" in result.output and "--force" in result.output
+    assert instance_state(instance) == changed
+
+    result = run(demo_app, "backup", "restore", demo_archive, "--force")
+    assert result.exit_code == 0, result.output
+    assert instance_state(instance) == before
+    assert not [name for name in os.listdir(instance) if name.startswith(".")]
+
+
+def test_restore_refuses_a_database_another_process_has_open(demo_app, demo_archive):
+    instance = Path(demo_app.instance_path)
+    before = instance_state(instance)
+    with closing(sqlite3.connect(instance / "lecko.db")) as server:
+        server.execute("SELECT count(*) FROM post").fetchone()  # as an idle worker would
+        result = run(demo_app, "backup", "restore", demo_archive, "--force")
+    assert result.exit_code != 0
+    assert "in use" in result.output and "stop the site" in result.output
+    assert instance_state(instance) == before
+
+
+def repack(source: Path, target: Path, change=lambda name, data: data, extra=()) -> Path:
+    """Copy an archive member by member; `change(name, data)` gives the new bytes (None
+    drops the member); `extra` members (TarInfo, bytes) go at the end."""
+    with tarfile.open(source) as old, tarfile.open(target, "w:gz") as new:
+        for member in old.getmembers():
+            data = change(member.name, old.extractfile(member).read())
+            if data is not None:
+                info = tarfile.TarInfo(member.name)
+                info.size = len(data)
+                new.addfile(info, io.BytesIO(data))
+        for info, data in extra:
+            new.addfile(info, io.BytesIO(data) if data else None)
+    return target
+
+
+def edit_manifest(edit):
+    def change(name, data):
+        if name != MANIFEST:
+            return data
+        manifest = json.loads(data)
+        edit(manifest)
+        return json.dumps(manifest).encode()
+
+    return change
+
+
+def first_upload(manifest: dict) -> str:
+    return next(name for name in manifest["files"] if name.startswith("uploads/"))
+
+
+def flip_first_upload_byte(name, data):
+    return bytes([data[0] ^ 1]) + data[1:] if name.startswith("uploads/") else data
+
+
+TAMPERINGS = {
+    "a byte changed in an upload": (dict(change=flip_first_upload_byte), "sha256 check"),
+    "an upload left out": (dict(change=lambda n, d: None if n.startswith("uploads/") else d),
+                           "is missing"),
+    "a file added": (dict(extra=[(tarfile.TarInfo("uploads/2026/01/ajout.png"), b"")]),
+                     "not in the manifest"),
+    "a size edited in the manifest": (
+        dict(change=edit_manifest(lambda m: m["files"][first_upload(m)].update(size=1))),
+        "size check"),
+    "no manifest": (dict(change=lambda n, d: None if n == MANIFEST else d), "no manifest"),
+    "a manifest that is not JSON": (dict(change=lambda n, d: b"{" if n == MANIFEST else d),
+                                    "cannot be read"),
+    "a newer format": (dict(change=edit_manifest(lambda m: m.update(format_version=99))),
+                       "upgrade Lecko"),
+    "another engine": (
+        dict(change=edit_manifest(lambda m: m["database"].update(engine="postgresql"))),
+        "holds a postgresql database"),
+    "an unknown schema revision": (
+        dict(change=edit_manifest(lambda m: m["database"].update(alembic_revision="9999"))),
+        "unknown to this Lecko"),
+}
+
+
+@pytest.mark.parametrize("case", TAMPERINGS)
+def test_a_tampered_archive_is_refused_and_the_instance_is_untouched(
+        demo_app, demo_archive, tmp_path, case):
+    options, message = TAMPERINGS[case]
+    tampered = repack(demo_archive, tmp_path / "tampered.tar.gz", **options)
+    instance = Path(demo_app.instance_path)
+    before = instance_state(instance)
+    result = run(demo_app, "backup", "restore", tampered, "--force")
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert instance_state(instance) == before
+
+
+def test_a_damaged_archive_is_refused(demo_app, demo_archive, tmp_path):
+    data = bytearray(demo_archive.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged = tmp_path / "damaged.tar.gz"
+    damaged.write_bytes(bytes(data))
+    fresh = build_app(tmp_path / "fresh")
+    result = run(fresh, "backup", "restore", damaged)
+    assert result.exit_code != 0
+    assert "nothing was changed" in result.output
+    assert sorted(os.listdir(tmp_path / "fresh")) == []
+
+
+def special_member(name: str, kind: bytes, linkname: str = "") -> tuple:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, linkname
+    return info, b""
+
+
+@pytest.mark.parametrize("member, message", [
+    (tarfile.TarInfo("../evil.txt"), "unsafe path"),
+    (tarfile.TarInfo("/tmp/evil.txt"), "unsafe path"),
+    (tarfile.TarInfo("uploads/../../evil.txt"), "unsafe path"),
+    (tarfile.TarInfo("lecko.db"), "unexpected file"),
+    (special_member("uploads/lien.png", tarfile.SYMTYPE, "/etc/passwd")[0], "link"),
+    (special_member("uploads/dur.png", tarfile.LNKTYPE, "database.sqlite3")[0], "link"),
+    (special_member("uploads/console", tarfile.CHRTYPE)[0], "special file"),
+    (special_member("uploads/tube", tarfile.FIFOTYPE)[0], "special file"),
+])
+def test_unsafe_members_are_refused(demo_app, demo_archive, tmp_path, member, message):
+    member.size = 0
+    hostile = repack(demo_archive, tmp_path / "hostile.tar.gz", extra=[(member, b"")])
+    fresh = build_app(tmp_path / "fresh")
+    result = run(fresh, "backup", "restore", hostile)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert os.listdir(tmp_path / "fresh") == []
+    assert not list(tmp_path.rglob("evil.txt"))
+
+
+def test_what_is_not_a_backup_gets_a_clear_error(app, tmp_path):
+    text_file = tmp_path / "notes.tar.gz"
+    text_file.write_text("pas une archive")
+    result = run(app, "backup", "restore", text_file)
+    assert result.exit_code != 0 and "not a Lecko backup" in result.output
+
+    plain_tar = tmp_path / "other.tar.gz"
+    with tarfile.open(plain_tar, "w:gz") as tar:
+        info = tarfile.TarInfo("uploads/photo.jpg")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"jpg"))
+    result = run(app, "backup", "restore", plain_tar)
+    assert result.exit_code != 0 and "has no manifest.json" in result.output
+
+    result = run(app, "backup", "restore", tmp_path / "absent.tar.gz")
+    assert result.exit_code != 0 and "no such file" in result.output
+
+
+def test_create_refuses_to_overwrite_a_file_unless_forced(demo_app, demo_archive):
+    first = demo_archive.read_bytes()
+    result = run(demo_app, "backup", "create", demo_archive)
+    assert result.exit_code != 0 and "exists already" in result.output
+    assert demo_archive.read_bytes() == first
+
+    result = run(demo_app, "backup", "create", demo_archive, "--force")
+    assert result.exit_code == 0, result.output
+    with tarfile.open(demo_archive) as tar:
+        assert MANIFEST in tar.getnames()
+    assert sorted(os.listdir(demo_archive.parent)) == ["demo.tar.gz", "instance"]
+
+
+def test_create_refuses_an_archive_inside_the_uploads_folder(demo_app):
+    target = Path(demo_app.config["UPLOAD_FOLDER"]) / "backup.tar.gz"
+    result = run(demo_app, "backup", "create", target)
+    assert result.exit_code != 0 and "outside the uploads folder" in result.output
+    assert not target.exists()
+
+
+def test_a_backup_of_an_older_schema_is_upgraded_on_restore(tmp_path):
+    from alembic.script import ScriptDirectory
+
+    old = build_app(tmp_path / "old")
+    with old.app_context():
+        upgrade(revision="0004")
+        db.session.execute(db.text("INSERT INTO setting (key, value) "
+                                   "VALUES ('title', '\"Le blog d''avant\"')"))
+        db.session.commit()
+    result = run(old, "backup", "create", tmp_path / "old.tar.gz")
+    assert result.exit_code == 0, result.output
+    assert "revision 0004" in result.output
+
+    fresh = build_app(tmp_path / "fresh")
+    result = run(fresh, "backup", "restore", tmp_path / "old.tar.gz")
+    assert result.exit_code == 0, result.output
+    with fresh.app_context():
+        migrate = fresh.extensions["migrate"]
+        config = migrate.migrate.get_config(migrate.directory)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        assert db.session.scalar(db.text("SELECT version_num FROM alembic_version")) == head
+        assert db.session.scalar(db.text("SELECT value FROM setting")) == '"Le blog d\'avant"'
+        db.engine.dispose()
+
+
+def test_postgresql_without_pg_dump_says_what_to_do(app, tmp_path, monkeypatch):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://lecko:s3cret@127.0.0.1/lecko"
+    result = run(app, "backup", "create", tmp_path / "pg.tar.gz")
+    assert result.exit_code != 0
+    assert "pg_dump was not found" in result.output
+    assert "postgresql-client" in result.output
+    assert not (tmp_path / "pg.tar.gz").exists()
+
+
+def test_postgresql_password_stays_out_of_the_command_line(app):
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://lecko:s3cret@db.local/lecko"
+    command, env = libpq_command("pg_dump", "--format=custom")
+    assert command == ["pg_dump", "--dbname=postgresql://lecko@db.local/lecko", "--format=custom"]
+    assert env["PGPASSWORD"] == "s3cret"
+
+
+# A backup taken while gunicorn stores a flood of comments.
+
+SECRET = "backup-flood-secret"
+FLOOD_SETTINGS = {"comment_rate_limit": False, "comment_min_fill_seconds": 0,
+                  "comment_hold_new_authors": False}
+CLIENTS = 6
+MAX_COMMENTS = 300  # the flood's bounds: this many comments, or about 12 seconds
+BACKUP_AFTER = 60  # acknowledged comments before the backup starts (or 8 s)…
+AFTER_BACKUP = 20  # …and comments sent once it is done (or 4 s): the backup is mid-flood
+START_SECONDS = 20
+REQUEST_TIMEOUT = 30
+
+
+def flood_instance(instance: Path, template_db: Path) -> int:
+    """A migrated blog with one open article and the benchmark settings: its id."""
+    instance.mkdir()
+    shutil.copy(template_db, instance / "lecko.db")
+    app = create_app({"SECRET_KEY": SECRET}, instance_path=str(instance))
+    with app.test_request_context():
+        author = User(username="autrice", slug="autrice", display_name="Autrice",
+                      role="author", password_hash=TEST_PASSWORD_HASH, bio="")
+        post = Post(type=POST, title="Article commenté", slug="commente", status=PUBLISHED,
+                    published_at=utcnow() - timedelta(hours=1), author=author)
+        post.set_body("<p>Commentez pendant la sauvegarde.</p>")
+        db.session.add(post)
+        for key, value in FLOOD_SETTINGS.items():
+            save_setting(key, value)
+        db.session.commit()
+        post_id = post.id
+        db.engine.dispose()
+    return post_id
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    try:
+        conn.request("GET", "/")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+@contextmanager
+def gunicorn(instance: Path, log: Path):
+    """Two gunicorn workers on `instance`, on a free loopback port; always stopped."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env |= {"LECKO_INSTANCE_PATH": str(instance), "FLASK_SECRET_KEY": SECRET}
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+             "--graceful-timeout", "5", "app:app"],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while not answers(port):
+            assert server.poll() is None, f"gunicorn exited:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"gunicorn did not answer:\n{log.read_text()}"
+            time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+
+
+def send_comment(port: int, post_id: int, token: str, n: int) -> str:
+    """POST comment number n as a cookie-less browser: 'ok' for the 303 that
+    acknowledges it, else the status or the exception's name."""
+    body = urlencode({"author_name": "Lectrice", "author_email": "lectrice@example.org",
+                      "text": f"Commentaire numéro {n}", "form_token": token,
+                      "parent_id": "", "website_confirm": ""})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    try:
+        conn.request("POST", f"/comments/post/{post_id}", body=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        return "ok" if response.status == 303 else f"HTTP {response.status}"
+    except (OSError, http.client.HTTPException) as error:
+        return type(error).__name__
+    finally:
+        conn.close()
+
+
+class Flood:
+    """CLIENTS threads posting numbered comments until stopped or out of budget; each
+    send is recorded as (number, sent at, answered at, outcome)."""
+
+    def __init__(self, port: int, post_id: int, token: str):
+        self.port, self.post_id, self.token = port, post_id, token
+        self.sent, self.lock, self.stop = [], threading.Lock(), threading.Event()
+        self.numbers = iter(range(MAX_COMMENTS))
+        self.threads = [threading.Thread(target=self.client) for _ in range(CLIENTS)]
+
+    def client(self) -> None:
+        while not self.stop.is_set():
+            with self.lock:
+                n = next(self.numbers, None)
+            if n is None:
+                return
+            started = time.monotonic()
+            outcome = send_comment(self.port, self.post_id, self.token, n)
+            with self.lock:
+                self.sent.append((n, started, time.monotonic(), outcome))
+
+    def records(self) -> list[tuple]:
+        with self.lock:
+            return list(self.sent)
+
+    def wait_for(self, condition, deadline: float) -> None:
+        while not condition(self.records()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def test_backup_during_a_comment_flood_keeps_every_acknowledged_comment(tmp_path,
+                                                                         template_db):
+    instance = tmp_path / "live"
+    post_id = flood_instance(instance, template_db)
+    token = URLSafeTimedSerializer(SECRET, salt="comment-form").dumps(post_id)
+    archive = tmp_path / "flood.tar.gz"
+    backup_app = create_app({"SECRET_KEY": SECRET}, instance_path=str(instance))
+    with gunicorn(instance, tmp_path / "gunicorn.log") as port:
+        flood = Flood(port, post_id, token)
+        for thread in flood.threads:
+            thread.start()
+        try:
+            flood.wait_for(lambda sent: sum(r[3] == "ok" for r in sent) >= BACKUP_AFTER,
+                           time.monotonic() + 8)
+            backup_started = time.monotonic()
+            with backup_app.app_context():
+                create_backup(archive)  # what `backup create` runs, on the live file
+            backup_done = time.monotonic()
+            flood.wait_for(lambda sent: sum(r[1] > backup_done for r in sent) >= AFTER_BACKUP,
+                           backup_done + 4)
+        finally:
+            flood.stop.set()
+            for thread in flood.threads:
+                thread.join(timeout=REQUEST_TIMEOUT)
+    records = flood.records()
+    assert {r[3] for r in records} == {"ok"}, "the backup made no writer fail"
+
+    fresh = build_app(tmp_path / "restored")
+    result = run(fresh, "backup", "restore", archive)
+    assert result.exit_code == 0, result.output
+    with closing(sqlite3.connect(tmp_path / "restored" / "lecko.db")) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        restored = {int(text.rsplit(" ", 1)[1]) for (text,) in conn.execute(
+            "SELECT text FROM comment WHERE post_id = ?", (post_id,))}
+    acknowledged_before = {n for n, _sent, answered, _ in records if answered < backup_started}
+    sent_after = {n for n, sent, _answered, _ in records if sent > backup_done}
+    assert acknowledged_before and sent_after, "the backup was taken mid-flood"
+    assert acknowledged_before <= restored, "every comment acknowledged before is kept"
+    assert not restored & sent_after, "nothing sent after the snapshot is in it"
+    span = max(r[2] for r in records) - min(r[1] for r in records)
+    print(f"\nflood: {len(records)} comments in {span:.1f} s; {len(acknowledged_before)} "
+          f"acknowledged before the backup, {len(restored)} in it, {len(sent_after)} sent "
+          f"after; backup {backup_done - backup_started:.2f} s, {archive.stat().st_size} bytes")
