@@ -1,11 +1,13 @@
 """Jinja filters and globals shared by every template."""
 
+import hashlib
+import os
 import re
 import zlib
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -153,7 +155,28 @@ def bound_gettext(translations) -> dict:
     return {"gettext": gettext, "ngettext": ngettext}
 
 
+def add_static_version(endpoint: str, values: dict) -> None:
+    """`/static/css/site.css?v=<hash of the file>`: a release changes the address, so a
+    proxy may keep static files a year (deploy/nginx.conf) and readers never see an old
+    one."""
+    if endpoint != "static" or "v" in values or "filename" not in values:
+        return
+    path = os.path.join(current_app.static_folder, values["filename"])
+    try:
+        modified = os.stat(path).st_mtime_ns
+    except OSError:
+        return
+    values["v"] = _file_version(path, modified)
+
+
+@lru_cache(maxsize=256)
+def _file_version(path: str, _modified: int) -> str:
+    with open(path, "rb") as file:
+        return hashlib.blake2b(file.read(), digest_size=5).hexdigest()
+
+
 def register(app: Flask) -> None:
+    app.url_defaults(add_static_version)
     app.jinja_env.filters.update(typo=typo, long_date=long_date, long_datetime=long_datetime,
                                  rfc822=rfc822, rfc3339=rfc3339, dict_without=dict_without,
                                  absolute_links=absolute_links, initials=initials,

@@ -60,3 +60,19 @@ def test_systemd_unit_runs_the_app_behind_nginx():
         result = subprocess.run([verify, "verify", "--man=no", str(DEPLOY / "lecko.service")],
                                 capture_output=True, text=True)
         assert "Unknown key" not in result.stderr and "Unknown section" not in result.stderr
+
+
+def test_static_addresses_change_with_the_file(app, client, tmp_path):
+    """nginx keeps /static/ a year: the address must change when a release changes a file."""
+    from flask import url_for
+
+    with app.test_request_context():
+        first = url_for("static", filename="css/site.css")
+    assert "?v=" in first
+    assert f'href="{first}"' in client.get("/").get_data(as_text=True)
+    app.static_folder = str(tmp_path)
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "site.css").write_text("body { color: black }")
+    with app.test_request_context():
+        assert url_for("static", filename="css/site.css") != first
+        assert url_for("static", filename="css/missing.css") == "/static/css/missing.css"
