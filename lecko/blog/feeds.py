@@ -44,7 +44,7 @@ def latest(stmt):
 @bp.get("/feed/atom/", defaults={"kind": "atom"})
 def feed(kind: str):
     """The site's newest articles."""
-    return feed_response(kind, latest(public_posts()), site_settings()["title"],
+    return feed_response(kind, latest(public_posts(with_body=True)), site_settings()["title"],
                          url_for("blog.index", _external=True), request.base_url)
 
 
@@ -53,7 +53,8 @@ def feed(kind: str):
 def category_feed(slug: str, kind: str):
     """Newest articles of a category (children included)."""
     cat = db.first_or_404(select(Category).where(Category.slug == slug))
-    stmt = public_posts().where(Post.categories.any(Category.id.in_(category_tree_ids(cat))))
+    stmt = public_posts(with_body=True).where(
+        Post.categories.any(Category.id.in_(category_tree_ids(cat))))
     return term_feed(kind, stmt, cat.name, url_for("blog.category", slug=slug, _external=True))
 
 
@@ -62,7 +63,7 @@ def category_feed(slug: str, kind: str):
 def tag_feed(slug: str, kind: str):
     """Newest articles with a tag."""
     found = db.first_or_404(select(Tag).where(Tag.slug == slug))
-    stmt = public_posts().where(Post.tags.any(Tag.id == found.id))
+    stmt = public_posts(with_body=True).where(Post.tags.any(Tag.id == found.id))
     return term_feed(kind, stmt, found.name, url_for("blog.tag", slug=slug, _external=True))
 
 

@@ -133,7 +133,8 @@ def render_post(article: Post, comment_form: CommentForm | None = None, status: 
         comment_form=comment_form,
         comments_open=comments_are_open(article),
         replying_to=replying_to,
-        may_change=may_change,
+        # A browser that wrote nothing here has nothing to edit: no check per comment.
+        may_change=may_change if session.get("own_comments") else None,
         **comment_state,
     )
     return page, status, headers or {}

@@ -5,19 +5,22 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, bindparam, func, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..extensions import db
 from .comments import APPROVED, Comment
 from .content import PAGE, POST, Category, Post, post_categories
 
 
-def public_posts(post_type: str = POST, now: datetime | None = None) -> Select:
-    """Published posts whose time has come, newest first, with what listings show."""
+def public_posts(post_type: str = POST, now: datetime | None = None,
+                 with_body: bool = False) -> Select:
+    """Published posts whose time has come, newest first, with what listings show: their
+    bodies (the bulk of a row) only when asked (feeds)."""
+    bodies = () if with_body else (defer(Post.body_source), defer(Post.body_html))
     return (
         select(Post)
         .where(Post.type == post_type, Post.public_clause(now))
-        .options(joinedload(Post.author), selectinload(Post.categories))
+        .options(joinedload(Post.author), selectinload(Post.categories), *bodies)
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
 
