@@ -77,6 +77,26 @@ def newest_revision_id(post: Post) -> int:
         Revision.post_id == post.id, Revision.kind != AUTOSAVE)) or 0
 
 
+def changed_since(post: Post, base_revision: int) -> bool:
+    """True when someone saved the post after `base_revision`, the revision the editor
+    opened. The write lock is taken first and held until the caller commits: checked
+    without it, two editors saving at once both passed the check and the second silently
+    replaced the first (tests/test_flood.py caught it)."""
+    lock_for_saving(post)
+    return base_revision != newest_revision_id(post)
+
+
+def lock_for_saving(post: Post) -> None:
+    """Hold from now until the commit the lock a save needs. SQLite has one writer at a
+    time and takes its lock at the first write, after our reads: BEGIN IMMEDIATE takes
+    it now (waiting up to the busy timeout). Other engines lock the post's row."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update())
+    elif not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def keep_revision(post: Post, user: User | None, kind: str = SAVED,
                   title: str | None = None, body: str | None = None,
                   excerpt: str | None = None) -> Revision:

@@ -194,7 +194,7 @@ def edit(post: Post):
         if choice.error:
             form.status.errors.append(choice.error)
             status = 400
-        elif post.id and int(form.base_revision.data or 0) != editing.newest_revision_id(post):
+        elif post.id and editing.changed_since(post, int(form.base_revision.data or 0)):
             keep_colliding_save(post, form)
             status = 409
         else:
