@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app app
 STAMP   := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard lecko/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test install translations lint messages clean
+.PHONY: run test test-postgres install translations lint messages clean
 
 run: install translations
 	$(FLASK) db upgrade
@@ -14,6 +14,11 @@ run: install translations
 
 test: install translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The same suite (browser tests aside) on a throwaway PostgreSQL server, started and
+# stopped by the script: needs the Debian/Ubuntu `postgresql` package, nothing running.
+test-postgres: install translations
+	scripts/pg-test-cluster.sh $(PY) -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 
 install: $(STAMP)
 

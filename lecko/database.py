@@ -1,7 +1,7 @@
 """Database plumbing: SQLite tuned for a web server, and the content version bump."""
 
 from flask import Flask
-from sqlalchemy import event, update
+from sqlalchemy import event, inspect, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,18 @@ def _bump_content_version(session: Session, _context, _instances) -> None:
             .where(ContentState.id == 1)
             .values(version=ContentState.version + 1, changed_at=utcnow())
         )
+
+
+@event.listens_for(Session, "before_flush")
+def _drop_nul_characters(session: Session, _context, _instances) -> None:
+    """PostgreSQL refuses NUL in text where SQLite stores it: no text of ours means one
+    (hostile input sends them), so they go on every engine, and both store the same."""
+    for obj in [*session.new, *session.dirty]:
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            value = state.dict.get(attr.key)  # loaded values only: no lazy loads here
+            if isinstance(value, str) and "\x00" in value:
+                setattr(obj, attr.key, value.replace("\x00", ""))
 
 
 def sqlite_pragma_report(engine: Engine) -> dict:

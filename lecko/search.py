@@ -61,8 +61,12 @@ PG_FRENCH, PG_SIMPLE = "lecko_french", "lecko_simple"
 PG_HEADLINE = (f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=40, MinWords=20, "
                f'MaxFragments=2, FragmentDelimiter=" {ELLIPSIS} "')
 PG_HEADLINE_ALL = f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, HighlightAll=true"
+# ts_headline drops what its parser takes for XML tags and entities ("<script>" in an
+# article about HTML): <, > and & go in as private-use stand-ins and come back after.
+PG_MARKUP, PG_STAND_INS = "<>&", "\ue002\ue003\ue004"
+_FROM_STAND_INS = str.maketrans(PG_STAND_INS, PG_MARKUP)
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ue000\ue001]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ue000-\ue004]")
 # Inline elements vanish without a space, so "(<a>voir</a>)" reads "(voir)", not "( voir )".
 _INLINE_TAG = re.compile(
     r"</?(?:a|abbr|b|cite|code|em|i|kbd|mark|q|s|small|span|strong|sub|sup|u)\b[^>]*>")
@@ -224,7 +228,8 @@ def pg_tsquery(words: list[str]):
 
 def marked_html(raw: str) -> str:
     """A snippet framed with the private marks -> safe HTML with <mark> elements."""
-    html = str(escape(raw or ""))
+    raw = (raw or "").translate(_FROM_STAND_INS)
+    html = str(escape(raw))
     opened = html.count(MARK_OPEN)
     html = html.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
     return html + "</mark>" * (opened - raw.count(MARK_CLOSE)) if opened else html
@@ -374,10 +379,12 @@ def _pg_queries(words: list[str]):
 
     def passages(ids: list[int]):
         simple = cast(PG_SIMPLE, REGCONFIG)
+        title, body = (func.translate(column, PG_MARKUP, PG_STAND_INS)
+                       for column in (_pg.c.title, _pg.c.body))
         return select(
             _pg.c.post_id,
-            func.ts_headline(simple, _pg.c.title, tsquery, PG_HEADLINE_ALL),
-            func.ts_headline(simple, _pg.c.body, tsquery, PG_HEADLINE),
+            func.ts_headline(simple, title, tsquery, PG_HEADLINE_ALL),
+            func.ts_headline(simple, body, tsquery, PG_HEADLINE),
         ).where(_pg.c.post_id.in_(ids))
 
     return matches, passages

@@ -1,8 +1,12 @@
 """Fixtures in flaskr's shape: app on a temporary instance, client, runner, factories.
 
 The schema is built once per session with the real migrations and copied for each test
-(running Alembic per test is slow); the demo blog likewise."""
+(running Alembic per test is slow); the demo blog likewise. With LECKO_TEST_DATABASE_URL
+naming a PostgreSQL server (`make test-postgres`), the copies are databases made with
+CREATE DATABASE … TEMPLATE instead of files, and tests marked `sqlite_only` are skipped."""
 
+import itertools
+import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +14,8 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
 
 from lecko import create_app
@@ -28,6 +34,93 @@ TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD)
 
 BASE_CONFIG = {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
                "SERVER_NAME": None}
+
+# A PostgreSQL server (any database on it: we connect there to create our own) or None.
+POSTGRES_URL = os.environ.get("LECKO_TEST_DATABASE_URL") or None
+ON_POSTGRES = POSTGRES_URL is not None
+
+
+# Whole modules about SQLite itself, named here rather than marked inside them.
+SQLITE_ONLY_MODULES = {
+    "test_concurrency.py": "gunicorn workers writing one SQLite file (WAL, busy timeout)",
+    "test_flood.py": "gunicorn workers writing one SQLite file (WAL, busy timeout)",
+    # Its hostile blog (tests/browser/hostile.py, shared with the browser suite) is built
+    # by copying SQLite files; the pages it audits do not depend on the engine.
+    "test_dom_audit.py": "the hostile blog fixtures copy SQLite files",
+    "test_query_plans.py": "SQLite's EXPLAIN QUERY PLAN",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, skip the tests about SQLite itself, giving their reason."""
+    if not ON_POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        reason = SQLITE_ONLY_MODULES.get(item.path.name)
+        if marker:
+            reason = marker.kwargs.get("reason") or (marker.args or ["SQLite only"])[0]
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+class PostgresServer:
+    """Creates and drops the test databases, through an autocommit connection."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        self.engine = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self.names = (f"lecko_test_{os.getpid()}_{n}" for n in itertools.count())
+        self.per_test: list[str] = []
+        self.by_instance: dict[Path, str] = {}
+
+    def database_url(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None, keep: bool = False) -> str:
+        """A new database, empty or copied from `template`; dropped after the test unless
+        `keep` (session-wide templates: the throwaway cluster goes away with them)."""
+        name = next(self.names)
+        with self.engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'
+                              + (f' TEMPLATE "{template}"' if template else "")))
+        if not keep:
+            self.per_test.append(name)
+        return name
+
+    def drop_per_test(self) -> None:
+        dropped, self.per_test = self.per_test, []
+        self.by_instance = {path: name for path, name in self.by_instance.items()
+                            if name not in dropped}
+        with self.engine.connect() as conn:
+            for name in dropped:
+                # FORCE: an app a test forgot to dispose of may still hold a connection.
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+POSTGRES = PostgresServer(POSTGRES_URL) if ON_POSTGRES else None
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases():
+    yield
+    if POSTGRES:
+        POSTGRES.drop_per_test()
+
+
+def clone_database(template, instance: Path, keep: bool = False) -> dict:
+    """Give `instance` its own copy of a template database (template_db or demo_database);
+    returns the config overrides that point an app at it. SQLite: the file is copied into
+    the instance folder. PostgreSQL: a database is made from the template."""
+    instance.mkdir(parents=True, exist_ok=True)
+    if not ON_POSTGRES:
+        shutil.copy(template, instance / "lecko.db")
+        return {}
+    # Two fixtures on one instance folder share its database, as they share its file on
+    # SQLite (csrf_app and make_user's app, say).
+    name = POSTGRES.by_instance.get(instance) or POSTGRES.create(template=template, keep=keep)
+    POSTGRES.by_instance[instance] = name
+    return {"SQLALCHEMY_DATABASE_URI": POSTGRES.database_url(name)}
 
 
 class SharedBytecodeCache(BytecodeCache):
@@ -55,35 +148,68 @@ def build_app(instance: Path, **overrides):
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
-    """An empty, migrated database file, built once."""
+def template_db(tmp_path_factory):
+    """An empty, migrated database, built once: the file's path on SQLite, the database's
+    name on PostgreSQL (hand it to clone_database)."""
     instance = tmp_path_factory.mktemp("template")
-    app = build_app(instance)
+    if not ON_POSTGRES:
+        app = build_app(instance)
+    else:
+        name = POSTGRES.create(keep=True)
+        app = build_app(instance, SQLALCHEMY_DATABASE_URI=POSTGRES.database_url(name))
     with app.app_context():
         upgrade()
+        db.session.remove()
         db.engine.dispose()
-    return instance / "lecko.db"
+    return name if ON_POSTGRES else instance / "lecko.db"
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory, template_db) -> Path:
-    """An instance folder holding the demo blog, built once."""
+    """An instance folder holding the demo blog (its uploads; on PostgreSQL the name of
+    its database sits beside them in `database`), built once."""
     from lecko.demo import load_demo
 
     instance = tmp_path_factory.mktemp("demo")
-    shutil.copy(template_db, instance / "lecko.db")
-    app = build_app(instance)
+    overrides = clone_database(template_db, instance, keep=True)
+    app = build_app(instance, **overrides)
     with app.app_context():
         load_demo()
+        # Every connection closed: PostgreSQL copies no template someone is connected to.
+        db.session.remove()
         db.engine.dispose()
+    if ON_POSTGRES:
+        url = make_url(overrides["SQLALCHEMY_DATABASE_URI"])
+        (instance / "database").write_text(url.database)
     return instance
+
+
+def demo_database(demo_template: Path):
+    """What clone_database copies for the demo blog."""
+    if ON_POSTGRES:
+        return (demo_template / "database").read_text()
+    return demo_template / "lecko.db"
+
+
+def empty_database() -> dict:
+    """Config overrides for a database with no tables: {} on SQLite (the instance folder's
+    new file), a new database on PostgreSQL (dropped after the test)."""
+    if not ON_POSTGRES:
+        return {}
+    return {"SQLALCHEMY_DATABASE_URI": POSTGRES.database_url(POSTGRES.create())}
+
+
+def cloned_template(instance: Path, config: dict):
+    """What clone_database needs to copy the database it gave `instance` (with `config`)."""
+    if ON_POSTGRES:
+        return make_url(config["SQLALCHEMY_DATABASE_URI"]).database
+    return instance / "lecko.db"
 
 
 @pytest.fixture
 def app(tmp_path, template_db):
     """A fresh, migrated, empty blog."""
-    shutil.copy(template_db, tmp_path / "lecko.db")
-    app = build_app(tmp_path)
+    app = build_app(tmp_path, **clone_database(template_db, tmp_path))
     with app.app_context():
         yield app
         db.session.remove()
@@ -94,7 +220,10 @@ def app(tmp_path, template_db):
 def demo_app(tmp_path, demo_template):
     """A fresh copy of the demo blog."""
     shutil.copytree(demo_template, tmp_path / "instance")
-    app = build_app(tmp_path / "instance")
+    overrides = {}
+    if ON_POSTGRES:
+        overrides = clone_database(demo_database(demo_template), tmp_path / "instance")
+    app = build_app(tmp_path / "instance", **overrides)
     with app.app_context():
         yield app
         db.session.remove()
@@ -225,8 +354,8 @@ def auth(client):
 @pytest.fixture
 def csrf_app(tmp_path, template_db):
     """A blog with CSRF protection on, as in production."""
-    shutil.copy(template_db, tmp_path / "lecko.db")
-    app = build_app(tmp_path, WTF_CSRF_ENABLED=True)
+    app = build_app(tmp_path, WTF_CSRF_ENABLED=True,
+                    **clone_database(template_db, tmp_path))
     with app.app_context():
         yield app
         db.session.remove()

@@ -22,10 +22,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import TEST_PASSWORD_HASH, build_app
+from conftest import ON_POSTGRES, TEST_PASSWORD_HASH, build_app, empty_database
 from flask import has_app_context
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy.pool import NullPool
 
 from lecko import create_app
 from lecko.backup import MANIFEST, create_backup, libpq_command
@@ -48,14 +50,22 @@ def run(app, *args):
     return result
 
 
-def database_rows(db_file: Path) -> dict[str, list]:
-    """Every row of every table but the content version (a restore moves it on)."""
-    with closing(sqlite3.connect(db_file)) as conn:
-        tables = [name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'content_state' "
-            "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        return {table: sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
-                for table in tables}
+def database_rows(app) -> dict[str, list] | None:
+    """Every row of every table but the content version (a restore moves it on); None
+    when the app's SQLite file does not exist yet."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and not Path(url.database).exists():
+        return None
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            tables = sorted(name for name in inspect(engine).get_table_names()
+                            if name != "content_state" and not name.startswith("sqlite_"))
+            return {table: sorted(map(tuple, conn.execute(text(f'SELECT * FROM "{table}"'))),
+                                  key=repr)
+                    for table in tables}
+    finally:
+        engine.dispose()
 
 
 def file_digests(root: Path) -> dict[str, str]:
@@ -63,14 +73,12 @@ def file_digests(root: Path) -> dict[str, str]:
             for path in sorted(root.rglob("*")) if path.is_file()}
 
 
-def instance_state(instance: Path) -> tuple:
+def instance_state(app) -> tuple:
     """What a refused restore must leave exactly as it was."""
-    db_file = instance / "lecko.db"
+    instance = Path(app.instance_path)
     # -wal and -shm come and go with SQLite's connections: they are not content.
     names = sorted(name for name in os.listdir(instance) if not name.endswith(("-wal", "-shm")))
-    return (names,
-            database_rows(db_file) if db_file.exists() else None,
-            file_digests(instance / "uploads"))
+    return names, database_rows(app), file_digests(instance / "uploads")
 
 
 @pytest.fixture
@@ -87,20 +95,21 @@ def test_round_trip_restores_the_demo_blog_into_an_empty_instance(demo_app, demo
     with tarfile.open(demo_archive) as tar:
         manifest = json.load(tar.extractfile(MANIFEST))
         names = tar.getnames()
-    assert manifest["database"] == {"engine": "sqlite", "member": "database.sqlite3",
+    member = "database.pgdump" if ON_POSTGRES else "database.sqlite3"
+    assert manifest["database"] == {"engine": db.engine.dialect.name, "member": member,
                                     "alembic_revision": manifest["database"]["alembic_revision"]}
     assert manifest["counts"]["posts"] > 0 and manifest["counts"]["media"] > 0
     assert set(names) == set(manifest["files"]) | {MANIFEST}
     assert stat.S_IMODE(demo_archive.stat().st_mode) == 0o600  # password hashes inside
     assert "secret_key" not in " ".join(names)
 
-    fresh = build_app(tmp_path / "fresh")
+    fresh = build_app(tmp_path / "fresh", **empty_database())
     result = run(fresh, "backup", "restore", demo_archive)
     assert result.exit_code == 0, result.output
     assert "Restored" in result.output and "secret_key" in result.output
 
     restored = tmp_path / "fresh"
-    assert database_rows(restored / "lecko.db") == database_rows(source / "lecko.db")
+    assert database_rows(fresh) == database_rows(demo_app)
     assert file_digests(restored / "uploads") == file_digests(source / "uploads")
     assert not [name for name in os.listdir(restored) if name.startswith(".")]
     with fresh.app_context():
@@ -113,32 +122,33 @@ def test_round_trip_restores_the_demo_blog_into_an_empty_instance(demo_app, demo
 
 def test_restore_refuses_an_instance_with_content_unless_forced(demo_app, demo_archive):
     instance = Path(demo_app.instance_path)
-    before = instance_state(instance)
+    before = instance_state(demo_app)
     save_setting("title", "Un titre changé après la sauvegarde")
     db.session.commit()
     (instance / "uploads" / "ajout.txt").write_text("ajouté après la sauvegarde")
-    changed = instance_state(instance)
+    changed = instance_state(demo_app)
 
     result = run(demo_app, "backup", "restore", demo_archive)
     assert result.exit_code != 0
     assert "has content already" in result.output and "--force" in result.output
-    assert instance_state(instance) == changed
+    assert instance_state(demo_app) == changed
 
     result = run(demo_app, "backup", "restore", demo_archive, "--force")
     assert result.exit_code == 0, result.output
-    assert instance_state(instance) == before
+    assert instance_state(demo_app) == before
     assert not [name for name in os.listdir(instance) if name.startswith(".")]
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file lock; PostgreSQL restores with pg_restore --clean")
 def test_restore_refuses_a_database_another_process_has_open(demo_app, demo_archive):
     instance = Path(demo_app.instance_path)
-    before = instance_state(instance)
+    before = instance_state(demo_app)
     with closing(sqlite3.connect(instance / "lecko.db")) as server:
         server.execute("SELECT count(*) FROM post").fetchone()  # as an idle worker would
         result = run(demo_app, "backup", "restore", demo_archive, "--force")
     assert result.exit_code != 0
     assert "in use" in result.output and "stop the site" in result.output
-    assert instance_state(instance) == before
+    assert instance_state(demo_app) == before
 
 
 def repack(source: Path, target: Path, change=lambda name, data: data, extra=()) -> Path:
@@ -175,6 +185,7 @@ def flip_first_upload_byte(name, data):
     return bytes([data[0] ^ 1]) + data[1:] if name.startswith("uploads/") else data
 
 
+OTHER_ENGINE = "sqlite" if ON_POSTGRES else "postgresql"
 TAMPERINGS = {
     "a byte changed in an upload": (dict(change=flip_first_upload_byte), "sha256 check"),
     "an upload left out": (dict(change=lambda n, d: None if n.startswith("uploads/") else d),
@@ -190,8 +201,8 @@ TAMPERINGS = {
     "a newer format": (dict(change=edit_manifest(lambda m: m.update(format_version=99))),
                        "upgrade Lecko"),
     "another engine": (
-        dict(change=edit_manifest(lambda m: m["database"].update(engine="postgresql"))),
-        "holds a postgresql database"),
+        dict(change=edit_manifest(lambda m: m["database"].update(engine=OTHER_ENGINE))),
+        f"holds a {OTHER_ENGINE} database"),
     "an unknown schema revision": (
         dict(change=edit_manifest(lambda m: m["database"].update(alembic_revision="9999"))),
         "unknown to this Lecko"),
@@ -203,13 +214,12 @@ def test_a_tampered_archive_is_refused_and_the_instance_is_untouched(
         demo_app, demo_archive, tmp_path, case):
     options, message = TAMPERINGS[case]
     tampered = repack(demo_archive, tmp_path / "tampered.tar.gz", **options)
-    instance = Path(demo_app.instance_path)
-    before = instance_state(instance)
+    before = instance_state(demo_app)
     result = run(demo_app, "backup", "restore", tampered, "--force")
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
-    assert instance_state(instance) == before
+    assert instance_state(demo_app) == before
 
 
 def test_a_damaged_archive_is_refused(demo_app, demo_archive, tmp_path):
@@ -217,7 +227,7 @@ def test_a_damaged_archive_is_refused(demo_app, demo_archive, tmp_path):
     data[len(data) // 2] ^= 0xFF
     damaged = tmp_path / "damaged.tar.gz"
     damaged.write_bytes(bytes(data))
-    fresh = build_app(tmp_path / "fresh")
+    fresh = build_app(tmp_path / "fresh", **empty_database())
     result = run(fresh, "backup", "restore", damaged)
     assert result.exit_code != 0
     assert "nothing was changed" in result.output
@@ -243,7 +253,7 @@ def special_member(name: str, kind: bytes, linkname: str = "") -> tuple:
 def test_unsafe_members_are_refused(demo_app, demo_archive, tmp_path, member, message):
     member.size = 0
     hostile = repack(demo_archive, tmp_path / "hostile.tar.gz", extra=[(member, b"")])
-    fresh = build_app(tmp_path / "fresh")
+    fresh = build_app(tmp_path / "fresh", **empty_database())
     result = run(fresh, "backup", "restore", hostile)
     assert result.exit_code != 0
     assert message in result.output
@@ -292,7 +302,7 @@ def test_create_refuses_an_archive_inside_the_uploads_folder(demo_app):
 def test_a_backup_of_an_older_schema_is_upgraded_on_restore(tmp_path):
     from alembic.script import ScriptDirectory
 
-    old = build_app(tmp_path / "old")
+    old = build_app(tmp_path / "old", **empty_database())
     with old.app_context():
         upgrade(revision="0004")
         db.session.execute(db.text("INSERT INTO setting (key, value) "
@@ -302,7 +312,7 @@ def test_a_backup_of_an_older_schema_is_upgraded_on_restore(tmp_path):
     assert result.exit_code == 0, result.output
     assert "revision 0004" in result.output
 
-    fresh = build_app(tmp_path / "fresh")
+    fresh = build_app(tmp_path / "fresh", **empty_database())
     result = run(fresh, "backup", "restore", tmp_path / "old.tar.gz")
     assert result.exit_code == 0, result.output
     with fresh.app_context():
@@ -459,6 +469,7 @@ class Flood:
             time.sleep(0.01)
 
 
+@pytest.mark.sqlite_only(reason="gunicorn writing one SQLite file while the backup API copies it")
 def test_backup_during_a_comment_flood_keeps_every_acknowledged_comment(tmp_path,
                                                                          template_db):
     instance = tmp_path / "live"

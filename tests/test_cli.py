@@ -1,5 +1,6 @@
 """The command-line contract of DESIGN.md, as the admin types it."""
 
+from conftest import empty_database
 from sqlalchemy import select
 
 from lecko.extensions import db
@@ -75,7 +76,9 @@ def test_settings_set_refuses_bad_values(runner):
 def test_db_upgrade_command_creates_the_schema(tmp_path):
     from lecko import create_app
 
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    app = create_app({"TESTING": True, **empty_database()}, instance_path=str(tmp_path))
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "lecko.db").exists()
+    with app.app_context():
+        assert "post" in db.inspect(db.engine).get_table_names()
+        db.engine.dispose()

@@ -3,13 +3,12 @@ type; trash, roles, the editor's picker, CSRF, and the migration that added vari
 
 import io
 import re
-import shutil
 import struct
 import zlib
 from pathlib import Path
 
 import pytest
-from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH, build_app
+from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH, build_app, clone_database
 from flask_babel import gettext
 from markupsafe import escape
 from PIL import Image
@@ -347,9 +346,7 @@ def test_library_filters_by_type(staff):
 
 def test_upload_form_enforces_csrf(tmp_path, template_db):
     instance = tmp_path / "csrf"
-    instance.mkdir()
-    shutil.copy(template_db, instance / "lecko.db")
-    app = build_app(instance, WTF_CSRF_ENABLED=True)
+    app = build_app(instance, WTF_CSRF_ENABLED=True, **clone_database(template_db, instance))
     with app.app_context():
         user = User(username="redac", slug="redac", display_name="Rédac", role="editor",
                     password_hash=TEST_PASSWORD_HASH)

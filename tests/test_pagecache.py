@@ -183,13 +183,10 @@ def test_each_host_has_its_own_copy(client, make_post):
     assert again.headers["X-Cache"] == "HIT" and again.data == first.data
 
 
-def test_the_cache_is_bounded_in_entries(tmp_path, template_db, make_post):
-    import shutil
-
+def test_the_cache_is_bounded_in_entries(tmp_path, make_post):
     make_post()
-    shutil.copy(db.engine.url.database, tmp_path / "small.db")
     small = build_app(tmp_path, PAGE_CACHE_MAX_ENTRIES=2,
-                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'small.db'}")
+                      SQLALCHEMY_DATABASE_URI=db.engine.url.render_as_string(False))
     client = small.test_client()
     for url in ("/", "/feed/", "/feed/atom/", "/?s=article"):
         assert client.get(url).status_code == 200
@@ -213,13 +210,10 @@ def test_lru_drops_the_oldest_entries_past_its_byte_bound():
     assert len(cache) == 1 and cache.bytes == 10
 
 
-def test_cache_can_be_turned_off(tmp_path, template_db, make_post):
-    import shutil
-
+def test_cache_can_be_turned_off(tmp_path, make_post):
     make_post()
-    shutil.copy(db.engine.url.database, tmp_path / "off.db")
     off = build_app(tmp_path, PAGE_CACHE_ENABLED=False,
-                    SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'off.db'}")
+                    SQLALCHEMY_DATABASE_URI=db.engine.url.render_as_string(False))
     client = off.test_client()
     first = client.get("/")
     second = client.get("/", headers={"If-None-Match": first.headers["ETag"]})

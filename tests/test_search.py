@@ -6,7 +6,8 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import text
+from conftest import ON_POSTGRES
+from sqlalchemy import func, text
 
 from lecko.editing import move_to_trash, restore_from_trash
 from lecko.extensions import db
@@ -28,6 +29,9 @@ try:
     from hypothesis import strategies as st
 except ImportError:  # pragma: no cover - hypothesis is in the dev extra
     given = None
+
+# The index row's key: FTS5's rowid, or the PostgreSQL table's post_id column.
+INDEX_KEY = "post_id" if ON_POSTGRES else "rowid"
 
 
 def main(response) -> str:
@@ -102,14 +106,14 @@ def test_deleting_a_post_removes_it_from_the_index(client, make_post):
     db.session.delete(post)
     db.session.commit()
     assert found_titles(client, "libellule") == []
-    rows = db.session.execute(text("SELECT count(*) FROM post_search WHERE rowid = :id"),
+    rows = db.session.execute(text(f"SELECT count(*) FROM post_search WHERE {INDEX_KEY} = :id"),
                               {"id": post_id}).scalar()
     assert rows == 0
 
 
 def test_only_text_changes_touch_the_index(app, make_post):
     post = make_post(title="Stable", body="<p>Texte stable.</p>")
-    db.session.execute(text("UPDATE post_search SET body = 'sentinelle' WHERE rowid = :id"),
+    db.session.execute(text(f"UPDATE post_search SET body = 'sentinelle' WHERE {INDEX_KEY} = :id"),
                        {"id": post.id})
     post.comment_count = 3  # not a text change: the index row is left alone
     db.session.commit()
@@ -197,6 +201,7 @@ def test_a_query_the_engine_rejects_finds_nothing_but_other_errors_surface(
 
     make_post(title="Témoin", body="<p>La maturité.</p>")
     monkeypatch.setattr(lecko.search, "fts_match", lambda words: '"unterminated')
+    monkeypatch.setattr(lecko.search, "pg_tsquery", lambda words: func.to_tsquery("&&("))
     response = client.get("/?s=maturite")
     assert response.status_code == 200 and 'class="summary__title"' not in main(response)
 

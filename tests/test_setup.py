@@ -1,7 +1,7 @@
 """Configuration layers, the secret key, SQLite tuning and the migrations."""
 
-import sqlite3
-
+import pytest
+from conftest import empty_database
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 
@@ -39,6 +39,7 @@ def test_default_database_lives_in_the_instance_folder(tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'lecko.db'}"
 
 
+@pytest.mark.sqlite_only(reason="SQLite pragmas")
 def test_sqlite_is_tuned_for_a_web_server(app):
     pragmas = sqlite_pragma_report(db.engine)
     assert pragmas["journal_mode"] == "wal"
@@ -47,7 +48,7 @@ def test_sqlite_is_tuned_for_a_web_server(app):
 
 
 def test_migrations_build_the_whole_model_from_nothing(tmp_path):
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    app = create_app({"TESTING": True, **empty_database()}, instance_path=str(tmp_path))
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
@@ -70,12 +71,13 @@ def test_models_and_migrations_agree(app):
 
 
 def test_upgrade_twice_changes_nothing(tmp_path):
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    app = create_app({"TESTING": True, **empty_database()}, instance_path=str(tmp_path))
     with app.app_context():
         upgrade()
         upgrade()
+        rows = db.session.execute(db.text("SELECT * FROM content_state")).all()
+        db.session.remove()
         db.engine.dispose()
-    rows = sqlite3.connect(tmp_path / "lecko.db").execute("SELECT * FROM content_state").fetchall()
     assert len(rows) == 1
 
 

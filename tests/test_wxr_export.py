@@ -3,11 +3,10 @@
 threading, terms and media records."""
 
 import io
-import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import build_app
+from conftest import build_app, clone_database
 from sqlalchemy import select
 
 from lecko.extensions import db
@@ -68,9 +67,7 @@ def content_of() -> dict:
 def other_blog(tmp_path, template_db):
     """An empty blog on another instance (another secret key, as on another server)."""
     instance = tmp_path / "other"
-    instance.mkdir()
-    shutil.copy(template_db, instance / "lecko.db")
-    app = build_app(instance, SECRET_KEY="another blog")
+    app = build_app(instance, SECRET_KEY="another blog", **clone_database(template_db, instance))
     yield app
     with app.app_context():
         db.session.remove()

@@ -8,7 +8,14 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 import pytest
-from conftest import CORPORA, TEST_PASSWORD, TEST_PASSWORD_HASH, build_app
+from conftest import (
+    CORPORA,
+    TEST_PASSWORD,
+    TEST_PASSWORD_HASH,
+    build_app,
+    clone_database,
+    cloned_template,
+)
 from PIL import Image
 from sqlalchemy import event, func, select
 
@@ -114,19 +121,21 @@ def theme_file():
 def theme_template(tmp_path_factory, template_db):
     """An instance holding the imported Theme Unit Test, built once, and its report."""
     instance = tmp_path_factory.mktemp("theme")
-    shutil.copy(template_db, instance / "lecko.db")
-    app = build_app(instance)
+    config = clone_database(template_db, instance, keep=True)
+    app = build_app(instance, **config)
     with app.app_context():
         report = do_import(THEME_TEST.read_bytes())
+        db.session.remove()
         db.engine.dispose()
-    return instance, report
+    return instance, report, cloned_template(instance, config)
 
 
 @pytest.fixture
 def theme_app(tmp_path, theme_template):
     """A fresh copy of the blog the Theme Unit Test was imported into."""
     shutil.copytree(theme_template[0], tmp_path / "instance")
-    app = build_app(tmp_path / "instance")
+    app = build_app(tmp_path / "instance",
+                    **clone_database(theme_template[2], tmp_path / "instance"))
     with app.app_context():
         yield app
         db.session.remove()
