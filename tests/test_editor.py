@@ -1,5 +1,6 @@
 """The editor as staff use it: write, validate, schedule, revisions, conflicts, trash."""
 
+import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
@@ -132,6 +133,20 @@ def test_two_editors_saving_the_same_post_lose_nothing(app, client, editor, make
         body_source="<p>Texte de Claire</p>", base_revision=new_base))
     db.session.refresh(post)
     assert post.body_source == "<p>Texte de Claire</p>"
+
+
+@pytest.mark.sqlite_only(reason="SQLite's database-wide write lock")
+def test_conflict_check_holds_the_write_lock_until_the_save_is_committed(app, make_post):
+    # Without the lock two saves of one article both passed the check, and the second
+    # silently replaced the first (tests/test_flood.py).
+    post = make_post()
+    assert not editing.changed_since(post, editing.newest_revision_id(post))
+    other_worker = sqlite3.connect(db.engine.url.database, timeout=0)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        other_worker.execute("BEGIN IMMEDIATE")
+    db.session.commit()
+    other_worker.execute("BEGIN IMMEDIATE")
+    other_worker.close()
 
 
 def test_autosave_creates_a_draft_then_updates_one_autosave(client, editor):
