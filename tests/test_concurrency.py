@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from gunicorn_blog import ACKNOWLEDGED_BY, TOKEN, build_blog, gunicorn, http_get, send_comment
 
 CLIENTS = 8
@@ -25,6 +26,7 @@ def flood(port: int, post_id: int, token: str) -> list[tuple[str, str]]:
         return [result for batch in pool.map(one_client, range(CLIENTS)) for result in batch]
 
 
+@pytest.mark.sqlite_only(reason="two gunicorn workers writing one SQLite file")
 def test_concurrent_comments_on_two_workers_all_succeed_and_are_all_stored(tmp_path, template_db):
     instance = tmp_path / "instance"
     [(post_id, path)] = build_blog(instance, template_db)

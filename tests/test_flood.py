@@ -79,6 +79,7 @@ class Flood:
         self.deadline = self.started + seconds
         self.writes: list[Write] = []
         self.lock = threading.Lock()
+        self.client_errors: list[str] = []
 
     def record(self, write: Write) -> None:
         with self.lock:
@@ -120,11 +121,11 @@ class Flood:
         save = Write(
             "save",
             post_id,
-            "",
-            0,
-            f"<p>Texte {n} de l’éditeur {editor}.</p>",
-            f"Article {post_id}, version {editor}.{n}",
-            int(BASE_REVISION.search(page).group(1) or 0),
+            outcome="",
+            done_at=0,
+            text=f"<p>Texte {n} de l’éditeur {editor}.</p>",
+            title=f"Article {post_id}, version {editor}.{n}",
+            base=int(BASE_REVISION.search(page).group(1) or 0),
         )
         try:
             status, _, _ = browser.request("POST", edit, editor_form(save, page))
@@ -135,12 +136,10 @@ class Flood:
         self.record(save)
 
     def run(self) -> list[Write]:
+        clients = [(self.commenter, n) for n in range(COMMENTERS)]
+        clients += [(self.editor, n) for n in range(EDITORS)]
         threads = [
-            threading.Thread(target=self.commenter, args=(n,), daemon=True)
-            for n in range(COMMENTERS)
-        ]
-        threads += [
-            threading.Thread(target=self.editor, args=(n,), daemon=True) for n in range(EDITORS)
+            threading.Thread(target=self.client, args=client, daemon=True) for client in clients
         ]
         for thread in threads:
             thread.start()
@@ -148,7 +147,16 @@ class Flood:
         while any(thread.is_alive() for thread in threads):
             assert time.monotonic() < self.deadline + 2 * REQUEST_TIMEOUT, "a client hung"
             time.sleep(0.1)
+        assert not self.client_errors, self.client_errors
         return self.writes
+
+    def client(self, work, number: int) -> None:
+        """Run one client; a bug in it fails the test instead of just thinning the flood."""
+        try:
+            work(number)
+        except Exception as error:
+            with self.lock:
+                self.client_errors.append(f"{work.__name__} {number}: {error!r}")
 
 
 def comment_token(port: int, path: str) -> str:
