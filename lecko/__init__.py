@@ -85,6 +85,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         db_file = Path(app.instance_path) / "lecko.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
     translations = Path(__file__).parent / "translations"
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(translations))

@@ -19,13 +19,13 @@ from flask import (
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .clients import ip_hash
 from .extensions import db, login_manager
+from .forms import Form
 from .models import LoginFailure, User, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -38,11 +38,17 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """'id:epoch' (User.get_id); a session from before the last sign-out is refused."""
+    number, _, epoch = user_id.partition(":")
+    if not number.isdigit() or not (epoch or "0").isdigit():
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or user.session_epoch != int(epoch or 0):
+        return None
+    return user
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username or email"), validators=[
         DataRequired(_l("Enter your username.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[
@@ -159,7 +165,13 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (POST only, with CSRF, so a link on another site cannot do it)."""
+    """Sign out (POST only, with CSRF, so a link on another site cannot do it), everywhere:
+    copies of this session cookie stop working too."""
+    if current_user.is_authenticated:
+        # A plain UPDATE: signing out changes nothing readers see, so caches stay warm.
+        db.session.execute(update(User).where(User.id == current_user.id)
+                           .values(session_epoch=User.session_epoch + 1))
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

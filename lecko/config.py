@@ -27,6 +27,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS.
 SESSION_COOKIE_SECURE = False
+# The "stay signed in" cookie follows the same rules (Flask-Login sends it without
+# SameSite by default); its Secure flag follows SESSION_COOKIE_SECURE unless set.
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
 
 # How many reverse proxies (nginx…) stand in front: their X-Forwarded-For/-Proto/-Host are
 # trusted that many hops deep, so throttling sees the reader's address. 0 = none.

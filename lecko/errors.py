@@ -1,8 +1,10 @@
-"""Error pages in the site's language; the 500 handler rolls the session back."""
+"""Error pages in the site's language; the 500 handler rolls the session back, and a
+database that cannot write (disk full, read-only, locked, missing) gives a 503."""
 
-from flask import Flask, redirect, render_template, request
+from flask import Flask, abort, current_app, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -10,6 +12,8 @@ from .redirects import GONE, target_for_missing_page
 
 
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_large_bodies)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
@@ -32,10 +36,69 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("errors/resubmit.html", target=request.full_path.rstrip("?"),
                                fields=carried_fields(request.form), signed_in_again=False), 400
 
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        """A passing condition of the database is not a bug: say so, with Retry-After."""
+        db.session.rollback()
+        if not database_unavailable(error):
+            raise error
+        current_app.logger.error("database unavailable (503): %s", error.orig)
+        return unavailable_page()
+
     @app.errorhandler(InternalServerError)
     def internal_error(error):
         db.session.rollback()
         return render_error(500), 500
+
+
+# What SQLite says when the disk is full, the file read-only, locked past the busy timeout
+# or gone, and the PostgreSQL classes for the same (53: resources, 08: connection,
+# 25006: read-only transaction, 57P03: starting up or shutting down).
+UNAVAILABLE_MESSAGES = ("database or disk is full", "readonly database", "database is locked",
+                        "unable to open database file", "disk i/o error")
+UNAVAILABLE_SQLSTATES = ("53", "08", "25006", "57P03")
+# Seconds a browser or a crawler is asked to wait: long enough for an admin to free space.
+RETRY_AFTER = 120
+
+
+def database_unavailable(error: DBAPIError) -> bool:
+    """Whether the error is the database refusing to work for now, not a bug."""
+    message = str(error.orig).lower()
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or ""
+    return (any(sign in message for sign in UNAVAILABLE_MESSAGES)
+            or code.startswith(UNAVAILABLE_SQLSTATES))
+
+
+def unavailable_page():
+    """503: nothing was saved; a form's fields come back in the page, ready to resend."""
+    from .auth import carried_fields
+
+    fields = carried_fields(request.form) if request.method == "POST" else []
+    headers = {"Retry-After": str(RETRY_AFTER)}
+    try:
+        page = render_template("errors/503.html", code=503, fields=fields,
+                               target=request.full_path.rstrip("?"))
+    except Exception:  # the settings behind base.html may be unreadable too
+        page = bare_page(503, sent=bool(fields))
+    return page, 503, headers
+
+
+def refuse_large_bodies() -> None:
+    """413 as soon as the declared length is over the limit, before a view looks anything
+    up: Werkzeug only refuses once the form is read, and a 404 would hide the reason."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "own_body_limit", False):
+        return
+    if limit is not None and (request.content_length or 0) > limit:
+        abort(413)
+
+
+def own_body_limit(view):
+    """Mark a view that sets request.max_content_length itself (from a site setting) and
+    answers too large bodies in its own form."""
+    view.own_body_limit = True
+    return view
 
 
 def _extra_headers(error: HTTPException) -> dict:
@@ -51,5 +114,12 @@ def render_error(code: int) -> str:
     try:
         return render_template(template, code=code, path=request.path)
     except Exception:  # the database may be the thing that is down
-        db.session.rollback()
-        return render_template("errors/bare.html", code=code)
+        return bare_page(code)
+
+
+def bare_page(code: int, **values) -> str:
+    """The page that needs neither the database (no context processors: they read the
+    settings) nor url_for (a request with a bad Host header cannot build addresses)."""
+    db.session.rollback()
+    return current_app.jinja_env.get_template("errors/bare.html").render(
+        code=code, root=request.script_root, **values)

@@ -77,3 +77,267 @@ def test_every_state_change_needs_post_and_a_csrf_token(csrf_app, make_user, wor
         response = client.post(url_for_rule(rule, world), data={"title": "x"})
         assert response.status_code == 400, (endpoint, response.status_code)
     assert db.session.execute(db.text("SELECT version FROM content_state")).scalar() == version
+
+
+# Routes that take a POST without the session's CSRF token, each with its own proof.
+CSRF_EXEMPT = {
+    "comments.post_comment",  # cached pages: a signed time token instead (guard.py)
+    "blog.unlock",  # a forged form could only open a post in its victim's own browser
+    "comment_links.unsubscribe_one_click",  # RFC 8058: the signed link is the proof
+    "legacy.old_address",  # old WordPress machinery: 301 or 410, nothing changes
+    "admin.upload_media",  # checked inside the view, once the setting's body limit is set
+}
+
+
+def all_post_routes(app):
+    return [(rule.endpoint, rule) for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+
+
+def content_version() -> int:
+    return db.session.execute(db.text("SELECT version FROM content_state")).scalar()
+
+
+def table_counts() -> dict:
+    """Rows per table: a GET must add or remove none, anywhere."""
+    tables = db.session.execute(db.text(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE 'post_search%'")).scalars().all()
+    return {t: db.session.execute(db.text(f'SELECT count(*) FROM "{t}"')).scalar()
+            for t in tables}
+
+
+def sign_in_with_csrf(client, username):
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": TEST_PASSWORD,
+                                       "csrf_token": token})
+
+
+@pytest.fixture
+def reader_world(world, make_comment):
+    """A pending comment and a signed moderation link, for the reader-facing routes."""
+    from lecko.comments.links import moderation_url, unsubscribe_url
+    from lecko.models import Comment, Post, User
+
+    post = db.session.get(Post, world["post_id"])
+    comment = make_comment(post, status="pending", notify_replies=True)
+    editor = db.session.get(User, world["user_id"])
+    editor.role = "editor"
+    db.session.commit()
+    with db.session.no_autoflush, __import__("flask").current_app.test_request_context():
+        token = moderation_url(comment, "approve", editor).rsplit("/", 1)[1]
+        unsubscribe = unsubscribe_url(comment).rsplit("/", 1)[1]
+    return world | {"comment_id": comment.id, "action": "approve", "token": token,
+                    "unsubscribe_token": unsubscribe,
+                    "comment": db.session.get(Comment, comment.id)}
+
+
+def test_csrf_exemptions_are_exactly_the_documented_ones(csrf_app):
+    from lecko.extensions import csrf
+
+    exempt = {endpoint for endpoint, rule in all_post_routes(csrf_app)
+              if f"{csrf_app.view_functions[endpoint].__module__}."
+                 f"{csrf_app.view_functions[endpoint].__name__}" in csrf._exempt_views}
+    assert exempt == CSRF_EXEMPT
+
+
+@pytest.mark.sqlite_only("counts rows through sqlite_master")
+def test_every_post_route_of_every_blueprint_refuses_a_missing_csrf_token(
+        csrf_app, make_user, reader_world):
+    client = csrf_app.test_client()
+    make_user(username="root", role="admin")
+    sign_in_with_csrf(client, "root")
+    version, counts = content_version(), table_counts()
+    checked = set()
+    for endpoint, rule in all_post_routes(csrf_app):
+        if endpoint == "legacy.old_address":  # exempt, and must change nothing either
+            assert client.post(url_for_rule(rule, reader_world)).status_code in (301, 410)
+            continue
+        if endpoint in CSRF_EXEMPT - {"admin.upload_media"}:
+            continue
+        for token in (None, "forged-token", "IjEyMyI.aaaa.bbbb"):
+            data = {"title": "x", "text": "x"} | ({"csrf_token": token} if token else {})
+            response = client.post(url_for_rule(rule, reader_world), data=data)
+            assert response.status_code == 400, (endpoint, token, response.status_code)
+        checked.add(endpoint.split(".")[0])
+    assert checked >= {"admin", "auth", "comments", "comment_links"}
+    assert content_version() == version and table_counts() == counts
+    assert client.get("/admin/").status_code == 200  # still signed in: logout was refused
+
+
+def test_readers_comment_form_refuses_tampered_time_tokens(app, client, make_post):
+    from lecko.comments import guard
+    from lecko.models import Comment
+
+    post = make_post()
+    with app.test_request_context():
+        good = guard.form_token(post.id)
+        other = guard.form_token(post.id + 1)
+    payload, stamp, signature = good.split(".")
+    for token in ["", "garbage", f"{payload}.{stamp}.{signature[:-2]}AA",
+                  f"{payload}.AAAAAA.{signature}", other, good + "x"]:
+        response = client.post(f"/comments/post/{post.id}", data={
+            "author_name": "Bot", "author_email": "bot@example.org", "text": "Spam",
+            "form_token": token})
+        assert response.status_code == 400, token
+        assert "Spam" in response.get_data(as_text=True)  # the text stays in the form
+    assert db.session.query(Comment).count() == 0
+
+
+def test_one_click_unsubscribe_refuses_a_tampered_link(app, client, reader_world):
+    comment = reader_world["comment"]
+    token = reader_world["unsubscribe_token"]
+    for forged in (token[:-3] + "abc", "x", token + "."):
+        response = client.post(f"/comments/unsubscribe/{forged}/one-click")
+        assert response.status_code == 400, forged
+    db.session.refresh(comment)
+    assert comment.notify_replies
+
+
+@pytest.mark.sqlite_only("counts rows through sqlite_master")
+def test_get_never_changes_anything(app, client, make_user, reader_world):
+    """Every GET route, as admin, with ids that exist (a moderation link included)."""
+    make_user(username="root", role="admin")
+    client.post("/login", data={"username": "root", "password": TEST_PASSWORD})
+    version, counts = content_version(), table_counts()
+    comment = reader_world["comment"]
+    rules = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods]
+    assert len(rules) > 50
+    for rule in rules:
+        values = reader_world | {"slug": "article-1", "page": 1, "year": 2026, "month": 1,
+                                 "page_path": "article-1", "rest": "x", "name": "login",
+                                 "filename": "css/site.css", "path": "2026/11/x.png",
+                                 "wp_id": 1}
+        response = client.get(url_for_rule(rule, values))
+        assert response.status_code < 500, rule.rule
+    assert content_version() == version and table_counts() == counts
+    db.session.refresh(comment)
+    assert comment.status == "pending"
+
+
+def session_cookie(client):
+    cookie = client.get_cookie("session")
+    return cookie.value if cookie else None
+
+
+def test_signing_in_starts_a_new_session_and_signing_out_kills_the_old_cookie(
+        csrf_app, make_user):
+    client = csrf_app.test_client()
+    make_user(username="claire", role="editor")
+    client.get("/login")
+    before = session_cookie(client)
+    assert before  # the sign-in form's CSRF token lives in a session
+    sign_in_with_csrf(client, "claire")
+    signed_in = session_cookie(client)
+    assert signed_in and signed_in != before
+    # The pre-sign-in cookie does not sign anybody in.
+    stranger = csrf_app.test_client()
+    stranger.set_cookie("session", before)
+    assert stranger.get("/admin/").status_code == 302
+    # A copy of the signed-in cookie works… until its owner signs out.
+    thief = csrf_app.test_client()
+    thief.set_cookie("session", signed_in)
+    assert thief.get("/admin/").status_code == 200
+    token = csrf_token_from(client.get("/admin/").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert session_cookie(client) != signed_in
+    assert client.get("/admin/").status_code == 302
+    assert thief.get("/admin/").status_code == 302
+    # Signing in again works, with a session of its own.
+    sign_in_with_csrf(client, "claire")
+    assert client.get("/admin/").status_code == 200 and session_cookie(client) != signed_in
+
+
+def test_remember_me_cookie_dies_with_sign_out(app, client, make_user):
+    make_user(username="claire")
+    client.post("/login", data={"username": "claire", "password": TEST_PASSWORD,
+                                "remember": "y"})
+    remember = client.get_cookie("remember_token").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remember)
+    assert thief.get("/admin/").status_code == 302
+
+
+def set_cookies(response) -> dict[str, str]:
+    return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_cookies_are_httponly_lax_and_secure_behind_https(tmp_path, template_db, secure):
+    import shutil
+
+    from conftest import TEST_PASSWORD_HASH, build_app
+
+    from lecko.models import User
+
+    shutil.copy(template_db, tmp_path / "lecko.db")
+    app = build_app(tmp_path, SESSION_COOKIE_SECURE=secure)
+    with app.app_context():
+        db.session.add(User(username="claire", slug="claire", display_name="Claire",
+                            password_hash=TEST_PASSWORD_HASH))
+        db.session.commit()
+        client = app.test_client()
+        response = client.post("/login", data={"username": "claire", "password": TEST_PASSWORD,
+                                                "remember": "y"},
+                               base_url="https://blog.example" if secure else "http://localhost")
+        cookies = set_cookies(response)
+        assert set(cookies) == {"session", "remember_token"}
+        for header in cookies.values():
+            assert "HttpOnly" in header and "SameSite=Lax" in header
+            assert ("Secure" in header) == secure
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.sqlite_only("PRAGMA query_only")
+def test_security_headers_on_every_kind_of_response(app, client, make_user, make_post):
+    """404, 413, 500, 503, static files, media, feeds, redirects, 304s."""
+    from lecko.headers import SECURITY_HEADERS
+
+    make_user(username="root", role="admin")
+    post = make_post()
+    folder = app.config["UPLOAD_FOLDER"]
+    __import__("os").makedirs(f"{folder}/2026/11", exist_ok=True)
+    with open(f"{folder}/2026/11/x.pdf", "wb") as out:
+        out.write(b"%PDF-1.4\n%%EOF\n")
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    responses = {
+        "home": client.get("/"), "404": client.get("/nope/"), "feed": client.get("/feed/"),
+        "atom": client.get("/feed/atom/"), "sitemap": client.get("/sitemap.xml"),
+        "static": client.get("/static/css/site.css"), "media": client.get("/media/2026/11/x.pdf"),
+        "redirect": client.get(f"/?p={post.id}"), "robots": client.get("/robots.txt"),
+        "413": client.post("/login", data={"username": "x" * 5000}),
+        "405": client.post("/feed/"),
+    }
+    etag = responses["home"].headers.get("ETag")
+    if etag:
+        responses["304"] = client.get("/", headers={"If-None-Match": etag})
+        assert responses["304"].status_code == 304
+    app.config["MAX_CONTENT_LENGTH"] = None
+    app.view_functions["auth.wordpress_login"] = lambda: 1 / 0  # an unexpected error
+    app.testing = False  # shown as the 500 page, not raised into the test
+    responses["500"] = client.get("/wp-login.php")
+    app.testing = True
+    from sqlalchemy import event
+
+    def read_only(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA query_only=ON")
+
+    db.session.rollback()
+    db.engine.dispose()
+    event.listen(db.engine, "connect", read_only)
+    responses["503"] = client.post("/login", data={"username": "root", "password": TEST_PASSWORD})
+    event.remove(db.engine, "connect", read_only)
+    db.session.rollback()
+    db.engine.dispose()
+    expected = {"404": 404, "413": 413, "500": 500, "503": 503, "405": 405, "media": 200,
+                "static": 200, "feed": 200}
+    for name, response in responses.items():
+        assert response.status_code == expected.get(name, response.status_code), name
+        for header, value in SECURITY_HEADERS.items():
+            assert response.headers.get(header) == value, (name, header)
+        csp = response.headers["Content-Security-Policy"]
+        script = next(p for p in csp.split("; ") if p.startswith("script-src"))
+        assert "unsafe" not in script and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp, (name, directive)

@@ -8,7 +8,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import _, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import (
@@ -24,6 +23,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from ..auth import role_required, safe_next
 from ..comments.notify import on_comment_approved
 from ..extensions import db
+from ..forms import Form
 from ..html import render_comment
 from ..models import Comment, Post, User
 from ..models.comments import APPROVED, COMMENT_STATUSES, PENDING, SPAM, TRASH
@@ -63,7 +63,7 @@ def web_address(form, url_field):
             raise ValidationError(_l("Give a web address starting with https://."))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     author_name = StringField(_l("Name"), validators=[
         DataRequired(_l("Give the author's name.")), Length(max=100)])
     author_email = EmailField(_l("Email"), validators=[
@@ -75,7 +75,7 @@ class CommentForm(FlaskForm):
                                                 for s, label in STATUS_LABELS.items()])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     """Prefixed "reply-" so it can sit beside the CommentForm on the edit page."""
 
     def __init__(self, *args, **kwargs):
@@ -85,7 +85,7 @@ class ReplyForm(FlaskForm):
         DataRequired(_l("Write your reply first.")), Length(max=TEXT_MAX)])
 
 
-class CommentBulkForm(FlaskForm):
+class CommentBulkForm(Form):
     action = SelectField(_l("Bulk action"), choices=[SelectChoice(a, label)
                                                      for a, label in ACTION_LABELS.items()])
     ids = SelectMultipleField(coerce=int, validate_choice=False)

@@ -1,7 +1,6 @@
 """The staff forms: one per screen, limits equal to the column sizes, French messages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import Form
 from ..models.people import ROLES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -38,7 +38,7 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     title = StringField(_l("Title"), validators=[
         DataRequired(_l("Give the article a title.")), Length(max=300)])
     slug = StringField(_l("Address (slug)"), validators=[
@@ -63,7 +63,7 @@ class PostForm(FlaskForm):
     base_revision = HiddenField()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     """An admin creating or changing an account."""
 
     username = StringField(_l("Username"), validators=[
@@ -80,7 +80,7 @@ class UserForm(FlaskForm):
         Optional(), Length(min=8, max=1000, message=_l("Use 8 to 1000 characters."))])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """Staff changing their own name, bio and password."""
 
     display_name = StringField(_l("Name shown on articles"), validators=[
@@ -95,7 +95,7 @@ class ProfileForm(FlaskForm):
         EqualTo("new_password", _l("The two passwords differ."))])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     title = StringField(_l("Site title"), validators=[
         DataRequired(_l("Give the site a title.")), Length(max=200)])
     tagline = StringField(_l("Tagline"), validators=[Length(max=300)])
@@ -141,11 +141,11 @@ class SettingsForm(FlaskForm):
     download_url = StringField(_l("Document address"), validators=[Length(max=500)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """CSRF only: for buttons that change state."""
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     action = SelectField(_l("Bulk action"), choices=[
         ("", _l("Bulk actions")), ("publish", _l("Publish")), ("trash", _l("Move to trash"))])
     ids = SelectMultipleField(coerce=int, validate_choice=False)

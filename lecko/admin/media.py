@@ -5,7 +5,6 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import _, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +14,9 @@ from wtforms.validators import Length
 
 from .. import uploads
 from ..auth import role_required
+from ..errors import own_body_limit
 from ..extensions import csrf, db
+from ..forms import Form
 from ..models import Media, Post, User
 from ..models.content import TRASH
 from ..models.people import ROLES
@@ -29,11 +30,11 @@ KINDS = ("image", "document", "trash")
 FORM_OVERHEAD = 64 * 1024
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
 
 
-class MediaForm(FlaskForm):
+class MediaForm(Form):
     title = StringField(_l("Title"), validators=[Length(max=300)])
     alt_text = StringField(_l("Alternative text"), validators=[
         Length(max=500, message=_l("Keep it under 500 characters."))])
@@ -89,6 +90,7 @@ def media():
 
 
 @bp.post("/media/upload")
+@own_body_limit
 @csrf.exempt
 @role_required(*ROLES)
 def upload_media():

@@ -6,13 +6,13 @@ import json
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Length
 
 from ..auth import role_required
 from ..comments.links import STATUS_LABELS
 from ..extensions import db
+from ..forms import Form
 from ..models.people import ADMIN
 from ..privacy import (
     EMAIL_MAX_LENGTH,
@@ -28,7 +28,7 @@ ACTIONS = ("find", "export", "anonymise", "delete")
 LISTED = 50  # comments shown under the form; the export has them all
 
 
-class PrivacyForm(FlaskForm):
+class PrivacyForm(Form):
     email = EmailField(_l("Commenter's email"), validators=[
         DataRequired(_l("Enter the email address the person commented with.")),
         Length(max=EMAIL_MAX_LENGTH)])

@@ -7,12 +7,12 @@ import io
 from flask import Response, current_app, flash, render_template, request
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 
 from ..auth import role_required
 from ..extensions import db
+from ..forms import Form
 from ..models import utcnow
 from ..models.people import ADMIN
 from ..wxr.exporter import export_wxr
@@ -21,7 +21,7 @@ from ..wxr.reader import WxrError, read_wxr
 from . import bp
 
 
-class WxrForm(FlaskForm):
+class WxrForm(Form):
     file = FileField(_l("WordPress export file (.xml)"), validators=[
         FileRequired(_l("Choose the export file to import."))])
     detect_series = BooleanField(_l("Group the series found"))

@@ -3,16 +3,16 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from ..forms import Form
 from ..html import is_safe_url
 
 COMMENT_MAX_LENGTH = 10_000
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """Name, email (never shown), website, text; a honeypot and a signed time token.
     Anonymous pages are cached, so the session CSRF token is used only for signed-in
     staff; readers' forms are checked by the signed time token (see guard.py)."""
@@ -46,7 +46,7 @@ def comment_form(**kwargs) -> CommentForm:
     return CommentForm(meta={"csrf": staff}, **kwargs)
 
 
-class CommentEditForm(FlaskForm):
+class CommentEditForm(Form):
     """The author's own edit within the edit window: the text only."""
 
     text = TextAreaField(_l("Comment"), validators=[

@@ -2,13 +2,15 @@
 
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, session
+from flask import abort, current_app, flash, redirect, render_template, request, session
 from flask_babel import _
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 
 from ..blog import views as blog_views  # a module: blog.views imports this package too
 from ..blog.links import post_url
 from ..clients import ip_hash
+from ..errors import RETRY_AFTER, database_unavailable
 from ..extensions import csrf, db
 from ..html import render_comment
 from ..models import Comment, Post, utcnow
@@ -36,14 +38,25 @@ def post_comment(post_id: int):
         preview = render_comment(form.text.data, french=site_is_french())
         return blog_views.render_post(post, comment_form=form, comment_preview_html=preview)
     staff = current_user.is_authenticated
-    verdict = guard.judge(post, form.form_token.data, form.website_confirm.data, ip_hash(),
-                          form.author_name.data, form.author_email.data,
-                          form.author_url.data or "", form.text.data, staff)
+    try:
+        verdict = guard.judge(post, form.form_token.data, form.website_confirm.data, ip_hash(),
+                              form.author_name.data, form.author_email.data,
+                              form.author_url.data or "", form.text.data, staff)
+        comment = None if verdict.refused else store(post, form, verdict.status)
+    except DBAPIError as error:
+        db.session.rollback()
+        if not database_unavailable(error):
+            raise
+        current_app.logger.error("database unavailable, comment not saved: %s", error.orig)
+        # The article reads fine; the reader's text stays in the form with the reason.
+        return blog_views.render_post(post, comment_form=form, comment_error=_(
+            "The blog cannot save comments for a few minutes: your comment was not saved. "
+            "Your text is kept below; please send it again shortly."), status=503,
+            headers={"Retry-After": str(RETRY_AFTER)})
     if verdict.refused:
         headers = {"Retry-After": str(verdict.retry_after)} if verdict.retry_after else {}
         return blog_views.render_post(post, comment_form=form, comment_error=verdict.message,
                            status=verdict.http_status, headers=headers)
-    comment = store(post, form, verdict.status)
     notify.on_comment_posted(comment)
     if comment.status == APPROVED:
         flash(_("Thank you! Your comment is published."), "success")

@@ -30,6 +30,11 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
+    # Goes up at each sign-out; sessions carry it, so a cookie copied before is worthless.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
 
     @property
     def is_active(self) -> bool:

@@ -1,0 +1,25 @@
+"""The base of every form: fields only ever see the kind of data they expect."""
+
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+
+
+class Form(FlaskForm):
+    """FlaskForm without two surprises of hand-made requests: a file sent in a text field
+    (WTForms would hand the view a file where it expects a string, and crash it) and a
+    JSON body read as form data (no form here takes JSON; a JSON list crashes WTForms)."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto and request.is_json:
+                return None
+            formdata = super().wrap_formdata(form, formdata)
+            if isinstance(formdata, CombinedMultiDict):
+                wanted = {field.name for field in form if isinstance(field, FileField)}
+                files = MultiDict([(name, upload) for name, upload in
+                                   request.files.items(multi=True) if name in wanted])
+                return CombinedMultiDict((files, request.form))
+            return formdata
