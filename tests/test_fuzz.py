@@ -27,7 +27,7 @@ from lecko.settings import save_setting
 # Small, so that "too large" is cheap to reach; the real default is 16 MB.
 BODY_LIMIT = 64 * 1024
 ROLES = [None, "author", "editor", "admin"]
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=100, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
