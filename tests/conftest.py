@@ -42,12 +42,12 @@ ON_POSTGRES = POSTGRES_URL is not None
 
 # Whole modules about SQLite itself, named here rather than marked inside them.
 SQLITE_ONLY_MODULES = {
-    "test_concurrency.py": "gunicorn workers writing one SQLite file (WAL, busy timeout)",
-    "test_flood.py": "gunicorn workers writing one SQLite file (WAL, busy timeout)",
     # Its hostile blog (tests/browser/hostile.py, shared with the browser suite) is built
     # by copying SQLite files; the pages it audits do not depend on the engine.
     "test_dom_audit.py": "the hostile blog fixtures copy SQLite files",
     "test_query_plans.py": "SQLite's EXPLAIN QUERY PLAN",
+    # Its fixtures copy the template as a SQLite file (to adapt: clone_database).
+    "test_fuzz.py": "the fuzzed blogs are built by copying the SQLite template",
 }
 
 
