@@ -163,6 +163,13 @@ def login():
                            next_target=request.args.get("next"), carry_prefix=CARRY_PREFIX), status
 
 
+def stay_signed_in(user: User) -> None:
+    """After `user` changed their own password (which ends every session of theirs): a
+    fresh session here, and a fresh "stay signed in" cookie if this browser had one."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    login_user(user, remember=remember in request.cookies)
+
+
 @bp.post("/logout")
 def logout():
     """Sign out (POST only, with CSRF, so a link on another site cannot do it), everywhere:

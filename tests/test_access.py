@@ -255,6 +255,42 @@ def test_remember_me_cookie_dies_with_sign_out(app, client, make_user):
     assert thief.get("/admin/").status_code == 302
 
 
+def test_a_new_password_ends_the_other_sessions_but_not_this_one(app, make_user):
+    make_user(username="claire", role="editor")
+    here, elsewhere = app.test_client(), app.test_client()
+    for browser in (here, elsewhere):
+        browser.post("/login", data={"username": "claire", "password": TEST_PASSWORD,
+                                     "remember": "y"})
+    stolen_remember = elsewhere.get_cookie("remember_token").value
+    response = here.post("/admin/profile", data={
+        "display_name": "Claire", "email": "", "bio": "", "current_password": TEST_PASSWORD,
+        "new_password": "another secret 42", "confirm_password": "another secret 42"})
+    assert response.status_code == 302
+    assert here.get("/admin/").status_code == 200  # still signed in, with a new session
+    assert elsewhere.get("/admin/").status_code == 302  # the other device is signed out
+    thief = app.test_client()
+    thief.set_cookie("remember_token", stolen_remember)
+    assert thief.get("/admin/").status_code == 302
+    assert here.get_cookie("remember_token").value != stolen_remember
+    again = app.test_client()
+    again.post("/login", data={"username": "claire", "password": "another secret 42"})
+    assert again.get("/admin/").status_code == 200
+
+
+def test_an_admin_resetting_a_password_signs_that_person_out(app, make_user):
+    make_user(username="root", role="admin")
+    claire = make_user(username="claire", role="editor")
+    admin, hers = app.test_client(), app.test_client()
+    admin.post("/login", data={"username": "root", "password": TEST_PASSWORD})
+    hers.post("/login", data={"username": "claire", "password": TEST_PASSWORD})
+    assert hers.get("/admin/").status_code == 200
+    form = {"username": "claire", "display_name": "Claire", "email": "", "role": "editor",
+            "active": "y", "password": "a fresh password 7"}
+    assert admin.post(f"/admin/users/{claire.id}/edit", data=form).status_code == 302
+    assert hers.get("/admin/").status_code == 302
+    assert admin.get("/admin/").status_code == 200
+
+
 def set_cookies(response) -> dict[str, str]:
     return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
 

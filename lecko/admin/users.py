@@ -5,7 +5,7 @@ from flask_babel import _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..auth import role_required
+from ..auth import role_required, stay_signed_in
 from ..cli import unique_user_slug
 from ..extensions import db
 from ..models import Post, User
@@ -57,6 +57,8 @@ def edit_account(user: User):
                 user.set_password(form.password.data)
             db.session.add(user)
             db.session.commit()
+            if form.password.data and user.id == current_user.id:
+                stay_signed_in(user)
             flash(_("Account saved."), "success")
             return redirect(url_for("admin.users"))
     elif form.is_submitted():
@@ -94,6 +96,8 @@ def profile():
             if form.new_password.data:
                 user.set_password(form.new_password.data)
             db.session.commit()
+            if form.new_password.data:
+                stay_signed_in(user)
             flash(_("Profile saved."), "success")
             return redirect(url_for("admin.profile"))
     elif form.is_submitted():

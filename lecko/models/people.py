@@ -41,7 +41,10 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
+        """A new password also ends the account's sessions (a stolen cookie with them);
+        the person who changed it is signed in again (auth.stay_signed_in)."""
         self.password_hash = generate_password_hash(password)
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
