@@ -1,10 +1,15 @@
 """The base of every form: fields only ever see the kind of data they expect."""
 
+from functools import lru_cache
+
+from babel import support
 from flask import request
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.i18n import messages_path
 
 
 class Form(FlaskForm):
@@ -23,3 +28,13 @@ class Form(FlaskForm):
                                    request.files.items(multi=True) if name in wanted])
                 return CombinedMultiDict((files, request.form))
             return formdata
+
+        def get_translations(self, form):
+            """WTForms' own messages in the reader's language, read once per language
+            and process (Flask-WTF parses the catalogue again for every request)."""
+            return wtforms_translations(str(get_locale()))
+
+
+@lru_cache(maxsize=8)
+def wtforms_translations(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
