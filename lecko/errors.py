@@ -40,10 +40,23 @@ def register_error_handlers(app: Flask) -> None:
     def database_error(error: DBAPIError):
         """A passing condition of the database is not a bug: say so, with Retry-After."""
         db.session.rollback()
+        code = sqlstate(error)
+        if code == NUMBER_OUT_OF_RANGE:
+            # An id in an address beyond what the column holds (PostgreSQL refuses to
+            # compare): nothing can have it.
+            return render_error(404), 404
+        if code.startswith(DATA_EXCEPTION):
+            return render_error(400), 400
         if not database_unavailable(error):
             raise error
         current_app.logger.error("database unavailable (503): %s", error.orig)
         return unavailable_page()
+
+    @app.errorhandler(OverflowError)
+    def number_too_large(_error: OverflowError):
+        """An id in an address beyond what SQLite can bind (over 2**63): nothing has it."""
+        db.session.rollback()
+        return render_error(404), 404
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):
@@ -61,12 +74,20 @@ UNAVAILABLE_SQLSTATES = ("53", "08", "25006", "57P03")
 RETRY_AFTER = 120
 
 
+# PostgreSQL's class 22, "data exception": a value from the request the column cannot take.
+DATA_EXCEPTION, NUMBER_OUT_OF_RANGE = "22", "22003"
+
+
+def sqlstate(error: DBAPIError) -> str:
+    """PostgreSQL's error code ("" on SQLite, which has none)."""
+    return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or ""
+
+
 def database_unavailable(error: DBAPIError) -> bool:
     """Whether the error is the database refusing to work for now, not a bug."""
     message = str(error.orig).lower()
-    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or ""
     return (any(sign in message for sign in UNAVAILABLE_MESSAGES)
-            or code.startswith(UNAVAILABLE_SQLSTATES))
+            or sqlstate(error).startswith(UNAVAILABLE_SQLSTATES))
 
 
 def unavailable_page():

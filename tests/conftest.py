@@ -46,8 +46,6 @@ SQLITE_ONLY_MODULES = {
     # by copying SQLite files; the pages it audits do not depend on the engine.
     "test_dom_audit.py": "the hostile blog fixtures copy SQLite files",
     "test_query_plans.py": "SQLite's EXPLAIN QUERY PLAN",
-    # Its fixtures copy the template as a SQLite file (to adapt: clone_database).
-    "test_fuzz.py": "the fuzzed blogs are built by copying the SQLite template",
 }
 
 
