@@ -3,28 +3,22 @@ instance as it was, and a snapshot taken in the middle of a comment flood served
 gunicorn that keeps every comment acknowledged before it."""
 
 import hashlib
-import http.client
 import io
 import json
 import os
-import shutil
-import socket
 import sqlite3
 import stat
-import subprocess
-import sys
 import tarfile
 import threading
 import time
-from contextlib import closing, contextmanager
-from datetime import timedelta
+from contextlib import closing
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
-from conftest import ON_POSTGRES, TEST_PASSWORD_HASH, build_app, empty_database
+from conftest import ON_POSTGRES, build_app, empty_database
 from flask import has_app_context
 from flask_migrate import upgrade
+from gunicorn_blog import REQUEST_TIMEOUT, SECRET, build_blog, gunicorn, send_comment
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.pool import NullPool
@@ -32,8 +26,6 @@ from sqlalchemy.pool import NullPool
 from lecko import create_app
 from lecko.backup import MANIFEST, create_backup, libpq_command
 from lecko.extensions import db
-from lecko.models import Post, User, utcnow
-from lecko.models.content import POST, PUBLISHED
 from lecko.settings import save_setting
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,98 +337,10 @@ def test_postgresql_password_stays_out_of_the_command_line(app):
 
 # A backup taken while gunicorn stores a flood of comments.
 
-SECRET = "backup-flood-secret"
-FLOOD_SETTINGS = {"comment_rate_limit": False, "comment_min_fill_seconds": 0,
-                  "comment_hold_new_authors": False}
 CLIENTS = 6
 MAX_COMMENTS = 300  # the flood's bounds: this many comments, or about 12 seconds
 BACKUP_AFTER = 60  # acknowledged comments before the backup starts (or 8 s)…
 AFTER_BACKUP = 20  # …and comments sent once it is done (or 4 s): the backup is mid-flood
-START_SECONDS = 20
-REQUEST_TIMEOUT = 30
-
-
-def flood_instance(instance: Path, template_db: Path) -> int:
-    """A migrated blog with one open article and the benchmark settings: its id."""
-    instance.mkdir()
-    shutil.copy(template_db, instance / "lecko.db")
-    app = create_app({"SECRET_KEY": SECRET}, instance_path=str(instance))
-    with app.test_request_context():
-        author = User(username="autrice", slug="autrice", display_name="Autrice",
-                      role="author", password_hash=TEST_PASSWORD_HASH, bio="")
-        post = Post(type=POST, title="Article commenté", slug="commente", status=PUBLISHED,
-                    published_at=utcnow() - timedelta(hours=1), author=author)
-        post.set_body("<p>Commentez pendant la sauvegarde.</p>")
-        db.session.add(post)
-        for key, value in FLOOD_SETTINGS.items():
-            save_setting(key, value)
-        db.session.commit()
-        post_id = post.id
-        db.engine.dispose()
-    return post_id
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def answers(port: int) -> bool:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    try:
-        conn.request("GET", "/")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        conn.close()
-
-
-@contextmanager
-def gunicorn(instance: Path, log: Path):
-    """Two gunicorn workers on `instance`, on a free loopback port; always stopped."""
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env |= {"LECKO_INSTANCE_PATH": str(instance), "FLASK_SECRET_KEY": SECRET}
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-             "--graceful-timeout", "5", "app:app"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while not answers(port):
-            assert server.poll() is None, f"gunicorn exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"gunicorn did not answer:\n{log.read_text()}"
-            time.sleep(0.1)
-        yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
-
-
-def send_comment(port: int, post_id: int, token: str, n: int) -> str:
-    """POST comment number n as a cookie-less browser: 'ok' for the 303 that
-    acknowledges it, else the status or the exception's name."""
-    body = urlencode({"author_name": "Lectrice", "author_email": "lectrice@example.org",
-                      "text": f"Commentaire numéro {n}", "form_token": token,
-                      "parent_id": "", "website_confirm": ""})
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    try:
-        conn.request("POST", f"/comments/post/{post_id}", body=body,
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
-        response = conn.getresponse()
-        response.read()
-        return "ok" if response.status == 303 else f"HTTP {response.status}"
-    except (OSError, http.client.HTTPException) as error:
-        return type(error).__name__
-    finally:
-        conn.close()
 
 
 class Flood:
@@ -456,7 +360,8 @@ class Flood:
             if n is None:
                 return
             started = time.monotonic()
-            outcome = send_comment(self.port, self.post_id, self.token, n)
+            outcome = send_comment(self.port, self.post_id, self.token, 0,
+                                   f"Commentaire numéro {n}")
             with self.lock:
                 self.sent.append((n, started, time.monotonic(), outcome))
 
@@ -473,12 +378,12 @@ class Flood:
 def test_backup_during_a_comment_flood_keeps_every_acknowledged_comment(tmp_path,
                                                                          template_db):
     instance = tmp_path / "live"
-    post_id = flood_instance(instance, template_db)
+    [(post_id, _path)] = build_blog(instance, template_db)
     token = URLSafeTimedSerializer(SECRET, salt="comment-form").dumps(post_id)
     archive = tmp_path / "flood.tar.gz"
     backup_app = create_app({"SECRET_KEY": SECRET}, instance_path=str(instance))
-    with gunicorn(instance, tmp_path / "gunicorn.log") as port:
-        flood = Flood(port, post_id, token)
+    with gunicorn(instance, tmp_path / "gunicorn.log") as server:
+        flood = Flood(server.port, post_id, token)
         for thread in flood.threads:
             thread.start()
         try:
