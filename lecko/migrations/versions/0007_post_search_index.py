@@ -72,7 +72,9 @@ def _statements(up: bool) -> list[str]:
         return SQLITE_UP if up else SQLITE_DOWN
     if dialect == "postgresql":
         return POSTGRES_UP if up else POSTGRES_DOWN
-    raise NotImplementedError(f"search index: no migration for {dialect}")
+    # Lecko runs on SQLite and PostgreSQL only: stop before half a schema is made.
+    raise RuntimeError(f"Lecko supports SQLite and PostgreSQL, not {dialect}: "
+                       "set DATABASE_URL to one of them.")
 
 
 def upgrade():
