@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
-from jinja2 import pass_context
+from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup
 from werkzeug.http import http_date
 
@@ -44,10 +44,17 @@ def long_date(value) -> str:
     return _formatted(format_date, value, "long", str(get_locale()), str(get_timezone()))
 
 
-def long_datetime(value: datetime, format: str | None = None) -> str:
+@pass_context
+def long_datetime(context, value: datetime, format: str | None = None) -> str:
     """A stored UTC time in the site's language and timezone ('23 juillet 2026, 10:30'):
-    an article page shows one per comment, and the same ones on every view."""
-    return _formatted(format_datetime, value, format, str(get_locale()), str(get_timezone()))
+    an article page shows one per comment, and the same ones on every view. The render's
+    own language and settings key the cache: asking Flask-Babel costs more than the
+    formatting."""
+    site, lang = context.get("site"), context.get("lang")
+    if site is None or lang is None:
+        return _formatted(format_datetime, value, format, str(get_locale()),
+                          str(get_timezone()))
+    return _formatted(format_datetime, value, format, lang, site["timezone"])
 
 
 @lru_cache(maxsize=4096)
@@ -134,25 +141,28 @@ def json_ld(post) -> dict:
 
 def bound_gettext(translations) -> dict:
     """gettext and ngettext bound to one render's catalogue, with Jinja's "newstyle" rules
-    (autoescape, then %-formatting). Flask-Babel finds the catalogue again on every call,
-    through several context lookups, and an article page makes dozens of calls."""
+    (autoescape, then %-formatting), also as `_`. Flask-Babel finds the catalogue again on
+    every call, through several context lookups, and an article page makes dozens of
+    calls. They take the evaluation context, not the template context: Jinja copies the
+    whole template context for each call of a function that takes it inside a loop or a
+    macro (and `_`, Jinja's alias, takes it)."""
 
-    @pass_context
-    def gettext(context, string: str, **variables):
+    @pass_eval_context
+    def gettext(eval_ctx, string: str, **variables):
         text = translations.gettext(string)
-        if context.eval_ctx.autoescape:
+        if eval_ctx.autoescape:
             text = Markup(text)
         return text % variables
 
-    @pass_context
-    def ngettext(context, singular: str, plural: str, num: int, **variables):
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
         variables.setdefault("num", num)
         text = translations.ngettext(singular, plural, num)
-        if context.eval_ctx.autoescape:
+        if eval_ctx.autoescape:
             text = Markup(text)
         return text % variables
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
 
 
 def add_static_version(endpoint: str, values: dict) -> None:

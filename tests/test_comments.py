@@ -185,6 +185,46 @@ def test_invalid_fields_are_refused_with_messages_next_to_them(client, article):
     assert comments() == []
 
 
+class FormControls(HTMLParser):
+    """The comment form's inputs and textarea by id, with their attributes and text."""
+
+    def __init__(self):
+        super().__init__()
+        self.controls, self.open = {}, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("input", "textarea") and dict(attrs).get("id"):
+            self.open = dict(attrs)
+            self.controls[self.open["id"]] = self.open
+
+    def handle_data(self, data):
+        if self.open is not None:
+            self.open["text"] = self.open.get("text", "") + data
+
+    def handle_endtag(self, tag):
+        self.open = None
+
+
+def test_a_refused_comment_keeps_everything_typed_and_points_at_each_error(client, article):
+    """What a screen reader announces and what the reader typed, after a refusal."""
+    response = send(client, article, author_name="Lucie \"L\" <Dupont>",
+                    author_email="pas-un-email", author_url="javascript:alert(1)",
+                    text="", notify_replies="y", parent_id="")
+    parser = FormControls()
+    parser.feed(response.get_data(as_text=True))
+    controls = parser.controls
+    assert controls["author_name"]["value"] == 'Lucie "L" <Dupont>'
+    assert "aria-invalid" not in controls["author_name"]
+    for name, value in (("author_email", "pas-un-email"), ("author_url", "javascript:alert(1)")):
+        assert controls[name]["value"] == value
+        assert controls[name]["aria-invalid"] == "true"
+        assert controls[name]["aria-describedby"] == f"{name}-error"
+    assert controls["text"]["aria-describedby"] == "text-help text-error"
+    assert controls["text"]["aria-invalid"] == "true"
+    assert "checked" in controls["notify_replies"]
+    assert "required" in controls["author_email"] and "required" not in controls["author_url"]
+
+
 def test_preview_shows_the_comment_as_it_will_look_without_saving(client, article):
     response = send(client, article, preview="1", text="Voir https://lecko.fr/ <b>gras</b>")
     page = response.get_data(as_text=True)
