@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, caching, database, files, headers, i18n, templating  # noqa: F401
+    from . import auth, caching, database, files, headers, i18n, templating, urls  # noqa: F401
     from .admin import bp as admin_bp
     from .blog import bp as blog_bp
     from .comments import bp as comments_bp
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.before_request(fresh_request_globals)  # first: the other hooks fill g
     database.register(app)
     templating.register(app)
+    urls.register(app)
     caching.register(app)
     headers.register(app)
     register_error_handlers(app)

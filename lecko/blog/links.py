@@ -2,10 +2,9 @@
 
 from zoneinfo import ZoneInfo
 
-from flask import url_for
-
 from ..models.content import PAGE
 from ..settings import site_settings
+from ..urls import url_for
 
 UTC = ZoneInfo("UTC")
 

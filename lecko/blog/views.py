@@ -21,8 +21,10 @@ from ..extensions import csrf, db
 from ..models import Category, Post, Tag, User, utcnow
 from ..models.content import PAGE, POST
 from ..models.queries import approved_comments, category_tree_ids, public_posts
+from ..pagecache import per_content_version
 from ..search import clean_query, search_posts
 from ..settings import site_settings
+from ..widgets import PostLink, post_links
 from . import bp
 from .links import post_url, site_timezone
 from .pagination import paginate_or_404
@@ -94,7 +96,7 @@ def search_page(page: int):
 @bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/")
 def post(year: int, month: int, slug: str):
     """One article with its series, neighbours and approved comments."""
-    article = db.session.scalar(ARTICLE_BY_SLUG, {"slug": slug})
+    article = article_by_slug(slug)
     if article is None or not can_read(article):
         abort(404)
     canonical = post_url(article)
@@ -203,13 +205,18 @@ def unlock(post_id: int):
     return redirect(post_url(post), 303)
 
 
-def series_parts(post: Post) -> list[Post]:
+def series_parts(post: Post) -> list[PostLink]:
+    """The public articles of the post's series, in reading order, once per version."""
     if post.series_id is None:
         return []
-    stmt = (select(Post).where(Post.series_id == post.series_id, Post.type == POST,
-                               Post.public_clause())
-            .options(link_columns()).order_by(Post.series_position, Post.published_at))
-    return list(db.session.scalars(stmt))
+
+    def load():
+        stmt = (select(Post).where(Post.series_id == post.series_id, Post.type == POST,
+                                   Post.public_clause())
+                .options(link_columns()).order_by(Post.series_position, Post.published_at))
+        return post_links(db.session.scalars(stmt))
+
+    return per_content_version(("series", post.series_id), load)
 
 
 def link_columns():
@@ -231,18 +238,30 @@ def neighbour_query(older: bool):
 
 # Built once: building and keying a statement costs more than running it (neighbours with
 # literal values cost five times as much), and an article page runs these on every view.
+# One statement, joins included: an article has a few categories and tags, and each
+# statement the ORM runs costs more than the rows it multiplies.
 ARTICLE_BY_SLUG = (select(Post).where(Post.type == POST, Post.slug == bindparam("slug"))
-                   .options(joinedload(Post.author), selectinload(Post.categories),
-                            selectinload(Post.tags), joinedload(Post.series)))
+                   .options(joinedload(Post.author), joinedload(Post.categories),
+                            joinedload(Post.tags), joinedload(Post.series)))
 NEIGHBOURS = {older: neighbour_query(older) for older in (True, False)}
 
 
-def neighbour(post: Post, older: bool) -> Post | None:
-    """The previous (older) or next (newer) public article."""
+def article_by_slug(slug: str) -> Post | None:
+    return db.session.scalars(ARTICLE_BY_SLUG, {"slug": slug}).unique().first()
+
+
+def neighbour(post: Post, older: bool) -> PostLink | None:
+    """The previous (older) or next (newer) public article, looked up once per content
+    version (a new article, a date changed, a post trashed: a new version)."""
     if not post.published_at:
         return None
-    return db.session.scalar(NEIGHBOURS[older], {"now": utcnow(), "at": post.published_at,
-                                                "id": post.id})
+
+    def load():
+        found = db.session.scalar(NEIGHBOURS[older], {"now": utcnow(),
+                                                      "at": post.published_at, "id": post.id})
+        return post_links([found])[0] if found else False
+
+    return per_content_version(("neighbour", post.id, older), load) or None
 
 
 def listing(title: str, stmt, page: int, endpoint: str, description: str = "", **args):
