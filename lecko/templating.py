@@ -64,15 +64,18 @@ def _formatted(formatter, value, format: str | None, _locale: str, _timezone: st
 
 
 def month_name(year: int, month: int) -> str:
-    """'Novembre 2026' for the archives widget."""
+    """'Novembre 2026' for the archives widget (a line per month the blog has written in)."""
+    return _month_name(year, month, str(get_locale()))
+
+
+@lru_cache(maxsize=1024)
+def _month_name(year: int, month: int, _locale: str) -> str:
     return format_date(datetime(year, month, 15), "MMMM y").capitalize()
 
 
 def cached_sidebar(draw) -> Markup:
     """The sidebar's HTML, drawn once per content version and language: it is the same on
-    every page (bar the search box of a search page, which draws its own)."""
-    if request.args.get("s"):
-        return draw()
+    every page (its search box starts empty; a search page shows the words in its own)."""
     key = ("sidebar_html", str(get_locale()), request.script_root)
     return per_content_version(key, lambda: Markup(draw()))
 
