@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, and_
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, and_, bindparam
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -152,10 +152,12 @@ class Post(db.Model):
 
     @classmethod
     def public_clause(cls, now: datetime | None = None):
-        """SQL condition for what anonymous readers may see (`now` may be a bindparam,
-        for statements built once)."""
-        return and_(cls.status == PUBLISHED,
-                    cls.published_at <= (utcnow() if now is None else now))
+        """SQL condition for what anonymous readers may see. The time is read when the
+        statement runs, not when it is built, so a statement can be built once and kept
+        (`now` may also be a bindparam, or a fixed time)."""
+        if now is None:
+            now = bindparam("now", callable_=utcnow, type_=cls.published_at.type, unique=True)
+        return and_(cls.status == PUBLISHED, cls.published_at <= now)
 
     @property
     def is_public(self) -> bool:

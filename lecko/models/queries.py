@@ -2,7 +2,8 @@
 
 import unicodedata
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC
+from functools import lru_cache
 
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import defer, joinedload, selectinload
@@ -12,14 +13,16 @@ from .comments import APPROVED, Comment
 from .content import PAGE, POST, Category, Post, post_categories
 
 
-def public_posts(post_type: str = POST, now: datetime | None = None,
-                 with_body: bool = False) -> Select:
+@lru_cache(maxsize=8)
+def public_posts(post_type: str = POST, with_body: bool = False) -> Select:
     """Published posts whose time has come, newest first, with what listings show: their
-    bodies (the bulk of a row) only when asked (feeds)."""
+    bodies (the bulk of a row) only when asked (feeds). Built once (statements are
+    immutable, and the time is read when one runs): building one costs more than running
+    it on a listing page."""
     bodies = () if with_body else (defer(Post.body_source), defer(Post.body_html))
     return (
         select(Post)
-        .where(Post.type == post_type, Post.public_clause(now))
+        .where(Post.type == post_type, Post.public_clause())
         .options(joinedload(Post.author), selectinload(Post.categories), *bodies)
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
