@@ -1,17 +1,16 @@
 """Comment threads: flat rows from SQL into a tree, in Python, in one pass."""
 
 from dataclasses import dataclass, field
-
-from ..models import Comment
+from typing import Any
 
 
 @dataclass
 class Node:
-    comment: Comment
+    comment: Any  # a row of queries.COMMENT_COLUMNS, or a Comment
     children: list["Node"] = field(default_factory=list)
 
 
-def comment_tree(comments: list[Comment]) -> list[Node]:
+def comment_tree(comments: list) -> list[Node]:
     """Roots in order with their replies; a reply whose parent is hidden becomes a root."""
     nodes = {c.id: Node(c) for c in comments}
     roots = []

@@ -8,6 +8,7 @@ from flask import session
 from ..extensions import db
 from ..models import Comment, Post, utcnow
 from ..models.comments import PENDING
+from ..models.queries import COMMENT_COLUMNS
 from ..settings import site_settings
 from .guard import token_hash
 
@@ -34,10 +35,11 @@ def may_change(comment: Comment) -> bool:
             and utcnow() - comment.created_at <= window)
 
 
-def visible_own_pending(post: Post) -> list[Comment]:
-    """This browser's held comments on the post: shown to their author only."""
+def visible_own_pending(post: Post) -> list:
+    """This browser's held comments on the post, shown to their author only: rows like
+    approved_comments'."""
     ids = [int(cid) for cid in own_comments()]
     if not ids:
         return []
-    return list(db.session.scalars(db.select(Comment).where(
+    return list(db.session.execute(db.select(*COMMENT_COLUMNS).where(
         Comment.id.in_(ids), Comment.post_id == post.id, Comment.status == PENDING)))

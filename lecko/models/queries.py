@@ -81,15 +81,21 @@ def top_pages() -> list[Post]:
     return list(db.session.scalars(stmt))
 
 
-# Built once (every article view runs it). Pages show c.user_id (the team badge), never
-# the user row: no second query for it.
-APPROVED_COMMENTS = (select(Comment)
+# What an article page shows of a comment (and what may_change checks): plain rows, not
+# ORM objects, which cost more to build than the page spends drawing them. Pages show
+# user_id (the team badge), never the user row: no second query for it.
+COMMENT_COLUMNS = (Comment.id, Comment.post_id, Comment.parent_id, Comment.author_name,
+                   Comment.author_url, Comment.user_id, Comment.status, Comment.text_html,
+                   Comment.created_at, Comment.edit_token_hash)
+# Built once (every article view runs it).
+APPROVED_COMMENTS = (select(*COMMENT_COLUMNS)
                      .where(Comment.post_id == bindparam("post_id"), Comment.status == APPROVED)
                      .order_by(Comment.created_at, Comment.id))
 
 
-def approved_comments(post: Post) -> list[Comment]:
-    return list(db.session.scalars(APPROVED_COMMENTS, {"post_id": post.id}))
+def approved_comments(post: Post) -> list:
+    """The post's approved comments, oldest first, as rows with COMMENT_COLUMNS."""
+    return list(db.session.execute(APPROVED_COMMENTS, {"post_id": post.id}))
 
 
 def refresh_comment_count(post: Post) -> None:
