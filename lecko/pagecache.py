@@ -114,8 +114,9 @@ def register(app: Flask, read_stamp: Callable[[Any], tuple[str, datetime]]) -> N
     WSGI layer when the page cache is on."""
     app.extensions["lecko_pages"] = StampedLRU(app.config["PAGE_CACHE_MAX_ENTRIES"],
                                                app.config["PAGE_CACHE_MAX_BYTES"])
-    # A few small values (settings, widget data, fragments): the bound is a safety net.
-    app.extensions["lecko_memo"] = StampedLRU(256, 4 * 1024 * 1024)
+    # Small values (settings, widget data, listing pages, an article's neighbours): a few
+    # per page a crawler walks through; the bounds are a safety net.
+    app.extensions["lecko_memo"] = StampedLRU(4096, 8 * 1024 * 1024)
     if app.config["PAGE_CACHE_ENABLED"]:
         app.wsgi_app = PageCacheMiddleware(app, app.wsgi_app, read_stamp)
 

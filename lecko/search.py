@@ -15,7 +15,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from math import ceil
 
 from markupsafe import escape
 from sqlalchemy import (
@@ -38,6 +37,7 @@ from sqlalchemy.orm import Session, selectinload
 from .extensions import db
 from .html import french_typography_html, html_to_text
 from .models.content import POST, Post
+from .paging import ItemsPage
 
 log = logging.getLogger(__name__)
 
@@ -244,44 +244,14 @@ class Hit:
     snippet_html: str
 
 
-@dataclass
-class SearchPage:
-    """One page of results, shaped like Flask-SQLAlchemy's Pagination for the pager."""
-
-    items: list[Hit]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-
-def search_posts(query: str, page: int, per_page: int) -> SearchPage | None:
+def search_posts(query: str, page: int, per_page: int) -> ItemsPage | None:
     """The public articles matching every word of `query`, best first (title matches
     above text matches), one page of them; None for a page that does not exist."""
     if page < 1:
         return None
     words = query_words(query)
     if not words:
-        return SearchPage([], 0, page, per_page) if page == 1 else None
+        return ItemsPage([], 0, page, per_page) if page == 1 else None
     queries = _pg_queries if _is_postgres(db.session.get_bind()) else _sqlite_queries
     ranking, passages = queries(words)
     try:
@@ -297,13 +267,13 @@ def search_posts(query: str, page: int, per_page: int) -> SearchPage | None:
         db.session.rollback()
         ranked = []
     if not ranked:
-        return SearchPage([], 0, page, per_page) if page == 1 else None
+        return ItemsPage([], 0, page, per_page) if page == 1 else None
     posts = {post.id: post for post in db.session.scalars(
         select(Post).where(Post.id.in_(ids))
         .options(selectinload(Post.author), selectinload(Post.categories)))}
     french = _site_is_french()
     hits = [_hit(posts[post_id], *marks.get(post_id, ("", "")), french) for post_id in ids]
-    return SearchPage(hits, ranked[0][1], page, per_page)
+    return ItemsPage(hits, ranked[0][1], page, per_page)
 
 
 # How FTS5 and PostgreSQL say that they cannot parse a full-text query.

@@ -247,3 +247,42 @@ def test_a_page_drawn_by_a_request_that_wrote_is_not_kept(app, client, make_post
     response = client.get("/?write=1")
     assert response.status_code == 200 and "X-Cache" not in response.headers
     assert len(pages(app)) == 0
+
+
+def test_rows_kept_per_version_follow_every_change_with_the_page_cache_off(
+        tmp_path, make_post, make_comment, make_category):
+    """Listing pages, an article's neighbours and series parts are read once per content
+    version (pagination.py, blog/views.py): what readers see still changes at once."""
+    news = make_category("Actualités", "actualites")
+    older = make_post(title="Le plus ancien", categories=[news])
+    newer = make_post(title="Le plus récent", published_at=utcnow() - timedelta(minutes=5))
+    off = build_app(tmp_path, PAGE_CACHE_ENABLED=False,
+                    SQLALCHEMY_DATABASE_URI=db.engine.url.render_as_string(False))
+    client = off.test_client()
+
+    def text(url):
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200 and "X-Cache" not in response.headers
+        return response.get_data(as_text=True)
+
+    article = f"/?p={older.id}"
+    assert "Le plus récent" in text(article) and "Le plus ancien" in text("/")
+    older.title = "Ancien, renommé"
+    db.session.commit()
+    make_comment(older, text="Un commentaire approuvé")
+    home = text("/")
+    assert "Ancien, renommé" in home and "1 commentaire" in home
+    assert "Ancien, renommé" in text("/category/actualites/")
+    newer.status = "trash"
+    db.session.commit()
+    assert "Le plus récent" not in text(article) and "Le plus récent" not in text("/")
+    # The clock moves, not the content version: a scheduled post coming due.
+    soon = make_post(title="Programmé", published_at=utcnow() + timedelta(hours=1))
+    assert "Programmé" not in text("/")
+    db.session.execute(db.text("UPDATE post SET published_at = :t WHERE id = :id"),
+                       {"t": utcnow() - timedelta(seconds=1), "id": soon.id})
+    db.session.commit()
+    assert "Programmé" in text("/") and "Programmé" in text(article)
+    with off.app_context():
+        db.session.remove()
+        db.engine.dispose()
