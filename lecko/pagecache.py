@@ -209,9 +209,11 @@ class PageCacheMiddleware:
         return [data]
 
 
-def per_content_version(key: Hashable, load: Callable[[], Any], size: int = 0) -> Any:
+def per_content_version(key: Hashable, load: Callable[[], Any],
+                        size: int | Callable[[Any], int] = 0) -> Any:
     """`load()` once per content version and worker; outside a request (command line,
-    mails sent from the CLI), or before the schema exists, `load()` every time."""
+    mails sent from the CLI), or before the schema exists, `load()` every time. `size`
+    (bytes, or a function of the value that gives them) counts against the memo's bound."""
     from .caching import current_stamp
 
     stamp = current_stamp() if has_request_context() else ""
@@ -221,7 +223,7 @@ def per_content_version(key: Hashable, load: Callable[[], Any], size: int = 0) -
     found = memo.get(stamp, key)
     if found is None:
         found = load()
-        memo.put(stamp, key, found, size)
+        memo.put(stamp, key, found, size(found) if callable(size) else size)
     return found
 
 

@@ -251,8 +251,9 @@ def test_a_page_drawn_by_a_request_that_wrote_is_not_kept(app, client, make_post
 
 def test_rows_kept_per_version_follow_every_change_with_the_page_cache_off(
         tmp_path, make_post, make_comment, make_category):
-    """Listing pages, an article's neighbours and series parts are read once per content
-    version (pagination.py, blog/views.py): what readers see still changes at once."""
+    """Listing pages, an article's comments, neighbours and series parts are read once per
+    content version (pagination.py, queries.py, blog/views.py): what readers see still
+    changes at once."""
     news = make_category("Actualités", "actualites")
     older = make_post(title="Le plus ancien", categories=[news])
     newer = make_post(title="Le plus récent", published_at=utcnow() - timedelta(minutes=5))
@@ -272,6 +273,7 @@ def test_rows_kept_per_version_follow_every_change_with_the_page_cache_off(
     make_comment(older, text="Un commentaire approuvé")
     home = text("/")
     assert "Ancien, renommé" in home and "1 commentaire" in home
+    assert "Un commentaire approuvé" in text(article)
     assert "Ancien, renommé" in text("/category/actualites/")
     newer.status = "trash"
     db.session.commit()

@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..extensions import db
+from ..pagecache import per_content_version
 from .comments import APPROVED, Comment
 from .content import PAGE, POST, Category, Post, post_categories
 
@@ -87,6 +88,7 @@ def top_pages() -> list[Post]:
 COMMENT_COLUMNS = (Comment.id, Comment.post_id, Comment.parent_id, Comment.author_name,
                    Comment.author_url, Comment.user_id, Comment.status, Comment.text_html,
                    Comment.created_at, Comment.edit_token_hash)
+COMMENT_ROW_BYTES = 500  # a row in memory besides its text, roughly: the memo bounds bytes
 # Built once (every article view runs it).
 APPROVED_COMMENTS = (select(*COMMENT_COLUMNS)
                      .where(Comment.post_id == bindparam("post_id"), Comment.status == APPROVED)
@@ -94,8 +96,13 @@ APPROVED_COMMENTS = (select(*COMMENT_COLUMNS)
 
 
 def approved_comments(post: Post) -> list:
-    """The post's approved comments, oldest first, as rows with COMMENT_COLUMNS."""
-    return list(db.session.execute(APPROVED_COMMENTS, {"post_id": post.id}))
+    """The post's approved comments, oldest first, as rows with COMMENT_COLUMNS: read
+    once per content version (any comment approved, edited or deleted makes a new one)."""
+
+    return per_content_version(
+        ("approved_comments", post.id),
+        lambda: list(db.session.execute(APPROVED_COMMENTS, {"post_id": post.id})),
+        size=lambda rows: sum(len(row.text_html) + COMMENT_ROW_BYTES for row in rows))
 
 
 def refresh_comment_count(post: Post) -> None:
