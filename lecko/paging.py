@@ -1,8 +1,54 @@
-"""One page of a list (articles, search results), shaped like Flask-SQLAlchemy's
-Pagination for the templates' pager."""
+"""Lists of articles: one page of a list (articles, search results), shaped like
+Flask-SQLAlchemy's Pagination for the templates' pager, and what a list shows of each
+article, detached from the database session so it can be kept across requests."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from math import ceil
+
+# A summary's weight in memory, roughly (title, excerpt, names, the objects): the memo
+# bounds its bytes.
+SUMMARY_BYTES = 1500
+
+
+@dataclass(frozen=True)
+class CategoryLink:
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class AuthorLink:
+    display_name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class PostSummary:
+    """What a listing shows of an article (templates/_partials.html, post_summary and
+    byline), detached from the database session so a page of them can be kept."""
+
+    id: int
+    type: str
+    slug: str
+    title: str
+    excerpt: str
+    published_at: datetime | None
+    parent_id: int | None
+    password: bool  # whether it has one: a summary never holds the password itself
+    comment_count: int
+    reading_minutes: int
+    author: AuthorLink | None
+    categories: tuple[CategoryLink, ...]
+
+
+def summarize(post) -> PostSummary:
+    author = post.author
+    return PostSummary(
+        post.id, post.type, post.slug, post.title, post.excerpt, post.published_at,
+        post.parent_id, bool(post.password), post.comment_count, post.reading_minutes,
+        AuthorLink(author.display_name, author.slug) if author else None,
+        tuple(CategoryLink(c.name, c.slug) for c in post.categories))
 
 
 @dataclass

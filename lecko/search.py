@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as inspect_object
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from .extensions import db
 from .html import french_typography_html, html_to_text
@@ -244,6 +244,12 @@ class Hit:
     snippet_html: str
 
 
+# What a result shows of its post (the title, the byline, the permalink): built once,
+# without the bodies, which would cost more to load than the whole page.
+HIT_POSTS = (select(Post).where(Post.id.in_(bindparam("ids", expanding=True)))
+             .options(joinedload(Post.author), defer(Post.body_source), defer(Post.body_html)))
+
+
 def search_posts(query: str, page: int, per_page: int) -> ItemsPage | None:
     """The public articles matching every word of `query`, best first (title matches
     above text matches), one page of them; None for a page that does not exist."""
@@ -268,9 +274,7 @@ def search_posts(query: str, page: int, per_page: int) -> ItemsPage | None:
         ranked = []
     if not ranked:
         return ItemsPage([], 0, page, per_page) if page == 1 else None
-    posts = {post.id: post for post in db.session.scalars(
-        select(Post).where(Post.id.in_(ids))
-        .options(selectinload(Post.author), selectinload(Post.categories)))}
+    posts = {post.id: post for post in db.session.scalars(HIT_POSTS, {"ids": ids})}
     french = _site_is_french()
     hits = [_hit(posts[post_id], *marks.get(post_id, ("", "")), french) for post_id in ids]
     return ItemsPage(hits, ranked[0][1], page, per_page)

@@ -8,6 +8,7 @@ from flask import g
 from .blog.links import site_timezone
 from .models import queries
 from .pagecache import per_content_version
+from .paging import CategoryLink
 from .settings import WIDGETS, site_settings
 
 
@@ -22,12 +23,6 @@ class PostLink:
     title: str
     published_at: datetime | None
     parent_id: int | None = None
-
-
-@dataclass(frozen=True)
-class CategoryLink:
-    name: str
-    slug: str
 
 
 def post_links(posts) -> list[PostLink]:
