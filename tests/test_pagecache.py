@@ -275,6 +275,12 @@ def test_rows_kept_per_version_follow_every_change_with_the_page_cache_off(
     assert "Ancien, renommé" in home and "1 commentaire" in home
     assert "Un commentaire approuvé" in text(article)
     assert "Ancien, renommé" in text("/category/actualites/")
+    news.name = "Nouvelles"
+    db.session.commit()
+    assert "Nouvelles" in text("/category/actualites/")
+    assert client.get("/category/inconnue/").status_code == 404
+    make_category("Inconnue", "inconnue", parent=news)
+    assert client.get("/category/inconnue/").status_code == 200
     newer.status = "trash"
     db.session.commit()
     assert "Le plus récent" not in text(article) and "Le plus récent" not in text("/")

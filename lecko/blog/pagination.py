@@ -1,5 +1,7 @@
 """Paginated listings that answer 404 for pages that do not exist."""
 
+from collections.abc import Callable
+
 from flask import abort, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import lazyload
@@ -10,7 +12,7 @@ from ..paging import SUMMARY_BYTES, ItemsPage, PostSummary, summarize
 from ..settings import site_settings
 
 
-def paginate_or_404(stmt: Select, page: int) -> ItemsPage:
+def paginate_or_404(stmt: Select | Callable[[], Select], page: int) -> ItemsPage:
     """One page of `stmt` (paginated in SQL); page 0 or past the end is a 404. The total
     ("page 2 of 40") and the page's rows are read once per content version: at 10,000
     posts, counting a category's articles costs more than drawing its page, and the rows
@@ -19,13 +21,14 @@ def paginate_or_404(stmt: Select, page: int) -> ItemsPage:
         abort(404)
     per_page = site_settings()["posts_per_page"]
     key = listing_key()
-    total = per_content_version(key, lambda: count_rows(stmt))
+    build = stmt if callable(stmt) else lambda: stmt  # built only when a value is not kept
+    total = per_content_version(key, lambda: count_rows(build()))
     listing = ItemsPage([], total, page, per_page)
     if page > 1 and page > listing.pages:
         abort(404)
 
     def load() -> list[PostSummary]:
-        rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+        rows = db.session.scalars(build().limit(per_page).offset((page - 1) * per_page))
         return [summarize(post) for post in rows]
 
     listing.items = per_content_version((*key, page, per_page), load,

@@ -2,12 +2,14 @@
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import _, format_date
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from .. import redirects
@@ -264,7 +266,8 @@ def neighbour(post: Post, older: bool) -> PostLink | None:
     return per_content_version(("neighbour", post.id, older), load) or None
 
 
-def listing(title: str, stmt, page: int, endpoint: str, description: str = "", **args):
+def listing(title: str, stmt: Select | Callable[[], Select], page: int, endpoint: str,
+            description: str = "", **args):
     """Render an archive page: a title and one page of posts."""
     pagination = paginate_or_404(stmt, page)
     return render_template("blog/archive.html", title=title, description=description,
@@ -275,11 +278,35 @@ def listing(title: str, stmt, page: int, endpoint: str, description: str = "", *
 @bp.get("/category/<slug>/page/<int:page>/")
 def category(slug: str, page: int):
     """Articles in a category and its sub-categories."""
-    cat = db.first_or_404(select(Category).where(Category.slug == slug))
-    ids = category_tree_ids(cat)
-    stmt = public_posts().where(Post.categories.any(Category.id.in_(ids)))
-    return listing(_("Category: %(name)s", name=cat.name), stmt, page, "blog.category",
-                   description=cat.description, slug=slug)
+    cat = category_by_slug(slug)
+    if cat is None:
+        abort(404)
+    return listing(_("Category: %(name)s", name=cat.name),
+                   lambda: public_posts().where(Post.categories.any(Category.id.in_(cat.tree))),
+                   page, "blog.category", description=cat.description, slug=slug)
+
+
+@dataclass(frozen=True)
+class CategoryPage:
+    """What a category's archive needs: its name, description and the ids of the category
+    and its descendants (whose articles it lists too)."""
+
+    name: str
+    description: str
+    tree: tuple[int, ...]
+
+
+def category_by_slug(slug: str) -> CategoryPage | None:
+    """Looked up once per content version: the tree walk is a query per level."""
+
+    def load():
+        found = db.session.scalar(select(Category).where(Category.slug == slug))
+        if found is None:
+            return False
+        return CategoryPage(found.name, found.description or "",
+                            tuple(category_tree_ids(found)))
+
+    return per_content_version(("category", slug), load) or None
 
 
 @bp.get("/tag/<slug>/", defaults={"page": 1})
