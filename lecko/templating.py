@@ -37,24 +37,29 @@ def _typeset(text: str, french: bool):
     return typeset(text, french=french)
 
 
-def long_date(value) -> str:
+@pass_context
+def long_date(context, value) -> str:
     """'27 novembre 2026' in French, 'November 27, 2026' in English."""
     if not value:
         return ""
-    return _formatted(format_date, value, "long", str(get_locale()), str(get_timezone()))
+    return _formatted(format_date, value, "long", *_language_and_zone(context))
 
 
 @pass_context
 def long_datetime(context, value: datetime, format: str | None = None) -> str:
     """A stored UTC time in the site's language and timezone ('23 juillet 2026, 10:30'):
-    an article page shows one per comment, and the same ones on every view. The render's
-    own language and settings key the cache: asking Flask-Babel costs more than the
-    formatting."""
+    an article page shows one per comment, and the same ones on every view."""
+    return _formatted(format_datetime, value, format, *_language_and_zone(context))
+
+
+def _language_and_zone(context) -> tuple[str, str]:
+    """The render's language and timezone setting, to key the formatting cache: asking
+    Flask-Babel costs more than the formatting. Outside a page (no `site` in the
+    context), Flask-Babel's own."""
     site, lang = context.get("site"), context.get("lang")
     if site is None or lang is None:
-        return _formatted(format_datetime, value, format, str(get_locale()),
-                          str(get_timezone()))
-    return _formatted(format_datetime, value, format, lang, site["timezone"])
+        return str(get_locale()), str(get_timezone())
+    return lang, site["timezone"]
 
 
 @lru_cache(maxsize=4096)

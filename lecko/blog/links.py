@@ -1,5 +1,6 @@
 """Permalinks in WordPress's shape: /<yyyy>/<mm>/<slug>/ for posts, /<slug>/ for pages."""
 
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ..models.content import PAGE
@@ -25,11 +26,18 @@ def post_url(post, external: bool = False) -> str:
     """The public address of a post or page."""
     if post.type == PAGE:
         return url_for("blog.page", page_path=page_path(post), _external=external)
-    when = local_time(post.published_at) if post.published_at else None
-    if when is None:
+    if not post.published_at:
         return url_for("blog.index", p=post.id, _external=external)
-    return url_for("blog.post", year=when.year, month=when.month, slug=post.slug,
-                   _external=external)
+    year, month = _local_month(post.published_at, site_settings()["timezone"])
+    return url_for("blog.post", year=year, month=month, slug=post.slug, _external=external)
+
+
+@lru_cache(maxsize=4096)
+def _local_month(moment, _timezone: str) -> tuple[int, int]:
+    """The year and month of a publication in the site's timezone (a listing builds a
+    dozen permalinks): kept by time and timezone setting."""
+    when = local_time(moment)
+    return when.year, when.month
 
 
 def page_path(page) -> str:
