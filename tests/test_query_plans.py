@@ -59,11 +59,16 @@ def plan_of(found, fragment: str) -> list[str]:
 
 
 def assert_no_full_scan(found) -> None:
+    """No big table read through, and no index built on the fly: SQLite's "automatic"
+    index means it found none to use, and builds one from every row, at each run (an
+    outer join on a nested join does that to post_category)."""
     for sql, steps in found:
         for step in steps:
             scanned = FULL_SCAN.match(step)
-            assert not (scanned and scanned.group(1) in BIG_TABLES), \
+            table = re.sub(r"_\d+$", "", scanned.group(1)) if scanned else ""  # alias_1
+            assert table not in BIG_TABLES, \
                 f"{step} in:\n{sql}\nplan: {steps}"
+            assert "AUTOMATIC" not in step, f"{step} in:\n{sql}\nplan: {steps}"
 
 
 def uses(steps: list[str], index: str, constraint: str = "") -> bool:

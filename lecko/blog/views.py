@@ -240,16 +240,16 @@ def neighbour_query(older: bool):
 
 # Built once: building and keying a statement costs more than running it (neighbours with
 # literal values cost five times as much), and an article page runs these on every view.
-# One statement, joins included: an article has a few categories and tags, and each
-# statement the ORM runs costs more than the rows it multiplies.
+# Categories and tags in statements of their own: joined to the post, SQLite reads every
+# row of post_category and post_tag (tests/test_query_plans.py).
 ARTICLE_BY_SLUG = (select(Post).where(Post.type == POST, Post.slug == bindparam("slug"))
-                   .options(joinedload(Post.author), joinedload(Post.categories),
-                            joinedload(Post.tags), joinedload(Post.series)))
+                   .options(joinedload(Post.author), selectinload(Post.categories),
+                            selectinload(Post.tags), joinedload(Post.series)))
 NEIGHBOURS = {older: neighbour_query(older) for older in (True, False)}
 
 
 def article_by_slug(slug: str) -> Post | None:
-    return db.session.scalars(ARTICLE_BY_SLUG, {"slug": slug}).unique().first()
+    return db.session.scalar(ARTICLE_BY_SLUG, {"slug": slug})
 
 
 def neighbour(post: Post, older: bool) -> PostLink | None:
