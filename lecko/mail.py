@@ -35,6 +35,9 @@ def send_mail(to: list[str], subject: str, body: str, headers: dict | None = Non
 def send_mails(mails: Iterable[Mail]) -> int:
     """Send mails over one connection (a dead server costs one timeout, not one per mail).
     Returns how many were handed to the server, or written to the log without MAIL_SERVER."""
+    mails = list(mails)
+    if mails_reach_nobody():
+        return len(mails)
     messages = [message for message in map(build_message, mails) if message is not None]
     if not messages:
         return 0
@@ -58,6 +61,12 @@ def send_mails(mails: Iterable[Mail]) -> int:
         log.warning("could not send %d mail(s) through %s:%s: %s", len(messages) - sent,
                     config["MAIL_SERVER"], config["MAIL_PORT"], error)
     return sent
+
+
+def mails_reach_nobody() -> bool:
+    """No MAIL_SERVER and a log that drops INFO lines (as under gunicorn, unless logging is
+    configured): a mail would be built, at some cost, only to be thrown away."""
+    return not current_app.config["MAIL_SERVER"] and not log.isEnabledFor(logging.INFO)
 
 
 def build_message(mail: Mail) -> EmailMessage | None:

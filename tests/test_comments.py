@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from conftest import CORPORA, TEST_PASSWORD, csrf_token_from
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import event
 
 from lecko.comments import guard
 from lecko.extensions import db
@@ -343,6 +344,32 @@ def test_every_xss_payload_sent_as_a_comment_is_shown_as_text(app, client, artic
         assert tag in ("p", "br", "a"), (tag, attrs)
         assert set(attrs) <= {"href", "rel"}, attrs
         assert attrs.get("href", "https://").startswith(("http://", "https://"))
+
+
+def test_a_comment_is_not_read_back_after_it_is_written(app, client, article, make_comment):
+    setting(comment_rate_limit=False)
+    make_comment(article, author_email="lucie@lecko.example", text="Un ancien avis")
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"',
+                      page_of(client, article)).group(1)
+    send(client, article, token, text="Un premier avis")  # purges old addresses, commits
+    statements = []
+    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        published = send(client, article, token, text="Un nouvel avis")
+        held = send(client, article, token, text="Voir https://a.example et https://b.example")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert published.status_code == held.status_code == 303
+    inserts = [n for n, s in enumerate(statements) if s.startswith("INSERT INTO comment ")]
+    after_published = statements[inserts[0] + 1:inserts[1]]
+    # The redirect and the author's mail use the comment and its article as written.
+    assert not [s for s in after_published
+                if s.startswith(("SELECT comment.id,", "SELECT post.id,"))], after_published
+    # A held comment leaves the count of approved ones as it is: no recount.
+    assert not [s for s in statements[inserts[1]:] if s.startswith("UPDATE post ")]
+    db.session.refresh(article)
+    assert article.comment_count == 3
 
 
 def test_comment_writes_use_no_password_or_session_for_readers(client, article):

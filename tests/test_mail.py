@@ -330,6 +330,20 @@ def test_without_a_mail_server_mails_go_to_the_log(app, caplog, team, make_post,
     assert send_mail(["x@example.org"], "Sujet", "Corps")
 
 
+def test_without_a_server_or_a_log_keeping_them_mails_are_not_even_built(
+        app, monkeypatch, team, make_post, make_comment):
+    app.config["SITE_URL"] = "http://localhost"
+    monkeypatch.setattr(logging.getLogger("lecko.mail"), "level", logging.WARNING)
+    built = []
+    monkeypatch.setattr("lecko.mail.build_message", built.append)
+    monkeypatch.setattr("lecko.comments.notify.render_template",
+                        lambda *args, **kwargs: built.append(args))
+    on_comment_posted(held_comment(make_post, make_comment, team))
+    on_comment_approved(make_comment(make_post(author=team["author"]), status=APPROVED))
+    assert send_mail(["x@example.org"], "Sujet", "Corps")
+    assert built == []
+
+
 def test_an_unreachable_server_is_logged_and_breaks_nothing(app, caplog, team, make_post,
                                                             make_comment):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2,

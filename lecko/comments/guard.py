@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from ..extensions import db
 from ..models import Comment, Post, RateEvent, utcnow
@@ -19,6 +19,21 @@ from ..settings import site_settings
 FORM_TOKEN_MAX_AGE = 86400  # a comment form older than a day is refused
 RATE_WINDOW = timedelta(hours=1)  # the longest rate-limit window: events are kept this long
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+# Built once: every comment runs them, and building a statement costs more than SQLite
+# takes to answer it (one index probe each).
+_rate = RateEvent.__table__  # plain table: no identity map to keep in step on delete
+RATE_SEEN = select(func.count(), func.max(_rate.c.created_at)).where(
+    _rate.c.kind == "comment", _rate.c.key == bindparam("key"),
+    _rate.c.created_at >= bindparam("since"))
+RATE_FORGET = delete(_rate).where(
+    _rate.c.kind == "comment", _rate.c.key == bindparam("key"),
+    _rate.c.created_at < bindparam("before"))
+DUPLICATE = select(Comment.id).where(
+    Comment.post_id == bindparam("post_id"), Comment.fingerprint == bindparam("fingerprint"),
+    Comment.status != TRASH).limit(1)
+APPROVED_FROM_EMAIL = select(Comment.id).where(
+    func.lower(Comment.author_email) == bindparam("email"), Comment.status == APPROVED).limit(1)
 
 
 @dataclass
@@ -82,9 +97,7 @@ def check_rate(address_hash: str) -> Verdict | None:
         return None
     now = utcnow()
     count, newest = db.session.execute(
-        select(func.count(), func.max(RateEvent.created_at)).where(
-            RateEvent.kind == "comment", RateEvent.key == address_hash,
-            RateEvent.created_at >= now - RATE_WINDOW)).one()
+        RATE_SEEN, {"key": address_hash, "since": now - RATE_WINDOW}).one()
     interval = timedelta(seconds=settings["comment_min_interval"])
     if newest is not None and now - newest < interval:
         wait = int((newest + interval - now).total_seconds()) + 1
@@ -103,17 +116,14 @@ def record_rate_event(address_hash: str) -> None:
     rest)."""
     if not site_settings()["comment_rate_limit"]:
         return
-    db.session.execute(delete(RateEvent).where(
-        RateEvent.kind == "comment", RateEvent.key == address_hash,
-        RateEvent.created_at < utcnow() - RATE_WINDOW))
+    db.session.execute(RATE_FORGET, {"key": address_hash, "before": utcnow() - RATE_WINDOW})
     db.session.add(RateEvent(kind="comment", key=address_hash))
 
 
 def is_duplicate(post: Post, text: str) -> bool:
     """The same text on the same post already (whoever sent it), trash aside."""
-    return db.session.scalar(select(Comment.id).where(
-        Comment.post_id == post.id, Comment.fingerprint == text_fingerprint(text),
-        Comment.status != TRASH).limit(1)) is not None
+    return db.session.scalar(DUPLICATE, {"post_id": post.id,
+                                         "fingerprint": text_fingerprint(text)}) is not None
 
 
 def _contains_any(words: list[str], *fields: str) -> bool:
@@ -142,9 +152,7 @@ def moderation_status(name: str, email: str, url: str, text: str) -> str:
 def has_approved_comment(email: str) -> bool:
     if not email:
         return False
-    return db.session.scalar(select(Comment.id).where(
-        func.lower(Comment.author_email) == email.lower(), Comment.status == APPROVED)
-        .limit(1)) is not None
+    return db.session.scalar(APPROVED_FROM_EMAIL, {"email": email.lower()}) is not None
 
 
 def judge(post: Post, token: str, honeypot: str, address_hash: str, name: str, email: str,

@@ -15,7 +15,7 @@ from werkzeug.routing import BuildError
 from .. import privacy
 from ..blog.links import post_url
 from ..extensions import db
-from ..mail import Mail, send_mails, site_request_context
+from ..mail import Mail, mails_reach_nobody, send_mails, site_request_context
 from ..models import Comment, User
 from ..models.comments import APPROVED, PENDING
 from ..models.people import ADMIN, EDITOR
@@ -65,7 +65,7 @@ def notify_editors(comment: Comment) -> None:
     """Mail each active admin and editor (with an email) about a held comment, with signed
     approve/spam links of their own."""
     settings = site_settings()
-    if not settings["comment_notify_editors"]:
+    if not settings["comment_notify_editors"] or mails_reach_nobody():
         return
     editors = db.session.scalars(
         select(User).where(User.active, User.role.in_((ADMIN, EDITOR)), User.email != "")
@@ -91,9 +91,11 @@ def notify_post_author(comment: Comment) -> set[str]:
     """Mail the article's author about an approved comment (not about their own).
     Returns the addresses mailed, so nobody gets the same news twice."""
     settings = site_settings()
+    if not settings["comment_notify_author"] or mails_reach_nobody():
+        return set()
     post = comment.post
     author = post.author
-    if (not settings["comment_notify_author"] or author is None or not author.active
+    if (author is None or not author.active
             or not author.email or same_person(author, comment)):
         return set()
     subject = _("[%(site)s] New comment on “%(title)s”", site=settings["title"],
@@ -111,7 +113,7 @@ def notify_thread(comment: Comment, skip: set[str] = frozenset()) -> None:
         update(Comment).where(Comment.id == comment.id, Comment.reply_notice_sent.is_(False))
         .values(reply_notice_sent=True).execution_options(synchronize_session="fetch"))
     db.session.commit()
-    if claimed.rowcount != 1 or not comment.post.is_public:
+    if claimed.rowcount != 1 or not comment.post.is_public or mails_reach_nobody():
         return
     settings = site_settings()
     post = comment.post

@@ -84,13 +84,25 @@ def store(post: Post, form: CommentForm, status: str) -> Comment:
     db.session.add(comment)
     guard.record_rate_event(address)
     db.session.flush()
-    refresh_comment_count(post)
-    db.session.commit()
+    if status == APPROVED:  # the count is of approved comments: a held one changes nothing
+        refresh_comment_count(post)
+    commit_keeping_loaded()
     kept = own_comments()
     kept[str(comment.id)] = {"token": token, "at": utcnow().isoformat(timespec="seconds")}
     # The session is a cookie (4 KB at most): remember the newest comments only.
     session["own_comments"] = dict(list(kept.items())[-OWN_COMMENTS_MAX:])
     return comment
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: the redirect and the mail then use
+    the comment and its article as just written instead of reading both back."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def own_comment_or_403(comment_id: int) -> Comment:
