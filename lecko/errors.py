@@ -8,10 +8,13 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
-from .redirects import GONE, target_for_missing_page
 
 
 def register_error_handlers(app: Flask) -> None:
+    # Imported here: redirects needs the blog's links, whose package imports the views,
+    # which import this module (importing lecko.redirects first would fail otherwise).
+    from .redirects import GONE, target_for_missing_page
+
     app.before_request(refuse_large_bodies)
 
     @app.errorhandler(HTTPException)
