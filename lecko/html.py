@@ -2,10 +2,8 @@
 and French typography for rendered text."""
 
 import re
-from functools import partial
+from functools import cache, partial
 
-import bleach
-from bleach.linkifier import LinkifyFilter
 from markupsafe import Markup, escape
 
 ARTICLE_TAGS = frozenset({
@@ -65,20 +63,27 @@ def _link_rel(attrs, new=False):
     return attrs
 
 
-_article_cleaner = bleach.Cleaner(
-    tags=ARTICLE_TAGS,
-    attributes=_allowed_attribute,
-    protocols=ARTICLE_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_link_rel], skip_tags={"pre", "code"},
-                     parse_email=False)],
-)
+@cache
+def _article_cleaner():
+    """Built at the first article saved or imported: bleach (3 MB a process, with
+    html5lib) is then loaded by that process only, not by every reader worker."""
+    import bleach
+    from bleach.linkifier import LinkifyFilter
+
+    return bleach.Cleaner(
+        tags=ARTICLE_TAGS,
+        attributes=_allowed_attribute,
+        protocols=ARTICLE_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[partial(LinkifyFilter, callbacks=[_link_rel], skip_tags={"pre", "code"},
+                         parse_email=False)],
+    )
 
 
 def clean_article(source: str, french: bool = True) -> str:
     """Sanitize an article body for storage in body_html (run on save and import)."""
-    cleaned = _article_cleaner.clean(source or "")
+    cleaned = _article_cleaner().clean(source or "")
     return french_typography_html(cleaned) if french else cleaned
 
 
