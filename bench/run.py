@@ -630,7 +630,11 @@ def report(args, results: list[BlogResult], facts_of_machine: dict, started: dat
               f"wrk pinned to CPU 1, `-t1 -c10` (`-c8` for the POSTs), {args.duration} s × "
               f"{args.rounds} rounds taking turns, median. Ratios are to the baseline "
               "(bench/baseline_app.py) measured in the same round, on the same blog "
-              "(median of the rounds' ratios).", ""]
+              "(median of the rounds' ratios). \"Full render\": a server with the page "
+              "cache off, each page drawn from its template for each request; the data "
+              "memo kept per content version (settings, listings, an article's comments, "
+              "neighbours) stays on, as in production. Comment POSTs: no MAIL_SERVER and "
+              "a log that drops INFO, so no notice mail is built (lecko/mail.py).", ""]
     small = None
     for result in results:
         facts = result.facts
