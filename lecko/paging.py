@@ -12,7 +12,9 @@ SUMMARY_BYTES = 1500
 
 
 @dataclass(frozen=True)
-class CategoryLink:
+class TermLink:
+    """A category or a tag, as a link shows it."""
+
     name: str
     slug: str
 
@@ -39,7 +41,7 @@ class PostSummary:
     comment_count: int
     reading_minutes: int
     author: AuthorLink | None
-    categories: tuple[CategoryLink, ...]
+    categories: tuple[TermLink, ...]
 
 
 def summarize(post) -> PostSummary:
@@ -48,7 +50,7 @@ def summarize(post) -> PostSummary:
         post.id, post.type, post.slug, post.title, post.excerpt, post.published_at,
         post.parent_id, bool(post.password), post.comment_count, post.reading_minutes,
         AuthorLink(author.display_name, author.slug) if author else None,
-        tuple(CategoryLink(c.name, c.slug) for c in post.categories))
+        tuple(TermLink(c.name, c.slug) for c in post.categories))
 
 
 @dataclass

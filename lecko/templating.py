@@ -7,7 +7,7 @@ import zlib
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
 from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup, escape
@@ -78,11 +78,12 @@ def _month_name(year: int, month: int, _locale: str) -> str:
     return format_date(datetime(year, month, 15), "MMMM y").capitalize()
 
 
-def cached_sidebar(draw) -> Markup:
-    """The sidebar's HTML, drawn once per content version and language: it is the same on
-    every page (its search box starts empty; a search page shows the words in its own)."""
+def cached_sidebar() -> Markup:
+    """The sidebar's HTML (templates/_sidebar.html), drawn once per content version and
+    language: it is the same on every page (its search box starts empty; a search page
+    shows the words in its own)."""
     key = ("sidebar_html", str(get_locale()), request.script_root)
-    return per_content_version(key, lambda: Markup(draw()))
+    return per_content_version(key, lambda: Markup(render_template("_sidebar.html")))
 
 
 def rfc822(value: datetime) -> str:

@@ -8,7 +8,7 @@ from flask import g
 from .blog.links import site_timezone
 from .models import queries
 from .pagecache import per_content_version
-from .paging import CategoryLink
+from .paging import TermLink
 from .settings import WIDGETS, site_settings
 
 
@@ -33,7 +33,7 @@ def post_links(posts) -> list[PostLink]:
 # Widgets that need rows from the database; the others draw from the settings alone.
 _LOADERS = {
     "recent": lambda: post_links(queries.recent_posts()),
-    "categories": lambda: [(CategoryLink(c.name, c.slug), count)
+    "categories": lambda: [(TermLink(c.name, c.slug), count)
                            for c, count in queries.categories_with_counts()],
     "archives": lambda: queries.published_months(site_timezone()),
 }

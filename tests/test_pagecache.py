@@ -251,9 +251,9 @@ def test_a_page_drawn_by_a_request_that_wrote_is_not_kept(app, client, make_post
 
 def test_rows_kept_per_version_follow_every_change_with_the_page_cache_off(
         tmp_path, make_post, make_comment, make_category):
-    """Listing pages, an article's comments, neighbours and series parts are read once per
-    content version (pagination.py, queries.py, blog/views.py): what readers see still
-    changes at once."""
+    """Listing pages, an article's comments, categories, tags, neighbours and series parts
+    are read once per content version (pagination.py, queries.py, blog/views.py): what
+    readers see still changes at once."""
     news = make_category("Actualités", "actualites")
     older = make_post(title="Le plus ancien", categories=[news])
     newer = make_post(title="Le plus récent", published_at=utcnow() - timedelta(minutes=5))
@@ -277,7 +277,7 @@ def test_rows_kept_per_version_follow_every_change_with_the_page_cache_off(
     assert "Ancien, renommé" in text("/category/actualites/")
     news.name = "Nouvelles"
     db.session.commit()
-    assert "Nouvelles" in text("/category/actualites/")
+    assert "Nouvelles" in text("/category/actualites/") and "Nouvelles" in text(article)
     assert client.get("/category/inconnue/").status_code == 404
     make_category("Inconnue", "inconnue", parent=news)
     assert client.get("/category/inconnue/").status_code == 200

@@ -292,6 +292,7 @@ def preview_post():
                  for name in (t.strip() for t in (form.tags.data or "").split(",")) if name]
     template = "blog/page.html" if post.type == PAGE else "blog/post.html"
     return render_template(template, post=post, preview=True, series_parts=[],
+                           categories=post.categories, tags=post.tags,
                            previous_post=None, next_post=None, comment_tree=[],
                            comment_total=0)
 

@@ -21,9 +21,10 @@ from ..comments.guard import comments_are_open, form_token
 from ..comments.ownership import may_change, visible_own_pending
 from ..extensions import csrf, db
 from ..models import Category, Post, Tag, User, utcnow
-from ..models.content import PAGE, POST
+from ..models.content import PAGE, POST, post_categories, post_tags
 from ..models.queries import approved_comments, category_tree_ids, public_posts
 from ..pagecache import per_content_version
+from ..paging import TermLink
 from ..search import clean_query, search_posts
 from ..settings import site_settings
 from ..widgets import PostLink, post_links
@@ -129,6 +130,7 @@ def render_post(article: Post, comment_form: CommentForm | None = None, status: 
     page = render_template(
         "blog/post.html",
         post=article,
+        **post_terms(article),
         series_parts=series_parts(article),
         previous_post=neighbour(article, older=True),
         next_post=neighbour(article, older=False),
@@ -240,12 +242,31 @@ def neighbour_query(older: bool):
 
 # Built once: building and keying a statement costs more than running it (neighbours with
 # literal values cost five times as much), and an article page runs these on every view.
-# Categories and tags in statements of their own: joined to the post, SQLite reads every
-# row of post_category and post_tag (tests/test_query_plans.py).
+# Categories and tags apart (post_terms): joined to the post, SQLite reads every row of
+# post_category and post_tag (tests/test_query_plans.py).
 ARTICLE_BY_SLUG = (select(Post).where(Post.type == POST, Post.slug == bindparam("slug"))
-                   .options(joinedload(Post.author), selectinload(Post.categories),
-                            selectinload(Post.tags), joinedload(Post.series)))
+                   .options(joinedload(Post.author), joinedload(Post.series)))
+TERMS = {
+    "categories": (select(Category.name, Category.slug)
+                   .join(post_categories, post_categories.c.category_id == Category.id)
+                   .where(post_categories.c.post_id == bindparam("post_id"))
+                   .order_by(Category.name)),
+    "tags": (select(Tag.name, Tag.slug).join(post_tags, post_tags.c.tag_id == Tag.id)
+             .where(post_tags.c.post_id == bindparam("post_id")).order_by(Tag.name)),
+}
 NEIGHBOURS = {older: neighbour_query(older) for older in (True, False)}
+
+
+def post_terms(post: Post) -> dict[str, tuple[TermLink, ...]]:
+    """The article's categories and tags (names and slugs), read once per content version:
+    two statements, each cheaper than the ORM loading the collections."""
+
+    def load():
+        return {kind: tuple(TermLink(*row) for row in db.session.execute(stmt,
+                                                                        {"post_id": post.id}))
+                for kind, stmt in TERMS.items()}
+
+    return per_content_version(("terms", post.id), load)
 
 
 def article_by_slug(slug: str) -> Post | None:
