@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 from sqlalchemy import (
     Integer,
+    Select,
     bindparam,
     cast,
     column,
@@ -258,12 +259,15 @@ def search_posts(query: str, page: int, per_page: int) -> ItemsPage | None:
     words = query_words(query)
     if not words:
         return ItemsPage([], 0, page, per_page) if page == 1 else None
-    queries = _pg_queries if _is_postgres(db.session.get_bind()) else _sqlite_queries
-    ranking, passages = queries(words)
+    if _is_postgres(db.session.get_bind()):
+        ranking, passages, params = _pg_queries(words)
+    else:
+        ranking, passages, params = SQLITE_RANKING, _sqlite_passages, {"match": fts_match(words)}
     try:
-        ranked = _ranked_page(ranking, page, per_page)
+        ranked = _ranked_page(ranking, page, per_page, params)
         ids = [post_id for post_id, _total in ranked]
-        marks = {row[0]: row[1:] for row in db.session.execute(passages(ids))} if ids else {}
+        marks = {row[0]: row[1:] for row in db.session.execute(*passages(ids, params))} \
+            if ids else {}
     except DBAPIError as error:
         # The words are quoted, so a query the engine cannot parse should never happen:
         # log it and answer "nothing found". Anything else (the database is down) is an error.
@@ -308,50 +312,57 @@ def _site_is_french() -> bool:
     return str(get_locale()) == "fr"
 
 
-def _ranked_page(matches, page: int, per_page: int) -> list[tuple[int, int]]:
-    """(post id, total) for one page of the public articles among `matches` (a select of
-    post ids and ranks from the index), best rank (lowest) first, newest on ties. The
-    total comes with each row (a window), saving a second full-text query."""
+def ranking(matches) -> Select:
+    """(post id, total) for one page (`limit`, `offset`) of the public articles among
+    `matches` (a select of post ids and ranks from the index), best rank (lowest) first,
+    newest on ties. The total comes with each row (a window), saving a second full-text
+    query."""
     # Materialized, and public ids from the listing index: joined to post, SQLite walks
     # the posts and runs the full-text query once for each (seconds on 10,000 posts), or
     # reads every matching post's row, body included, for its status (five times slower).
     hits = matches.cte("hits").prefix_with("MATERIALIZED")
     public = select(Post.id).where(Post.type == POST, Post.public_clause())
-    stmt = (select(hits.c.id, func.count().over()).where(hits.c.id.in_(public))
+    return (select(hits.c.id, func.count().over()).where(hits.c.id.in_(public))
             .order_by(hits.c.rank, hits.c.id.desc())
-            .limit(per_page).offset((page - 1) * per_page))
-    return [tuple(row) for row in db.session.execute(stmt)]
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
 
 
-def _sqlite_queries(words: list[str]):
-    """The matching ids and ranks for _ranked_page, and the query of the marked passages."""
-    match = _fts_ref.op("MATCH")(fts_match(words))
-    matches = select(_fts.c.rowid.label("id"),
-                     func.bm25(_fts_ref, TITLE_WEIGHT, BODY_WEIGHT).label("rank")).where(match)
+def _ranked_page(stmt: Select, page: int, per_page: int, params: dict) -> list[tuple[int, int]]:
+    params = params | {"limit": per_page, "offset": (page - 1) * per_page}
+    return [tuple(row) for row in db.session.execute(stmt, params)]
 
-    def passages(ids: list[int]):
-        # Apart from the ranking query, so only this page's snippets are computed. FTS5
-        # reruns the query for each value of "rowid IN": a rowid range runs it once, and
-        # the unary + keeps the IN list as a plain filter (four times faster).
-        unindexed_rowid = literal_column(f"+{SEARCH_TABLE}.rowid")
-        return select(
-            _fts.c.rowid,
-            func.highlight(_fts_ref, 0, MARK_OPEN, MARK_CLOSE),
-            func.snippet(_fts_ref, 1, MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_TOKENS),
-        ).where(match, _fts.c.rowid.between(min(ids), max(ids)), unindexed_rowid.in_(ids))
 
-    return matches, passages
+# SQLite's statements are built once (building one costs more than FTS5 takes to answer
+# it): the words are a parameter, the MATCH string.
+_MATCH_WORDS = _fts_ref.op("MATCH")(bindparam("match"))
+SQLITE_RANKING = ranking(select(_fts.c.rowid.label("id"),
+                                func.bm25(_fts_ref, TITLE_WEIGHT, BODY_WEIGHT).label("rank"))
+                         .where(_MATCH_WORDS))
+# Apart from the ranking query, so only this page's snippets are computed. FTS5 reruns
+# the query for each value of "rowid IN": a rowid range runs it once, and the unary +
+# keeps the IN list as a plain filter (four times faster).
+SQLITE_PASSAGES = select(
+    _fts.c.rowid,
+    func.highlight(_fts_ref, 0, MARK_OPEN, MARK_CLOSE),
+    func.snippet(_fts_ref, 1, MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_TOKENS),
+).where(_MATCH_WORDS, _fts.c.rowid.between(bindparam("low"), bindparam("high")),
+        literal_column(f"+{SEARCH_TABLE}.rowid").in_(bindparam("ids", expanding=True)))
+
+
+def _sqlite_passages(ids: list[int], params: dict):
+    """The marked title and passage of each of `ids`: statement and parameters."""
+    return SQLITE_PASSAGES, params | {"low": min(ids), "high": max(ids), "ids": ids}
 
 
 def _pg_queries(words: list[str]):
-    """The matching ids and ranks for _ranked_page, and the query of the marked passages."""
+    """The ranking statement, the query of the marked passages, and their parameters."""
     tsquery = pg_tsquery(words)
     # ts_rank's default weights give title words (A) ten times body words (D).
     matches = select(_pg.c.post_id.label("id"),
                      (-func.ts_rank(_pg.c.document, tsquery)).label("rank"),
                      ).where(_pg.c.document.op("@@")(tsquery))
 
-    def passages(ids: list[int]):
+    def passages(ids: list[int], params: dict):
         simple = cast(PG_SIMPLE, REGCONFIG)
         title, body = (func.translate(column, PG_MARKUP, PG_STAND_INS)
                        for column in (_pg.c.title, _pg.c.body))
@@ -359,6 +370,6 @@ def _pg_queries(words: list[str]):
             _pg.c.post_id,
             func.ts_headline(simple, title, tsquery, PG_HEADLINE_ALL),
             func.ts_headline(simple, body, tsquery, PG_HEADLINE),
-        ).where(_pg.c.post_id.in_(ids))
+        ).where(_pg.c.post_id.in_(ids)), params
 
-    return matches, passages
+    return ranking(matches), passages, {}
