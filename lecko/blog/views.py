@@ -99,7 +99,7 @@ def search_page(page: int):
 @bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/")
 def post(year: int, month: int, slug: str):
     """One article with its series, neighbours and approved comments."""
-    article = article_by_slug(slug)
+    article = db.session.scalar(ARTICLE_BY_SLUG, {"slug": slug})
     if article is None or not can_read(article):
         abort(404)
     canonical = post_url(article)
@@ -267,10 +267,6 @@ def post_terms(post: Post) -> dict[str, tuple[TermLink, ...]]:
                 for kind, stmt in TERMS.items()}
 
     return per_content_version(("terms", post.id), load)
-
-
-def article_by_slug(slug: str) -> Post | None:
-    return db.session.scalar(ARTICLE_BY_SLUG, {"slug": slug})
 
 
 def neighbour(post: Post, older: bool) -> PostLink | None:
