@@ -76,13 +76,15 @@ class StampedLRU:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, stamp: str, key: Hashable) -> Any | None:
+    def get(self, stamp: str, key: Hashable, default: Any = None) -> Any:
+        """The value kept for `key` under `stamp`, or `default` (a kept value may be None:
+        "no such row" is worth keeping too)."""
         with self._lock:
             if stamp != self._stamp:
-                return None
+                return default
             found = self._entries.get(key)
             if found is None:
-                return None
+                return default
             self._entries.move_to_end(key)
             return found[0]
 
@@ -209,19 +211,23 @@ class PageCacheMiddleware:
         return [data]
 
 
+_MISSING = object()
+
+
 def per_content_version(key: Hashable, load: Callable[[], Any],
                         size: int | Callable[[Any], int] = 0) -> Any:
     """`load()` once per content version and worker; outside a request (command line,
-    mails sent from the CLI), or before the schema exists, `load()` every time. `size`
-    (bytes, or a function of the value that gives them) counts against the memo's bound."""
+    mails sent from the CLI), or before the schema exists, `load()` every time. None is a
+    value like any other. `size` (bytes, or a function of the value that gives them)
+    counts against the memo's bound."""
     from .caching import current_stamp
 
     stamp = current_stamp() if has_request_context() else ""
     if not stamp:
         return load()
     memo = current_app.extensions["lecko_memo"]
-    found = memo.get(stamp, key)
-    if found is None:
+    found = memo.get(stamp, key, _MISSING)
+    if found is _MISSING:
         found = load()
         memo.put(stamp, key, found, size(found) if callable(size) else size)
     return found

@@ -20,7 +20,7 @@ from ..comments.forms import comment_form as new_comment_form
 from ..comments.guard import comments_are_open, form_token
 from ..comments.ownership import may_change, visible_own_pending
 from ..extensions import csrf, db
-from ..models import Category, Post, Tag, User, utcnow
+from ..models import Category, Post, Tag, User
 from ..models.content import PAGE, POST, post_categories, post_tags
 from ..models.queries import approved_comments, category_tree_ids, public_posts
 from ..pagecache import per_content_version
@@ -233,7 +233,7 @@ def neighbour_query(older: bool):
     """The previous (older) or next (newer) public article of the one at (:at, :id)."""
     key = db.tuple_(Post.published_at, Post.id)
     here = db.tuple_(bindparam("at", type_=Post.published_at.type), bindparam("id"))
-    stmt = (select(Post).where(Post.type == POST, Post.public_clause(bindparam("now")))
+    stmt = (select(Post).where(Post.type == POST, Post.public_clause())
             .options(link_columns()).limit(1))
     if older:
         return stmt.where(key < here).order_by(Post.published_at.desc(), Post.id.desc())
@@ -276,11 +276,10 @@ def neighbour(post: Post, older: bool) -> PostLink | None:
         return None
 
     def load():
-        found = db.session.scalar(NEIGHBOURS[older], {"now": utcnow(),
-                                                      "at": post.published_at, "id": post.id})
-        return post_links([found])[0] if found else False
+        found = db.session.scalar(NEIGHBOURS[older], {"at": post.published_at, "id": post.id})
+        return post_links([found])[0] if found else None
 
-    return per_content_version(("neighbour", post.id, older), load) or None
+    return per_content_version(("neighbour", post.id, older), load)
 
 
 def listing(title: str, stmt: Select | Callable[[], Select], page: int, endpoint: str,
@@ -319,11 +318,11 @@ def category_by_slug(slug: str) -> CategoryPage | None:
     def load():
         found = db.session.scalar(select(Category).where(Category.slug == slug))
         if found is None:
-            return False
+            return None
         return CategoryPage(found.name, found.description or "",
                             tuple(category_tree_ids(found)))
 
-    return per_content_version(("category", slug), load) or None
+    return per_content_version(("category", slug), load)
 
 
 @bp.get("/tag/<slug>/", defaults={"page": 1})

@@ -151,12 +151,10 @@ class Post(db.Model):
             self.excerpt = summarize(self.body_html)
 
     @classmethod
-    def public_clause(cls, now: datetime | None = None):
+    def public_clause(cls):
         """SQL condition for what anonymous readers may see. The time is read when the
-        statement runs, not when it is built, so a statement can be built once and kept
-        (`now` may also be a bindparam, or a fixed time)."""
-        if now is None:
-            now = bindparam("now", callable_=utcnow, type_=cls.published_at.type, unique=True)
+        statement runs, not when it is built, so a statement can be built once and kept."""
+        now = bindparam("now", callable_=utcnow, type_=cls.published_at.type, unique=True)
         return and_(cls.status == PUBLISHED, cls.published_at <= now)
 
     @property
