@@ -12,16 +12,16 @@ from ..paging import SUMMARY_BYTES, ItemsPage, PostSummary, summarize
 from ..settings import site_settings
 
 
-def paginate_or_404(stmt: Select | Callable[[], Select], page: int) -> ItemsPage:
-    """One page of `stmt` (paginated in SQL); page 0 or past the end is a 404. The total
-    ("page 2 of 40") and the page's rows are read once per content version: at 10,000
-    posts, counting a category's articles costs more than drawing its page, and the rows
-    of a page cost more to load than to draw."""
+def paginate_or_404(build: Callable[[], Select], page: int) -> ItemsPage:
+    """One page of the statement `build()` makes (paginated in SQL); page 0 or past the
+    end is a 404. The total ("page 2 of 40") and the page's rows are read once per
+    content version, and the statement built only then: at 10,000 posts, counting a
+    category's articles costs more than drawing its page, and the rows of a page cost
+    more to load than to draw."""
     if page < 1:
         abort(404)
     per_page = site_settings()["posts_per_page"]
     key = listing_key()
-    build = stmt if callable(stmt) else lambda: stmt  # built only when a value is not kept
     total = per_content_version(key, lambda: count_rows(build()))
     listing = ItemsPage([], total, page, per_page)
     if page > 1 and page > listing.pages:

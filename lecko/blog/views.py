@@ -55,7 +55,7 @@ def home(page: int):
         return search(page)
     if page == 1 and request.path != url_for("blog.index"):
         return redirect(url_for("blog.index"), 301)
-    pagination = paginate_or_404(public_posts(), page)
+    pagination = paginate_or_404(public_posts, page)
     return render_template("blog/home.html", pagination=pagination, page_endpoint="blog.home",
                            page_args={})
 
@@ -282,10 +282,11 @@ def neighbour(post: Post, older: bool) -> PostLink | None:
     return per_content_version(("neighbour", post.id, older), load)
 
 
-def listing(title: str, stmt: Select | Callable[[], Select], page: int, endpoint: str,
+def listing(title: str, build: Callable[[], Select], page: int, endpoint: str,
             description: str = "", **args):
-    """Render an archive page: a title and one page of posts."""
-    pagination = paginate_or_404(stmt, page)
+    """Render an archive page: a title and one page of posts (`build` makes their
+    statement, when its count or page is not kept yet)."""
+    pagination = paginate_or_404(build, page)
     return render_template("blog/archive.html", title=title, description=description,
                            pagination=pagination, page_endpoint=endpoint, page_args=args)
 
@@ -330,8 +331,9 @@ def category_by_slug(slug: str) -> CategoryPage | None:
 def tag(slug: str, page: int):
     """Articles with a tag."""
     found = db.first_or_404(select(Tag).where(Tag.slug == slug))
-    stmt = public_posts().where(Post.tags.any(Tag.id == found.id))
-    return listing(_("Tag: %(name)s", name=found.name), stmt, page, "blog.tag", slug=slug)
+    return listing(_("Tag: %(name)s", name=found.name),
+                   lambda: public_posts().where(Post.tags.any(Tag.id == found.id)),
+                   page, "blog.tag", slug=slug)
 
 
 @bp.get("/author/<slug>/", defaults={"page": 1})
@@ -339,8 +341,8 @@ def tag(slug: str, page: int):
 def author(slug: str, page: int):
     """An author's bio and articles."""
     person = db.first_or_404(select(User).where(User.slug == slug))
-    stmt = public_posts().where(Post.author_id == person.id)
-    pagination = paginate_or_404(stmt, page)
+    pagination = paginate_or_404(
+        lambda: public_posts().where(Post.author_id == person.id), page)
     return render_template("blog/author.html", author=person, pagination=pagination,
                            page_endpoint="blog.author", page_args={"slug": slug})
 
@@ -353,9 +355,11 @@ def month_archive(year: int, month: int, page: int):
         abort(404)
     start = month_start(year, month)
     end = month_start(year + month // 12, month % 12 + 1)
-    stmt = public_posts().where(Post.published_at >= start, Post.published_at < end)
     title = format_date(datetime(year, month, 1), "MMMM y").capitalize()
-    return listing(title, stmt, page, "blog.month_archive", year=year, month=month)
+    return listing(title,
+                   lambda: public_posts().where(Post.published_at >= start,
+                                                Post.published_at < end),
+                   page, "blog.month_archive", year=year, month=month)
 
 
 @bp.get("/<int(fixed_digits=4):year>/", defaults={"page": 1})
@@ -364,9 +368,11 @@ def year_archive(year: int, page: int):
     """Articles published in one year (site timezone)."""
     if year < 1970:
         abort(404)
-    stmt = public_posts().where(Post.published_at >= month_start(year, 1),
-                                Post.published_at < month_start(year + 1, 1))
-    return listing(str(year), stmt, page, "blog.year_archive", year=year)
+    start, end = month_start(year, 1), month_start(year + 1, 1)
+    return listing(str(year),
+                   lambda: public_posts().where(Post.published_at >= start,
+                                                Post.published_at < end),
+                   page, "blog.year_archive", year=year)
 
 
 def month_start(year: int, month: int) -> datetime:
