@@ -1,6 +1,7 @@
 """Lists of articles: one page of a list (articles, search results), shaped like
-Flask-SQLAlchemy's Pagination for the templates' pager, and what a list shows of each
-article, detached from the database session so it can be kept across requests."""
+Flask-SQLAlchemy's Pagination for the templates' pager, and what lists and links show of
+articles, pages, terms and authors, detached from the database session so they can be
+kept across requests (pagecache.per_content_version)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,24 @@ from math import ceil
 # A summary's weight in memory, roughly (title, excerpt, names, the objects): the memo
 # bounds its bytes.
 SUMMARY_BYTES = 1500
+
+
+@dataclass(frozen=True)
+class PostLink:
+    """What a link to a post or a top-level page needs (post_url, its title), detached
+    from the database session so it can be kept across requests."""
+
+    id: int
+    type: str
+    slug: str
+    title: str
+    published_at: datetime | None
+    parent_id: int | None = None
+
+
+def post_links(posts) -> list[PostLink]:
+    return [PostLink(p.id, p.type, p.slug, p.title, p.published_at, p.parent_id)
+            for p in posts]
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,12 @@
 """Sidebar widgets: which ones show, in which order, with the data each needs."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from flask import g
 
 from .blog.links import site_timezone
 from .models import queries
 from .pagecache import per_content_version
-from .paging import TermLink
+from .paging import PostLink, TermLink, post_links
 from .settings import WIDGETS, site_settings
-
-
-@dataclass(frozen=True)
-class PostLink:
-    """What a link to a post or a top-level page needs (post_url, its title), detached
-    from the database session so it can be kept across requests."""
-
-    id: int
-    type: str
-    slug: str
-    title: str
-    published_at: datetime | None
-    parent_id: int | None = None
-
-
-def post_links(posts) -> list[PostLink]:
-    return [PostLink(p.id, p.type, p.slug, p.title, p.published_at, p.parent_id)
-            for p in posts]
-
 
 # Widgets that need rows from the database; the others draw from the settings alone.
 _LOADERS = {
