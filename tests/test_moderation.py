@@ -233,6 +233,22 @@ def test_a_website_that_is_not_http_is_refused(client, editor, make_post, make_c
     assert comment.text == "Texte d’origine" and comment.author_url == ""
 
 
+def test_a_refused_field_points_at_its_help_and_its_error(client, editor, make_post,
+                                                          make_comment):
+    """The `field` macro (_forms.html) that every staff form uses: what a screen reader
+    announces for a refused value, and the value kept."""
+    comment = make_comment(make_post(), "Texte d’origine")
+    page = client.post(f"/admin/comments/{comment.id}/edit", data={
+        "author_name": "Lectrice", "author_email": "", "author_url": "ftp://exemple.fr",
+        "text": "Texte corrigé", "status": APPROVED}).get_data(as_text=True)
+    url_input = re.search(r'<input[^>]*id="author_url"[^>]*>', page).group()
+    assert 'aria-describedby="author_url-help author_url-error"' in url_input
+    assert 'aria-invalid="true"' in url_input and 'value="ftp://exemple.fr"' in url_input
+    name_input = re.search(r'<input[^>]*id="author_name"[^>]*>', page).group()
+    assert "aria-invalid" not in name_input and "aria-describedby" not in name_input
+    assert 'class="field field--stringfield field--error"' in page
+
+
 def test_edit_page_shows_the_comment(client, editor, make_post, make_comment):
     comment = make_comment(make_post(), "Bonjour <b>toi</b>")
     page = client.get(f"/admin/comments/{comment.id}/edit").get_data(as_text=True)
