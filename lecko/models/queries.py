@@ -98,7 +98,6 @@ APPROVED_COMMENTS = (select(*COMMENT_COLUMNS)
 def approved_comments(post: Post) -> list:
     """The post's approved comments, oldest first, as rows with COMMENT_COLUMNS: read
     once per content version (any comment approved, edited or deleted makes a new one)."""
-
     return per_content_version(
         ("approved_comments", post.id),
         lambda: list(db.session.execute(APPROVED_COMMENTS, {"post_id": post.id})),
