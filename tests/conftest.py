@@ -10,9 +10,11 @@ import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from flask_migrate import upgrade
+from forms import open_form
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
@@ -32,8 +34,20 @@ TEST_PASSWORD = "correct horse battery"
 # Hashing is deliberately slow (scrypt): hash once per run, not once per user.
 TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD)
 
-BASE_CONFIG = {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+# CSRF protection is on in every test, as in production: forms are submitted as served
+# (tests/forms.py), token included.
+BASE_CONFIG = {"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": True,
                "SERVER_NAME": None}
+
+# Modules still posting hand-made dicts, with CSRF off until they submit forms as served.
+# The list only shrinks: tests/test_harness.py fails on a module that posts without saying
+# why, unless it is named here.
+NOT_YET_AS_SERVED = {
+    "test_access", "test_auth", "test_comments", "test_dom_audit", "test_editor",
+    "test_fuzz", "test_mail", "test_media", "test_moderation", "test_pagecache",
+    "test_privacy", "test_query_plans", "test_redirects", "test_unavailable",
+    "test_upload_attacks", "test_vendor", "test_wxr_export", "test_wxr_import",
+}
 
 # A PostgreSQL server (any database on it: we connect there to create our own) or None.
 POSTGRES_URL = os.environ.get("LECKO_TEST_DATABASE_URL") or None
@@ -138,8 +152,19 @@ class SharedBytecodeCache(BytecodeCache):
 TEMPLATE_CACHE = SharedBytecodeCache()
 
 
+_csrf_for_this_test = {"on": True}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _csrf_as_in_production(request):
+    """CSRF on, except in the modules not yet converted (NOT_YET_AS_SERVED)."""
+    _csrf_for_this_test["on"] = request.path.stem not in NOT_YET_AS_SERVED
+    yield
+    _csrf_for_this_test["on"] = True
+
+
 def build_app(instance: Path, **overrides):
-    config = {**BASE_CONFIG, **overrides}
+    config = {**BASE_CONFIG, "WTF_CSRF_ENABLED": _csrf_for_this_test["on"], **overrides}
     app = create_app(config, instance_path=str(instance))
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     return app
@@ -331,17 +356,21 @@ def make_comment(app):
 
 
 class AuthActions:
-    """Sign in and out through the real forms (flaskr's auth helper)."""
+    """Sign in and out through the real forms, as served (flaskr's auth helper)."""
 
     def __init__(self, client):
         self.client = client
 
-    def login(self, username: str, password: str = TEST_PASSWORD, **kwargs):
-        return self.client.post("/login", data={"username": username, "password": password},
-                                **kwargs)
+    def login(self, username: str, password: str = TEST_PASSWORD, next: str | None = None,
+              remember: bool = False, **kwargs):
+        url = "/login" + (f"?{urlencode({'next': next})}" if next else "")
+        form = open_form(self.client, url, action="/login")
+        form.fill(username=username, password=password, remember=remember)
+        return form.submit(**kwargs)
 
-    def logout(self):
-        return self.client.post("/logout")
+    def logout(self, **kwargs):
+        """The "Sign out" button of any staff page."""
+        return open_form(self.client, "/admin/", action="/logout").submit(**kwargs)
 
 
 @pytest.fixture
