@@ -2,7 +2,7 @@
 
 A test that posts a hand-made dict passes even when the served form cannot be submitted
 (a renamed CSRF field, a missing option): every POST goes through tests/forms.py, or says
-on the line before (or inside the call) why it is hand-made: `# hand-made: <reason>`.
+in the comment right above (or inside the call) why it is hand-made: `# hand-made: <reason>`.
 Turning CSRF off likewise needs `# CSRF off: <reason>`."""
 
 import ast
@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import NOT_YET_AS_SERVED
 
 TESTS = Path(__file__).resolve().parent
@@ -32,10 +31,20 @@ def hand_made_posts(path: Path) -> list[int]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "post"):
             continue
-        span = lines[max(node.lineno - 2, 0):node.end_lineno]
-        if not any(HAND_MADE.search(line) for line in span):
+        if not any(HAND_MADE.search(line) for line in comment_above(lines, node.lineno)
+                   + lines[node.lineno - 1:node.end_lineno]):
             found.append(node.lineno)
     return found
+
+
+def comment_above(lines: list[str], lineno: int) -> list[str]:
+    """The comment lines right above line `lineno` (1-based)."""
+    above = []
+    for line in reversed(lines[:lineno - 1]):
+        if not line.strip().startswith("#"):
+            break
+        above.append(line)
+    return above
 
 
 @pytest.mark.parametrize("path", suite_modules(), ids=lambda p: str(p.relative_to(TESTS)))
