@@ -6,6 +6,9 @@ from conftest import TEST_PASSWORD, csrf_token_from
 from lecko.extensions import db
 from lecko.models import Media, Revision
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 # What an author may open at all (their own things only, checked further in each view).
 AUTHOR_ALLOWED = {
     "admin.dashboard", "admin.posts", "admin.new_post", "admin.profile", "admin.media",

@@ -8,6 +8,9 @@ from conftest import TEST_PASSWORD, csrf_token_from
 from lecko.extensions import db
 from lecko.models import LoginFailure, Post
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 
 def test_staff_page_sends_anonymous_visitors_to_login(client):
     response = client.get("/admin/posts/")

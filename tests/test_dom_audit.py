@@ -20,6 +20,9 @@ import pytest
 from browser import hostile
 from conftest import build_app
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # Each payload's own small pages (archives, edit pages): every EVERY-th payload; the
 # lists, home pages, lot articles, moderation tabs and media library hold all of them.

@@ -10,6 +10,9 @@ from lecko.extensions import db
 from lecko.models import Post, Redirect, Revision, Series, Tag, utcnow
 from lecko.models.content import AUTOSAVE, CONFLICT, DRAFT, PENDING, PUBLISHED, TRASH
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 
 @pytest.fixture
 def editor(client, auth, make_user):

@@ -17,6 +17,9 @@ from lecko.models import Comment, Post
 from lecko.models.comments import APPROVED, PENDING, SPAM
 from lecko.settings import save_setting
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 LINK = re.compile(r"http://localhost(/comments/\S+)")
 
 

@@ -19,6 +19,9 @@ from lecko.extensions import db
 from lecko.models import Media, User
 from lecko.settings import save_setting
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
        b"trailer << /Root 1 0 R >>\n%%EOF\n")

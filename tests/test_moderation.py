@@ -12,6 +12,9 @@ from lecko.extensions import db
 from lecko.models import Comment, Post
 from lecko.models.comments import APPROVED, PENDING, SPAM, TRASH
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 
 @pytest.fixture
 def editor(client, auth, make_user):

@@ -12,6 +12,9 @@ from lecko.models import Comment, Post, utcnow
 from lecko.models.comments import PENDING, SPAM
 from lecko.privacy import purge_ip_hashes
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 EMAIL = "jeanne@example.org"
 
 

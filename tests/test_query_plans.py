@@ -17,6 +17,9 @@ from lecko.models import Category, Post, User
 from lecko.models.content import POST
 from lecko.settings import save_setting
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 # Tables that grow with the blog: reading one through without an index is a bug.
 BIG_TABLES = {"post", "comment", "post_category", "post_tag", "revision", "login_failure",
               "media"}

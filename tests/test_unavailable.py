@@ -19,6 +19,9 @@ from lecko.extensions import db
 from lecko.models import Comment, Post
 from lecko.settings import save_setting
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 TEXT = "Mon long commentaire, tapé avec soin. " * 200  # overflow pages: the file must grow
 
 

@@ -16,6 +16,9 @@ from lecko import uploads
 from lecko.extensions import db
 from lecko.models import Media
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 
 def png(size=(16, 16), text_chunk: bytes | None = None, tail: bytes = b"") -> bytes:
     buffer = io.BytesIO()

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from conftest import TEST_PASSWORD
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 STATIC = Path(__file__).resolve().parents[1] / "static"
 SQUIRE = STATIC / "vendor" / "squire"
 REFRESH = Path(__file__).resolve().parents[1] / "scripts" / "refresh-vendor.sh"

@@ -40,6 +40,9 @@ from lecko.wxr.importer import ImportOptions, run_import
 from lecko.wxr.reader import WxrError, read_wxr
 from lecko.wxr.text import comment_text
 
+# Still posts hand-made data with CSRF off: being moved to forms as served.
+NOT_YET_AS_SERVED = "posts hand-made dicts"
+
 THEME_TEST = CORPORA / "wordpress" / "theme-unit-test.xml"
 WP = "{https://wordpress.org/export/1.2/}"
 
