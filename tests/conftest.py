@@ -27,8 +27,8 @@ from lecko.models.comments import APPROVED
 from lecko.models.content import POST, PUBLISHED
 from lecko.models.queries import refresh_comment_count
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPORA = SHARED / "corpora"
+# Public test data, kept in the repository with its sources and licences (SOURCE.md).
+CORPORA = Path(__file__).resolve().parent / "corpora"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TEST_PASSWORD = "correct horse battery"
 # Hashing is deliberately slow (scrypt): hash once per run, not once per user.

@@ -1,5 +1,5 @@
 """The sanitizer and French typography, as tables of input -> expected (isso's way),
-plus every payload of the shared XSS corpora."""
+plus every payload of the public XSS corpora (tests/corpora)."""
 
 import json
 from html.parser import HTMLParser

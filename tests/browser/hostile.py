@@ -1,4 +1,4 @@
-"""A blog holding every payload of the shared XSS corpora in every place text can enter,
+"""A blog holding every payload of the public XSS corpora (tests/corpora) in every place text can enter,
 and the list of pages that show them: shared by tests/browser/test_hostile_input.py (in
 Chromium) and tests/test_dom_audit.py (the rendered HTML, no browser).
 
