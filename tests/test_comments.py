@@ -439,7 +439,10 @@ def test_replies_nest_under_their_parent(app, client, article, make_comment):
     page = page_of(client, article)
     assert f'href="?replytocom={parent.id}#respond"' in page
     reply_form = client.get(permalink(client, article) + f"?replytocom={parent.id}")
-    assert "Répondre à Lectrice" in reply_form.get_data(as_text=True)
+    assert '<h2 id="respond-title">Répondre à Lectrice</h2>' in reply_form.get_data(
+        as_text=True)
+    assert comment_form(client, article, f"?replytocom={parent.id}")["parent_id"] == str(
+        parent.id)
     known_reader(client, article)
     send(client, article, query=f"?replytocom={parent.id}", text="Ma réponse")
     reply = db.session.query(Comment).filter_by(text="Ma réponse").one()

@@ -120,7 +120,8 @@ def render_post(article: Post, comment_form: CommentForm | None = None, status: 
     own_pending = visible_own_pending(article)
     if comment_form is None:
         reply_to = parse_id(request.args.get("replytocom"))
-        comment_form = new_comment_form(formdata=None, data={"parent_id": reply_to or ""})
+        comment_form = new_comment_form(formdata=None,
+                                        data={"parent_id": str(reply_to or "")})
     comment_form.form_token.data = form_token(article.id)
     if current_user.is_authenticated and not comment_form.author_name.data:
         comment_form.author_name.data = current_user.display_name
