@@ -12,7 +12,7 @@ proof; a staff member's email is never vouched for (staff sign in)."""
 from collections.abc import Sequence
 
 from flask import Response, current_app, request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 COOKIE = "lecko_commenter"
 SALT = "known-commenter"
@@ -29,7 +29,7 @@ def proven_comment_ids() -> list[int]:
     (another key) or expired cookie."""
     try:
         ids = _serializer().loads(request.cookies.get(COOKIE, ""), max_age=MAX_AGE)
-    except BadSignature:  # SignatureExpired included
+    except BadData:  # altered, signed with another key, or expired
         return []
     if not isinstance(ids, list):
         return []
