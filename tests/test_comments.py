@@ -483,6 +483,22 @@ def test_author_can_edit_and_delete_within_the_window_only(app, client, article)
     assert comments() == []
 
 
+def test_a_published_comment_edited_by_its_author_is_checked_again(client, article):
+    """Its author is known (the comment itself, this browser's); new links hold it."""
+    known_reader(client, article)
+    send(client, article, text="Publié d’emblée")
+    comment = db.session.query(Comment).filter_by(text="Publié d’emblée").one()
+    assert comment.status == APPROVED
+    edit = open_form(client, f"/comments/{comment.id}/edit", button="Enregistrer")
+    edit.fill(text="Publié, puis corrigé").submit("Enregistrer")
+    db.session.refresh(comment)
+    assert comment.status == APPROVED
+    edit = open_form(client, f"/comments/{comment.id}/edit", button="Enregistrer")
+    edit.fill(text="Voir https://a.example et https://b.example").submit("Enregistrer")
+    db.session.refresh(comment)
+    assert comment.status == PENDING
+
+
 def test_signed_in_staff_comment_is_published_and_marked_as_team(client, auth, article,
                                                                    make_user):
     make_user(username="claire", role="editor", display_name="Claire",
