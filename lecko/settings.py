@@ -54,7 +54,8 @@ SPECS = {
                     "Close comments on articles older than this many days (0: never)."),
         SettingSpec("comment_hold_all", False, "Hold every comment for moderation."),
         SettingSpec("comment_hold_new_authors", True,
-                    "Hold comments whose author (by email) has no approved comment yet."),
+                    "Hold comments unless the browser proves its author has an approved comment "
+                    "under the same email (a signed cookie; staff emails never count)."),
         SettingSpec("comment_max_links", 2, "Hold comments with this many links or more."),
         SettingSpec("comment_moderation_words", [],
                     "Comma-separated words that hold a comment for moderation."),

@@ -25,6 +25,7 @@ from ..models.content import PAGE, POST, post_categories, post_tags
 from ..models.queries import approved_comments, category_tree_ids, public_posts
 from ..pagecache import per_content_version
 from ..paging import TermLink
+from ..parsing import parse_id
 from ..search import clean_query, search_posts
 from ..settings import site_settings
 from ..widgets import PostLink, post_links
@@ -118,9 +119,9 @@ def render_post(article: Post, comment_form: CommentForm | None = None, status: 
     comments = approved_comments(article)
     own_pending = visible_own_pending(article)
     if comment_form is None:
-        reply_to = request.args.get("replytocom", "")
-        comment_form = new_comment_form(
-            formdata=None, data={"parent_id": reply_to if reply_to.isdigit() else ""})
+        reply_to = parse_id(request.args.get("replytocom"))
+        comment_form = new_comment_form(formdata=None,
+                                        data={"parent_id": str(reply_to or "")})
     comment_form.form_token.data = form_token(article.id)
     if current_user.is_authenticated and not comment_form.author_name.data:
         comment_form.author_name.data = current_user.display_name

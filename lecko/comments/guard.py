@@ -3,6 +3,7 @@ refusal (a French message and an HTTP status) or the status the comment is store
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, func, select
 
 from ..extensions import db
-from ..models import Comment, Post, RateEvent, utcnow
+from ..models import Comment, Post, RateEvent, User, utcnow
 from ..models.comments import APPROVED, PENDING, SPAM, TRASH, text_fingerprint
 from ..settings import site_settings
 
@@ -32,8 +33,11 @@ RATE_FORGET = delete(_rate).where(
 DUPLICATE = select(Comment.id).where(
     Comment.post_id == bindparam("post_id"), Comment.fingerprint == bindparam("fingerprint"),
     Comment.status != TRASH).limit(1)
-APPROVED_FROM_EMAIL = select(Comment.id).where(
+# An approved comment with this email among those the browser proves it wrote (by id).
+APPROVED_AMONG = select(Comment.id).where(
+    Comment.id.in_(bindparam("ids", expanding=True)),
     func.lower(Comment.author_email) == bindparam("email"), Comment.status == APPROVED).limit(1)
+STAFF_EMAIL = select(User.id).where(func.lower(User.email) == bindparam("email")).limit(1)
 
 
 @dataclass
@@ -121,9 +125,15 @@ def record_rate_event(address_hash: str) -> None:
 
 
 def is_duplicate(post: Post, text: str) -> bool:
-    """The same text on the same post already (whoever sent it), trash aside."""
+    """The same text on the same post already (whoever sent it), trash aside. The database
+    holds it too (Comment.sent_fingerprint), for two comments sent at the same instant."""
     return db.session.scalar(DUPLICATE, {"post_id": post.id,
                                          "fingerprint": text_fingerprint(text)}) is not None
+
+
+def duplicate_refusal() -> Verdict:
+    return Verdict(message=_("This comment was already sent on this article."),
+                   http_status=409)
 
 
 def _contains_any(words: list[str], *fields: str) -> bool:
@@ -131,8 +141,10 @@ def _contains_any(words: list[str], *fields: str) -> bool:
     return any(word and word.casefold() in haystack for word in words)
 
 
-def moderation_status(name: str, email: str, url: str, text: str) -> str:
-    """WordPress's discussion rules: spam words, hold-all, links, words, new authors."""
+def moderation_status(name: str, email: str, url: str, text: str,
+                      proven_ids: Sequence[int]) -> str:
+    """WordPress's discussion rules: spam words, hold-all, links, words, new authors (a
+    known author is one the browser proves, not one whose email is typed: see proof.py)."""
     settings = site_settings()
     fields = (name, email, url, text)
     if _contains_any(settings["comment_disallowed_words"], *fields):
@@ -144,19 +156,26 @@ def moderation_status(name: str, email: str, url: str, text: str) -> str:
         return PENDING
     if _contains_any(settings["comment_moderation_words"], *fields):
         return PENDING
-    if settings["comment_hold_new_authors"] and not has_approved_comment(email):
+    if settings["comment_hold_new_authors"] and not is_known_author(email, proven_ids):
         return PENDING
     return APPROVED
 
 
-def has_approved_comment(email: str) -> bool:
-    if not email:
+def is_known_author(email: str, proven_ids: Sequence[int]) -> bool:
+    """One of the comments this browser proves it wrote (`proven_ids`) is approved and has
+    this email. A staff member's email never makes an anonymous author known: staff sign
+    in to comment as the team."""
+    if not email or not proven_ids:
         return False
-    return db.session.scalar(APPROVED_FROM_EMAIL, {"email": email.lower()}) is not None
+    email = email.strip().lower()
+    if db.session.scalar(STAFF_EMAIL, {"email": email}) is not None:
+        return False
+    return db.session.scalar(APPROVED_AMONG, {"ids": list(proven_ids),
+                                              "email": email}) is not None
 
 
 def judge(post: Post, token: str, honeypot: str, address_hash: str, name: str, email: str,
-          url: str, text: str, staff: bool) -> Verdict:
+          url: str, text: str, staff: bool, proven_ids: Sequence[int] = ()) -> Verdict:
     """Every rule in order; the first refusal wins, else the status to store."""
     if honeypot:
         return Verdict(message=_("This comment looks automatic and was not sent."),
@@ -172,9 +191,9 @@ def judge(post: Post, token: str, honeypot: str, address_hash: str, name: str, e
         if refusal:
             return refusal
     if is_duplicate(post, text):
-        return Verdict(message=_("This comment was already sent on this article."),
-                       http_status=409)
-    return Verdict(status=APPROVED if staff else moderation_status(name, email, url, text))
+        return duplicate_refusal()
+    return Verdict(status=APPROVED if staff else moderation_status(name, email, url, text,
+                                                                   proven_ids))
 
 
 def token_hash(token: str) -> str:

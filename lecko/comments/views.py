@@ -5,7 +5,7 @@ import secrets
 from flask import abort, current_app, flash, redirect, render_template, request, session
 from flask_babel import _
 from flask_login import current_user
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..blog import views as blog_views  # a module: blog.views imports this package too
 from ..blog.links import post_url
@@ -16,8 +16,9 @@ from ..html import render_comment
 from ..models import Comment, Post, utcnow
 from ..models.comments import APPROVED
 from ..models.queries import refresh_comment_count
+from ..parsing import parse_id
 from ..settings import site_is_french
-from . import bp, guard, notify
+from . import bp, guard, notify, proof
 from .forms import CommentEditForm, CommentForm, comment_form
 from .ownership import OWN_COMMENTS_MAX, may_change, own_comments
 
@@ -38,11 +39,19 @@ def post_comment(post_id: int):
         preview = render_comment(form.text.data, french=site_is_french())
         return blog_views.render_post(post, comment_form=form, comment_preview_html=preview)
     staff = current_user.is_authenticated
+    proven = [] if staff else proof.proven_comment_ids()
     try:
         verdict = guard.judge(post, form.form_token.data, form.website_confirm.data, ip_hash(),
                               form.author_name.data, form.author_email.data,
-                              form.author_url.data or "", form.text.data, staff)
+                              form.author_url.data or "", form.text.data, staff, proven)
         comment = None if verdict.refused else store(post, form, verdict.status)
+    except IntegrityError:
+        db.session.rollback()
+        # The same comment, sent at the same instant, was stored first (the database's
+        # unique fingerprint): answered as the duplicate rule answers.
+        if not guard.is_duplicate(post, form.text.data):
+            raise
+        verdict = guard.duplicate_refusal()
     except DBAPIError as error:
         db.session.rollback()
         if not database_unavailable(error):
@@ -63,13 +72,16 @@ def post_comment(post_id: int):
     else:
         flash(_("Thank you! Your comment is awaiting moderation: only you can see it "
                 "for now."), "info")
-    return redirect(f"{post_url(post)}#comment-{comment.id}", 303)
+    response = redirect(f"{post_url(post)}#comment-{comment.id}", 303)
+    if not staff:
+        proof.remember(response, comment.id, proven)
+    return response
 
 
 def store(post: Post, form: CommentForm, status: str) -> Comment:
     """Write the comment, count it against the address, remember it in this browser."""
-    parent = db.session.get(Comment, int(form.parent_id.data)) if (
-        form.parent_id.data or "").isdigit() else None
+    parent_id = parse_id(form.parent_id.data)
+    parent = db.session.get(Comment, parent_id) if parent_id else None
     if parent is not None and (parent.post_id != post.id or parent.status != APPROVED):
         parent = None
     token = secrets.token_urlsafe(24)
@@ -81,6 +93,9 @@ def store(post: Post, form: CommentForm, status: str) -> Comment:
         author_url=(form.author_url.data or "").strip(), ip_hash=address,
         notify_replies=form.notify_replies.data, edit_token_hash=guard.token_hash(token),
         user_id=current_user.id if current_user.is_authenticated else None)
+    # Unique per article in the database: of two identical comments sent at once, one is
+    # stored (the view answers the other as a duplicate).
+    comment.sent_fingerprint = comment.fingerprint
     db.session.add(comment)
     guard.record_rate_event(address)
     db.session.flush()
@@ -122,9 +137,11 @@ def edit_comment(comment_id: int):
         comment.text_html = render_comment(comment.text, french=site_is_french())
         comment.edited_at = utcnow()
         if comment.status == APPROVED:
-            # An edit may add links or words that would have held it.
+            # An edit may add links or words that would have held it. The comment itself,
+            # approved and this browser's, proves its author known.
             comment.status = guard.moderation_status(
-                comment.author_name, comment.author_email, comment.author_url, comment.text)
+                comment.author_name, comment.author_email, comment.author_url, comment.text,
+                proven_ids=[comment.id])
             if comment.status != APPROVED:
                 refresh_comment_count(comment.post)
         db.session.commit()

@@ -28,6 +28,8 @@ class Comment(db.Model):
     __table_args__ = (
         Index("ix_comment_thread", "post_id", "status", "created_at"),
         Index("ix_comment_fingerprint", "post_id", "fingerprint"),
+        # Two identical comments sent at the same instant: the database stores one.
+        Index("ix_comment_sent_fingerprint", "post_id", "sent_fingerprint", unique=True),
         # The moderation queue: one status, newest first.
         Index("ix_comment_queue", "status", "created_at"),
     )
@@ -45,6 +47,11 @@ class Comment(db.Model):
     text: Mapped[str] = mapped_column(Text)
     # Hash of the text with case and spacing folded: finds a duplicate with one lookup.
     fingerprint: Mapped[str] = mapped_column(String(40), default="")
+    # The fingerprint again, for a comment sent through the readers' form: unique per post
+    # (a hash: the text itself could outgrow an index row). Empty (NULL, which never clashes)
+    # for imported comments, and once the text is edited or the comment trashed, where the
+    # guard's own check (comments/guard.py) applies alone, as its rule leaves the trash aside.
+    sent_fingerprint: Mapped[str | None] = mapped_column(String(40))
     # The text as safe HTML (html.render_comment), made on save so pages never re-render it.
     text_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
@@ -66,7 +73,15 @@ class Comment(db.Model):
     @validates("text")
     def _fingerprint_text(self, _key: str, text: str) -> str:
         self.fingerprint = text_fingerprint(text)
+        if self.sent_fingerprint is not None:  # no longer the text that was sent
+            self.sent_fingerprint = None
         return text
+
+    @validates("status")
+    def _release_trashed(self, _key: str, status: str) -> str:
+        if status == TRASH and self.sent_fingerprint is not None:
+            self.sent_fingerprint = None
+        return status
     user: Mapped[User | None] = relationship()  # noqa: F821
 
 

@@ -1,6 +1,8 @@
 """A reader's comment in Chromium, from the form to everyone's screen: held and shown to
 its author only, approved in the moderation queue, then public; replies nest under it.
-The form works without JavaScript too. Screenshots go to test-artifacts/."""
+Once approved, the reader's browser is known (a signed cookie): her next comment is
+published at once, while another browser typing her email is held. The form works without
+JavaScript too. Screenshots go to test-artifacts/."""
 
 import shutil
 import threading
@@ -76,10 +78,10 @@ def blog(template_db, tmp_path_factory):
 
 
 def send_comment(page, name: str, email: str, text: str) -> None:
-    """Fill the form shown on the page and send it, as a reader does."""
-    page.fill("#author_name", name)
-    page.fill("#author_email", email)
-    page.fill("#text", text)
+    """Type into the form shown on the page, key by key, and press Send, as a reader does."""
+    page.get_by_role("textbox", name="Nom").press_sequentially(name)
+    page.get_by_role("textbox", name="E-mail").press_sequentially(email)
+    page.get_by_role("textbox", name="Commentaire").press_sequentially(text)
     page.get_by_role("button", name="Envoyer le commentaire").click()
     page.wait_for_load_state()
 
@@ -156,6 +158,17 @@ def test_held_comment_is_approved_by_an_editor_then_replies_nest_under_it(
     send_comment(reader, "Lucie", "lucie@example.org", answer)
     expect(reader.locator(".flash--success")).to_contain_text(PUBLISHED_NOTICE)
     expect(replies_of(reader, held).filter(has_text=answer)).to_have_count(1)
+    # What made her known: a cookie her browser holds, sent to the comment form only.
+    proof = [c for c in reader.context.cookies() if c["name"] == "lecko_commenter"]
+    assert [(c["path"], c["httpOnly"]) for c in proof] == [("/comments/", True)], proof
+
+    # Someone else typing her name and email in another browser is held.
+    impostor = open_page()
+    impostor.goto(blog.url + blog.post_path)
+    fake = "C’est encore Lucie, promis."
+    send_comment(impostor, "Lucie", "lucie@example.org", fake)
+    expect(impostor.locator(".flash--info")).to_contain_text(HELD)
+    expect(impostor.locator(f"#{comment_id(impostor, fake)} .badge--pending")).to_have_text(HELD)
 
     # A newcomer's reply is held like any first comment, and nests once approved.
     question = "Avez-vous un exemple concret de communauté ?"
@@ -172,6 +185,7 @@ def test_held_comment_is_approved_by_an_editor_then_replies_nest_under_it(
 
     for page in (reader, passer_by):
         page.reload()
+        assert fake not in page.content()
         replies = replies_of(page, held)
         expect(replies).to_have_count(2)
         expect(replies.filter(has_text=answer)).to_have_count(1)
@@ -179,7 +193,7 @@ def test_held_comment_is_approved_by_an_editor_then_replies_nest_under_it(
         expect(page.locator("#comments-title")).to_have_text("3 commentaires")
     passer_by.locator(f"#{held}").scroll_into_view_if_needed()
     passer_by.screenshot(path=artifacts / "comments-thread-375.png", full_page=True)
-    for page in (reader, passer_by, editor):
+    for page in (reader, passer_by, impostor, editor):
         assert page.errors == [], page.errors
 
 
