@@ -99,6 +99,8 @@ ROWS = {
     "login_failure": [{"id": 1, "account": "claire", "ip_hash": "a" * 64, "created_at": AT}],
     "rate_event": [{"id": 1, "kind": "comment", "key": "b" * 64, "created_at": AT}],
 }
+# (table, column) whose values a migration rewrites on purpose: say which one, and why.
+CHANGED_ON_PURPOSE: set[tuple[str, str]] = set()
 COMMENT_DEFAULTS = {"status": "approved", "author_email": "lectrice@example.org",
                     "text_html": "<p>…</p>", "notify_replies": False}
 
@@ -197,12 +199,24 @@ def lost_or_changed(before: dict, after: dict) -> list[str]:
                 continue
             problems += [f"{table} {key}: {column} was {value!r}, is {now[column]!r}"
                          for column, value in row.items()
-                         if column in now and now[column] != value]
+                         if column in now and now[column] != value
+                         and (table, column) not in CHANGED_ON_PURPOSE]
     return problems
 
 
 def leftover_tables(conn) -> list[str]:
     return [name for name in inspect(conn).get_table_names() if name.startswith("_alembic_tmp")]
+
+
+def missing_indexes(conn) -> set[str]:
+    """The models' indexes the database lacks: a batch rebuild drops the expression ones
+    (SQLAlchemy cannot reflect them on SQLite), and so does not see them missing."""
+    declared = {index.name for table in db.metadata.tables.values() for index in table.indexes}
+    if conn.dialect.name == "sqlite":
+        present = conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'index'"))
+    else:
+        present = conn.scalars(text("SELECT indexname FROM pg_indexes"))
+    return declared - set(present)
 
 
 def dangling_rows(conn) -> list:
@@ -230,6 +244,7 @@ def test_upgrade_from_every_revision_keeps_every_row(tmp_path, revision):
             assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
             assert leftover_tables(conn) == []
             assert dangling_rows(conn) == []
+            assert missing_indexes(conn) == set()
         close(app)
     assert lost_or_changed(before, after) == []
     # Said plainly, what the first review found lost: the threads.
@@ -266,7 +281,9 @@ def test_the_schema_steps_down_to_nothing_and_back_up_keeping_the_rows(tmp_path)
             upgrade(revision=target)
             with db.engine.connect() as conn:
                 assert leftover_tables(conn) == [], f"up to {target}"
-        assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
+        with db.engine.connect() as conn:
+            assert set(db.metadata.tables) <= set(inspect(conn).get_table_names())
+            assert missing_indexes(conn) == set()
         close(app)
 
 
@@ -307,12 +324,17 @@ def upgrade():
         with op.batch_alter_table(table, recreate="always") as batch_op:
             batch_op.add_column(sa.Column("note", sa.Text(), nullable=False,
                                           server_default=""))
+    # The rebuild lost the expression index (it cannot be reflected): made again.
+    op.create_index("ix_comment_email_lower", "comment",
+                    [sa.text("lower(author_email)"), "status"], unique=False)
     {more}
 
 
 def downgrade():
     pass
 '''
+# Its rebuild of `comment` reflects the table, which warns of the expression index.
+REBUILD_WARNING = "ignore:Skipped unsupported reflection of expression-based index"
 # A bug in it: a user deleted while posts, revisions, comments and media still name her.
 DELETES_A_USER = 'op.execute(\'DELETE FROM "user" WHERE id = 1\')'
 
@@ -349,6 +371,7 @@ def everything(app) -> dict:
     return rows
 
 
+@pytest.mark.filterwarnings(REBUILD_WARNING)
 @pytest.mark.sqlite_only(reason="batch mode rebuilds tables on SQLite only")
 def test_a_migration_that_rebuilds_the_tables_others_point_at_keeps_every_row(tmp_path):
     app = filled_blog(tmp_path / "instance")
@@ -356,12 +379,16 @@ def test_a_migration_that_rebuilds_the_tables_others_point_at_keeps_every_row(tm
     with app.app_context():
         upgrade(directory=str(with_next_migration(tmp_path / "migrations")))
         close(app)
+    with app.app_context(), db.engine.connect() as conn:
+        assert missing_indexes(conn) == set()
+        close(app)
     after = everything(app)
     assert after.pop("alembic_version") == [("9999",)]
     before.pop("alembic_version")
     assert lost_or_changed(before, after) == []
 
 
+@pytest.mark.filterwarnings(REBUILD_WARNING)
 @pytest.mark.sqlite_only(reason="PostgreSQL refuses the DELETE itself: it enforces foreign keys")
 def test_an_upgrade_that_leaves_rows_pointing_nowhere_is_rolled_back_with_a_clear_message(
         tmp_path, broken_migrations):
@@ -379,6 +406,7 @@ def test_an_upgrade_that_leaves_rows_pointing_nowhere_is_rolled_back_with_a_clea
     assert everything(app) == before
 
 
+@pytest.mark.filterwarnings(REBUILD_WARNING)
 @pytest.mark.sqlite_only(reason="PostgreSQL refuses the DELETE itself: it enforces foreign keys")
 def test_a_restore_whose_upgrade_fails_says_what_to_do(tmp_path, broken_migrations,
                                                       monkeypatch):
