@@ -10,14 +10,15 @@ that mean something in ROWS when its columns need them."""
 
 import shutil
 import warnings
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 from conftest import ON_POSTGRES, build_app, empty_database
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Integer, MetaData, func, inspect, select, text
+from sqlalchemy import JSON, Integer, MetaData, func, inspect, select, text
 from sqlalchemy.exc import SAWarning
 
 import lecko
@@ -112,21 +113,17 @@ def fill_value(column, n: int):
         return None  # left out: the database fills it
     if column.nullable:
         return None
+    if isinstance(column.type, JSON):
+        return []
     try:
         kind = column.type.python_type
     except NotImplementedError:
         return None
-    if kind is bool:
-        return False
-    if kind is int:
-        return n
-    if kind is datetime:
-        return AT
-    if kind in (list, dict):
-        return []
     if kind is str:
         return f"{column.name}-{n}"[: getattr(column.type, "length", None) or None]
-    return None
+    by_type = {bool: False, int: n, float: float(n), Decimal: Decimal(n), datetime: AT,
+               date: AT.date(), bytes: b"", list: [], dict: {}}
+    return by_type.get(kind)
 
 
 def reflected_tables(conn) -> list:
