@@ -58,9 +58,8 @@ class MigrationRefused(click.ClickException):
             f"pointing at rows that do not exist: {what}. Nothing was changed: the database "
             "is as it was before, at its previous revision, so keep the site on the Lecko "
             "version that served it. This is a bug in a migration: report it with this "
-            "message. "
-            "Should the database look damaged anyway, stop the site and restore the "
-            "backup taken before the upgrade: `flask --app app backup restore FILE "
+            "message. Should the database look damaged anyway, stop the site and restore "
+            "the backup taken before the upgrade: `flask --app app backup restore FILE "
             "--force`.")
 
 
