@@ -294,8 +294,6 @@ def tar_info(name: str, size: int, mtime: float) -> tarfile.TarInfo:
 def restore_backup(archive: Path, force: bool = False) -> dict:
     """Verify `archive`, then put its database and uploads in place of the instance's
     and upgrade the schema; return the manifest. Nothing changes unless all checks pass."""
-    from flask_migrate import upgrade
-
     engine = database_engine()
     if not archive.is_file():
         raise BackupError(f"{archive}: no such file")
@@ -327,7 +325,7 @@ def restore_backup(archive: Path, force: bool = False) -> dict:
             raise BackupError(f"the restore stopped while replacing files ({error}): fix the "
                               "cause, then restore again with --force") from None
         try:
-            upgrade()  # a backup made by an older Lecko comes up to today's schema
+            upgrade_restored(manifest)
             bump_content_version(old_version)
             manifest["restored_revision"] = db.session.scalar(
                 text("SELECT version_num FROM alembic_version"))
@@ -337,6 +335,27 @@ def restore_backup(archive: Path, force: bool = False) -> dict:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+def upgrade_restored(manifest: dict) -> None:
+    """Bring a backup made by an older Lecko up to today's schema, through the same
+    migrations as `db upgrade` (foreign keys checked, all or nothing)."""
+    from flask_migrate import upgrade
+
+    from .database import MigrationRefused
+
+    try:
+        upgrade()
+    except MigrationRefused as refused:
+        revision = manifest["database"]["alembic_revision"]
+        maker = manifest.get("app_version", "?")
+        raise BackupError(
+            "the backup's database and uploads are in place, but bringing its schema up "
+            "to date was stopped and rolled back, as it would leave rows pointing at rows "
+            f"that do not exist: {refused.what}. The database is as the backup holds it "
+            f"(revision {revision}), which this Lecko cannot serve: keep the site stopped "
+            "and report this message (a migration is at fault); the Lecko version that "
+            f"made the backup ({maker}) can serve it meanwhile.") from None
 
 
 def instance_content() -> dict[str, int]:

@@ -93,15 +93,18 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # One transaction around every step, foreign keys off on SQLite and checked before
+    # the commit (lecko/database.py): Alembic sees it and begins none of its own.
+    from lecko.database import migration_transaction
+
+    with connectable.connect() as connection, migration_transaction(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            transactional_ddl=True,  # on SQLite too: the log says so
             **conf_args
         )
-
-        with context.begin_transaction():
-            context.run_migrations()
+        context.run_migrations()
 
 
 if context.is_offline_mode():
