@@ -1,6 +1,7 @@
 """A blog holding every payload of the public XSS corpora (tests/corpora) in every place
-text can enter, and the list of pages that show them: shared by tests/browser/test_hostile_input.py (in
-Chromium) and tests/test_dom_audit.py (the rendered HTML, no browser).
+text can enter, and the list of pages that show them: shared by
+tests/browser/test_hostile_input.py (in Chromium) and tests/test_dom_audit.py (the rendered
+HTML, no browser).
 
 Payload i is the title, excerpt and body of its own article x-i, the name of category
 cat-i, tag tag-i and author author-i (display name and bio), the alt text and file name
