@@ -68,6 +68,11 @@ def utc_to_local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(site_timezone()).replace(tzinfo=None)
 
 
+def shown_date(moment: datetime) -> datetime:
+    """A stored date as the editor's date field shows it: local time, to the minute."""
+    return utc_to_local(moment).replace(second=0, microsecond=0)
+
+
 def newest_revision_id(post: Post) -> int:
     """Id of the last real save (autosaves do not count), 0 for none."""
     return db.session.scalar(select(func.max(Revision.id)).where(
@@ -140,6 +145,8 @@ def choose_status(wanted: str, publish_at_local: datetime | None, post: Post,
             return StatusChoice(post.status, post.published_at)
         return StatusChoice(wanted, post.published_at)
     when = local_to_utc(publish_at_local) if publish_at_local else None
+    if post.published_at and publish_at_local == shown_date(post.published_at):
+        when = post.published_at  # the date as the form showed it: the post's own, to the second
     if wanted == SCHEDULED:
         if when is None or when <= utcnow():
             return StatusChoice(post.status, post.published_at,

@@ -42,6 +42,12 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def lf_line_breaks(text: str | None) -> str | None:
+    """A textarea's text with LF line breaks: browsers send CRLF, so without this a save
+    of an untouched form would change every line of the stored source."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 def within_date_bounds(_form, field) -> None:
     """A date the blog can store and show (parsing.date_in_range): year 1 or 9999 would
     overflow the time zone shift, and the article with it."""
@@ -56,8 +62,10 @@ class PostForm(Form):
     slug = StringField(_l("Address (slug)"), validators=[
         Optional(), Length(max=200),
         Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and hyphens only."))])
-    body_source = TextAreaField(_l("Text"), validators=[Length(max=500_000)])
-    excerpt = TextAreaField(_l("Excerpt"), validators=[Length(max=1000)])
+    body_source = TextAreaField(_l("Text"), validators=[Length(max=500_000)],
+                                filters=[lf_line_breaks])
+    excerpt = TextAreaField(_l("Excerpt"), validators=[Length(max=1000)],
+                            filters=[lf_line_breaks])
     categories = CheckboxListField(_l("Categories"), coerce=int, validate_choice=False)
     tags = StringField(_l("Tags"), validators=[Length(max=1000)])
     series_id = SelectField(_l("Series"), coerce=int, validate_choice=False)

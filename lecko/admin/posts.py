@@ -25,7 +25,7 @@ from ..parsing import date_in_range, parse_id, parse_int
 from ..permissions import may_edit, may_publish, may_write, status_choices
 from ..settings import site_is_french
 from . import bp, status_label
-from .forms import BulkForm, ConfirmForm, PostForm
+from .forms import BulkForm, ConfirmForm, PostForm, lf_line_breaks
 
 LIST_PAGE_SIZE = 20
 
@@ -95,7 +95,7 @@ def form_data(post: Post) -> dict:
         "menu_order": post.menu_order or 0, "featured_media_id": post.featured_media_id or 0,
         "comments_open": post.comments_open,
         "status": shown if shown in status_choices(current_user, post) else DRAFT,
-        "publish_at": editing.utc_to_local(post.published_at) if post.published_at else None,
+        "publish_at": editing.shown_date(post.published_at) if post.published_at else None,
         "base_revision": editing.newest_revision_id(post) if post.id else 0,
     }
 
@@ -271,8 +271,8 @@ def autosave_post():
     """Save what is being typed (JavaScript, every few seconds). A new article becomes a
     draft on its first autosave, so it has somewhere to live."""
     title = request.form.get("title", "")[:300]
-    body = request.form.get("body_source", "")[:500_000]
-    excerpt = request.form.get("excerpt", "")[:1000]
+    body = lf_line_breaks(request.form.get("body_source", ""))[:500_000]
+    excerpt = lf_line_breaks(request.form.get("excerpt", ""))[:1000]
     post = chosen_post(request.form.get("post_id", ""))
     if post is None:
         post = editing.new_post(writable_type(request.form.get("type")), current_user)
