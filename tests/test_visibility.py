@@ -305,6 +305,19 @@ def test_every_staff_route_refuses_an_author_someone_elses_post(app, client, aut
     assert db.session.query(Revision).count() == revisions
 
 
+def test_an_authors_dashboard_lists_the_saves_she_may_open(client, auth, team, beas_posts,
+                                                            make_post):
+    page = make_post(title="Page signée Béa", slug="page-bea", type=PAGE, author=team["bea"],
+                     status=DRAFT, published_at=None)
+    editing.keep_revision(page, page.author)
+    db.session.commit()
+    auth.login("bea")
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    assert "Brouillon de Béa" in dashboard
+    assert "Page signée Béa" not in dashboard  # pages are the editors': a 403 behind it
+    assert client.get(f"/admin/posts/{page.id}/edit").status_code == 403
+
+
 # --- What a role's form does not offer, no route reaches ------------------------------
 
 IN_TWO_DAYS = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
