@@ -5,6 +5,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import _, format_date
@@ -64,8 +65,8 @@ def home(page: int):
 
 def redirect_to_post_id(raw_id: str):
     """/?p=123 -> the post's permalink (301), or 404: our id first (feeds give it out),
-    then the WordPress id of an imported post. A draft has no permalink yet: staff read
-    it here."""
+    then the WordPress id of an imported post. A draft has no permalink yet: the staff
+    who may edit it read it here (others: 403)."""
     number = redirects.as_id(raw_id)
     found = db.session.get(Post, number) if number is not None else None
     post = found if found is not None and can_read(found) else redirects.legacy_post(raw_id)
@@ -153,7 +154,7 @@ def can_read(post: Post) -> bool:
     return may_read(current_user, post)
 
 
-def refuse(post: Post | None):
+def refuse(post: Post | None) -> NoReturn:
     """A post this visitor may not read: 404 for readers (nothing is said of it), 403 for
     signed-in staff, as the editor answers them for someone else's post."""
     if post is not None and post.status != TRASH and current_user.is_authenticated:
