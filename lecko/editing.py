@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from slugify import slugify
 from sqlalchemy import func, select
 
+from . import permissions
 from .blog.links import site_timezone
 from .extensions import db
 from .models import Post, Redirect, Revision, Series, Tag, User, utcnow
 from .models.content import (
     AUTOSAVE,
     DRAFT,
-    PENDING,
     POST,
     PUBLISHED,
     SAVED,
@@ -23,9 +23,6 @@ from .models.content import (
     TRASH,
 )
 
-# What each role may choose in the status menu: authors submit, editors publish.
-AUTHOR_STATUSES = (DRAFT, PENDING)
-EDITOR_STATUSES = (DRAFT, PENDING, SCHEDULED, PUBLISHED)
 APOSTROPHES = [["'", ""], ["’", ""], ["ʼ", ""]]
 
 
@@ -69,6 +66,11 @@ def local_to_utc(moment: datetime) -> datetime:
 
 def utc_to_local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(site_timezone()).replace(tzinfo=None)
+
+
+def shown_date(moment: datetime) -> datetime:
+    """A stored date as the editor's date field shows it: local time, to the minute."""
+    return utc_to_local(moment).replace(second=0, microsecond=0)
 
 
 def newest_revision_id(post: Post) -> int:
@@ -129,13 +131,22 @@ class StatusChoice:
 
 
 def choose_status(wanted: str, publish_at_local: datetime | None, post: Post,
-                  allowed: tuple[str, ...]) -> StatusChoice:
-    """Turn the status menu and date field into a stored status and publish time."""
+                  user: User) -> StatusChoice:
+    """Turn the status menu and date field into a stored status and publish time, within
+    what this person may choose (permissions.status_choices). Only editors date a post:
+    an author's choice keeps the date the post has, and an author keeping a published or
+    scheduled article keeps it exactly as an editor left it."""
     from flask_babel import gettext as _
 
-    if wanted not in allowed:
+    if wanted not in permissions.status_choices(user, post):
         return StatusChoice(post.status, post.published_at, _("You cannot choose this status."))
+    if not permissions.may_publish(user):
+        if wanted == post.display_status:
+            return StatusChoice(post.status, post.published_at)
+        return StatusChoice(wanted, post.published_at)
     when = local_to_utc(publish_at_local) if publish_at_local else None
+    if post.published_at and publish_at_local == shown_date(post.published_at):
+        when = post.published_at  # the date as the form showed it: the post's own, to the second
     if wanted == SCHEDULED:
         if when is None or when <= utcnow():
             return StatusChoice(post.status, post.published_at,

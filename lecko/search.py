@@ -7,7 +7,9 @@ migration 0007 and filled here, from Python, because the indexed text is the pla
 the sanitized HTML (html_to_text): a flush that adds a post, changes its title or text, or
 deletes it updates the index in the same transaction, whoever made the change (the editor,
 an import, the demo). Status is not indexed: queries join `post` and keep what readers may
-see, so trash, drafts and scheduled posts never show. Bulk writes that bypass the session
+see, so trash, drafts and scheduled posts never show. A password-protected post is indexed
+by its title only (its text never, so no search can test a word of it), until the password
+is taken off. Bulk writes that bypass the session
 (`insert(Post)` with a list of rows) call `index_posts()` or `reindex_all()` afterwards."""
 
 import logging
@@ -101,9 +103,14 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub(" ", unicodedata.normalize("NFC", value or ""))
 
 
-def index_values(post_id: int, title: str, body_html: str) -> dict:
-    """One row of the index."""
-    return {"id": post_id, "title": clean_text(title), "body": plain_text(body_html)}
+def index_values(post_id: int, title: str, body_html: str, protected: bool) -> dict:
+    """One row of the index: a protected post's title only (readers see no more of it)."""
+    return {"id": post_id, "title": clean_text(title),
+            "body": "" if protected else plain_text(body_html)}
+
+
+# What index_values needs of a post, read from the database.
+INDEXED_COLUMNS = (Post.id, Post.title, Post.body_html, Post.password != "")
 
 
 # Keeping the index in step.
@@ -139,13 +146,14 @@ def remove_rows(connection, post_ids: list[int]) -> None:
 
 def _text_changed(post: Post) -> bool:
     state = inspect_object(post)
-    return any(state.attrs[name].history.has_changes() for name in ("title", "body_html"))
+    return any(state.attrs[name].history.has_changes()
+               for name in ("title", "body_html", "password"))
 
 
 @event.listens_for(Session, "after_flush")
 def _sync_search_index(session: Session, _context) -> None:
-    """Index the posts this flush added or whose title or text it changed; forget the
-    deleted ones. Attribute history is still there in after_flush."""
+    """Index the posts this flush added or whose title, text or password it changed;
+    forget the deleted ones. Attribute history is still there in after_flush."""
     changed = [obj for obj in session.new if isinstance(obj, Post)]
     changed += [obj for obj in session.dirty if isinstance(obj, Post) and _text_changed(obj)]
     deleted = [obj.id for obj in session.deleted if isinstance(obj, Post)]
@@ -154,7 +162,7 @@ def _sync_search_index(session: Session, _context) -> None:
     connection = session.connection()
     if deleted:
         remove_rows(connection, deleted)
-    write_rows(connection, [index_values(post.id, post.title, post.body_html)
+    write_rows(connection, [index_values(post.id, post.title, post.body_html, post.is_protected)
                             for post in changed])
 
 
@@ -163,8 +171,7 @@ def index_posts(post_ids: Iterable[int]) -> int:
     ids, done = list(post_ids), 0
     connection = db.session.connection()
     for start in range(0, len(ids), _BATCH):
-        stmt = select(Post.id, Post.title, Post.body_html).where(
-            Post.id.in_(ids[start:start + _BATCH]))
+        stmt = select(*INDEXED_COLUMNS).where(Post.id.in_(ids[start:start + _BATCH]))
         rows = [index_values(*row) for row in db.session.execute(stmt)]
         write_rows(connection, rows)
         done += len(rows)
@@ -177,7 +184,7 @@ def reindex_all() -> int:
     connection.execute(text(f"DELETE FROM {SEARCH_TABLE}"))
     done, last_id = 0, 0
     while True:
-        stmt = (select(Post.id, Post.title, Post.body_html).where(Post.id > last_id)
+        stmt = (select(*INDEXED_COLUMNS).where(Post.id > last_id)
                 .order_by(Post.id).limit(_BATCH))
         rows = [index_values(*row) for row in db.session.execute(stmt)]
         if not rows:
@@ -299,7 +306,10 @@ def _hit(post: Post, title: str, snippet: str, french: bool) -> Hit:
     """Mark the words, then typeset as the `typo` filter does (the index holds plain
     spaces: html_to_text folds the narrow no-break ones)."""
     title_html = marked_html(title or post.title)
-    snippet_html = marked_html(snippet) if snippet.strip() else str(escape(post.excerpt))
+    if post.is_protected:  # the title only, as in every listing
+        snippet_html = ""
+    else:
+        snippet_html = marked_html(snippet) if snippet.strip() else str(escape(post.excerpt))
     if french:
         title_html = french_typography_html(title_html)
         snippet_html = french_typography_html(snippet_html)

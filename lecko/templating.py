@@ -137,6 +137,8 @@ def json_ld(post) -> dict:
         "wordCount": post.word_count,
         "publisher": {"@type": "Organization", "name": site_settings()["title"]},
     }
+    if post.password:  # its excerpt is its text too: never given out (Post.open_clause)
+        del data["description"]
     if post.published_at:
         data["datePublished"] = rfc3339(post.published_at)
     if post.author:

@@ -151,6 +151,8 @@ class ServedForm:
                     entries.append((c.name, c.value[1]))
                 else:
                     entries.append((c.name, ""))
+            elif c.kind == "textarea":
+                entries.append((c.name, crlf(c.value)))
             else:
                 entries.append((c.name, c.value))
         return entries
@@ -237,8 +239,7 @@ def control_of(el: lxml.html.HtmlElement) -> Control | None:
     if el.tag == "textarea":
         text = el.text_content()
         text = text[1:] if text.startswith("\n") else text  # the parser drops one newline
-        return Control(el, name, "textarea", text.replace("\r\n", "\n").replace("\n", "\r\n"),
-                       disabled=disabled)
+        return Control(el, name, "textarea", crlf(text), disabled=disabled)
     if el.tag == "select":
         options = [(opt.get("value", opt.text_content().strip()),
                     " ".join(opt.text_content().split()))
@@ -260,6 +261,12 @@ def control_of(el: lxml.html.HtmlElement) -> Control | None:
     return Control(el, name, kind if kind in TEXT_LIKE | BUTTON_TYPES | {
         "checkbox", "radio", "hidden", "file"} else "text",
         el.get("value", ""), checked=el.get("checked") is not None, disabled=disabled)
+
+
+def crlf(text: str) -> str:
+    """A textarea's value as browsers send it: every line break as CRLF, typed or served
+    (the HTML standard's "constructing the entry list")."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
 
 
 def relative(url: str) -> str:

@@ -1,17 +1,22 @@
-"""The editor as staff use it: write, validate, schedule, revisions, conflicts, trash."""
+"""The editor as staff use it: write, validate, schedule, revisions, conflicts, trash.
+Every form is the one the page serves (tests/forms.py): the article's text is typed into
+the body_source textarea, which is what a person types into without JavaScript and what
+the visual editor (Squire) writes into with it."""
 
 import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
+from conftest import TEST_PASSWORD
+from forms import form_in, open_form
 
 from lecko import editing
 from lecko.extensions import db
 from lecko.models import Post, Redirect, Revision, Series, Tag, utcnow
 from lecko.models.content import AUTOSAVE, CONFLICT, DRAFT, PENDING, PUBLISHED, TRASH
 
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
+TITLE = "Un même CDO peut-il diriger l'interne ?"
+BODY = "<h2>Constat</h2><p>Le <strong>texte</strong>.</p>"
 
 
 @pytest.fixture
@@ -21,12 +26,24 @@ def editor(client, auth, make_user):
     return user
 
 
-def post_form(**overrides) -> dict:
-    data = {"title": "Un même CDO peut-il diriger l'interne ?",
-            "body_source": "<h2>Constat</h2><p>Le <strong>texte</strong>.</p>",
-            "excerpt": "", "tags": "", "status": "published", "comments_open": "y",
-            "series_id": "0", "featured_media_id": "0", "parent_id": "0"}
-    return data | overrides
+def editor_form(client, url: str = "/admin/posts/new"):
+    """The article (or page) form of the editor screen, as served."""
+    return open_form(client, url, selector="form.editor-form")
+
+
+def write(client, url: str = "/admin/posts/new", status: str = "published", **typed):
+    """Open the editor, type the title and text (and what else is given), choose a status
+    and press Enregistrer."""
+    form = editor_form(client, url)
+    form.fill({"title": TITLE, "body_source": BODY} | typed, status=status)
+    return form.submit("save")
+
+
+def autosave(client, token: str, **fields):
+    """What editor.js sends every few seconds while someone types."""
+    # hand-made: the request editor.js's Autosave builds (FormData, fetch), not a form
+    return client.post("/admin/posts/autosave", data={"csrf_token": token, "post_id": ""}
+                       | fields)
 
 
 def test_slug_transliterates_french_accents_and_drops_apostrophes():
@@ -36,21 +53,39 @@ def test_slug_transliterates_french_accents_and_drops_apostrophes():
 
 
 def test_writing_and_publishing_an_article(client, editor):
-    response = client.post("/admin/posts/new", data=post_form(tags="Intranet, RSE, intranet"))
+    response = write(client, tags="Intranet, RSE, intranet")
     assert response.status_code == 302
     post = db.session.query(Post).one()
     assert post.slug == "un-meme-cdo-peut-il-diriger-linterne"
     assert post.status == PUBLISHED and post.is_public and post.author_id == editor.id
     assert sorted(t.name for t in post.tags) == ["Intranet", "RSE"]
+    assert post.comments_open  # ticked in the served form
     assert "Le blog" not in post.body_html and "<strong>texte</strong>" in post.body_html
     home = client.get("/").get_data(as_text=True)
     assert "Un même CDO peut-il diriger l&#39;interne\u202f?</a>" in home
     assert len(post.revisions) == 1
 
 
+def test_the_served_editor_holds_the_text_and_an_untouched_save_changes_nothing(client,
+                                                                               editor):
+    source = "\n<p>Un &amp; deux &lt;b&gt; </textarea></p>\n<pre>  indenté\n\tfin</pre>\n"
+    write(client, body_source=source, excerpt="Résumé\nsur deux lignes")
+    post = db.session.query(Post).one()
+    # Browsers send a textarea's line breaks as CRLF: the editor stores them as typed.
+    assert post.body_source == source and post.excerpt == "Résumé\nsur deux lignes"
+    form = editor_form(client, f"/admin/posts/{post.id}/edit")
+    assert form["body_source"] == source.replace("\n", "\r\n")
+    assert form["title"] == TITLE and form["status"] == "published"
+    before = (post.body_source, post.body_html, post.excerpt, post.slug, post.published_at)
+    assert form.submit("save").status_code == 302
+    db.session.refresh(post)
+    assert (post.body_source, post.body_html, post.excerpt, post.slug,
+            post.published_at) == before
+
+
 def test_hostile_html_is_stripped_on_save_and_source_kept(client, editor):
     body = '<p onclick="x()">Bonjour<script>alert(1)</script><a href="javascript:y">z</a></p>'
-    client.post("/admin/posts/new", data=post_form(body_source=body))
+    write(client, body_source=body)
     post = db.session.query(Post).one()
     assert post.body_source == body
     assert "script" not in post.body_html and "onclick" not in post.body_html
@@ -58,70 +93,73 @@ def test_hostile_html_is_stripped_on_save_and_source_kept(client, editor):
 
 
 def test_duplicate_slugs_get_a_suffix(client, editor):
-    client.post("/admin/posts/new", data=post_form(title="Même titre"))
-    client.post("/admin/posts/new", data=post_form(title="Même titre"))
+    write(client, title="Même titre")
+    write(client, title="Même titre")
     assert sorted(p.slug for p in db.session.query(Post)) == ["meme-titre", "meme-titre-2"]
 
 
 def test_validation_errors_are_french_next_to_the_field_and_keep_the_text(client, editor):
-    response = client.post("/admin/posts/new", data=post_form(
-        title="", slug="Pas Valide!", body_source="<p>Mon long texte à garder</p>"))
+    response = write(client, title="", slug="Pas Valide!",
+                     body_source="<p>Mon long texte à garder</p>")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="title-error"' in page and "Donnez un titre à l’article." in page
     assert 'id="slug-error"' in page
     assert "Mon long texte à garder" in page
     assert db.session.query(Post).count() == 0
+    # The page that came back is the form to correct: the text is still in it.
+    again = form_in(client, response, "/admin/posts/new", selector="form.editor-form")
+    assert again["body_source"] == "<p>Mon long texte à garder</p>"
+    assert again.fill(title="Un titre", slug="").submit("save").status_code == 302
+    assert db.session.query(Post).one().body_source == "<p>Mon long texte à garder</p>"
 
 
-def test_scheduling_needs_a_future_paris_time_and_hides_the_post_until_then(client, editor):
-    response = client.post("/admin/posts/new", data=post_form(
-        status="scheduled", publish_at="2001-01-01T10:00"))
+def test_scheduling_needs_a_future_paris_time_and_hides_the_post_until_then(client, auth,
+                                                                           editor):
+    response = write(client, status="scheduled", publish_at="2001-01-01T10:00")
     assert response.status_code == 400
     assert "indiquez une date et une heure à venir" in response.get_data(as_text=True)
     when = (datetime.now() + timedelta(days=2)).replace(hour=9, minute=30, second=0,
                                                         microsecond=0)
-    client.post("/admin/posts/new", data=post_form(status="scheduled",
-                                                   publish_at=when.strftime("%Y-%m-%dT%H:%M")))
+    write(client, status="scheduled", publish_at=when.strftime("%Y-%m-%dT%H:%M"))
     post = db.session.query(Post).one()
     assert post.display_status == "scheduled" and not post.is_public
     assert editing.utc_to_local(post.published_at).strftime("%H:%M") == "09:30"
     assert client.get(f"/?p={post.id}", follow_redirects=True).status_code == 200  # staff
-    client.post("/logout")
+    auth.logout()
     assert client.get(f"/?p={post.id}").status_code == 404  # readers may not look yet
 
 
 def test_each_save_keeps_a_revision_and_old_texts_can_be_restored(client, editor):
-    client.post("/admin/posts/new", data=post_form(body_source="<p>Version une</p>"))
+    write(client, body_source="<p>Version une</p>")
     post = db.session.query(Post).one()
-    base = editing.newest_revision_id(post)
-    client.post(f"/admin/posts/{post.id}/edit",
-                data=post_form(body_source="<p>Version deux</p>", base_revision=base))
+    write(client, f"/admin/posts/{post.id}/edit", body_source="<p>Version deux</p>")
     revisions = db.session.query(Revision).order_by(Revision.id).all()
     assert [r.body_source for r in revisions] == ["<p>Version une</p>", "<p>Version deux</p>"]
-    page = client.get(f"/admin/posts/{post.id}/revisions/{revisions[0].id}").get_data(
-        as_text=True)
+    url = f"/admin/posts/{post.id}/revisions/{revisions[0].id}"
+    page = client.get(url).get_data(as_text=True)
     assert "<del>&lt;p&gt;Version une&lt;/p&gt;</del>" in page
     assert "<ins>&lt;p&gt;Version deux&lt;/p&gt;</ins>" in page
-    client.post(f"/admin/posts/{post.id}/revisions/{revisions[0].id}/restore")
+    open_form(client, url, button="Restaurer cette révision").submit()
     db.session.refresh(post)
     assert post.body_source == "<p>Version une</p>"
     assert db.session.query(Revision).count() == 3
 
 
 def test_two_editors_saving_the_same_post_lose_nothing(app, client, editor, make_user):
-    client.post("/admin/posts/new", data=post_form(body_source="<p>Départ</p>"))
+    from conftest import AuthActions
+
+    write(client, body_source="<p>Départ</p>")
     post = db.session.query(Post).one()
-    base = editing.newest_revision_id(post)
-    # A second editor saves first, from their own browser.
+    url = f"/admin/posts/{post.id}/edit"
+    claires_form = editor_form(client, url)  # Claire opens the article…
+    # …and a second editor saves it first, from their own browser.
     other = app.test_client()
     make_user(username="julien", role="editor")
-    other.post("/login", data={"username": "julien", "password": "correct horse battery"})
-    assert other.post(f"/admin/posts/{post.id}/edit", data=post_form(
-        body_source="<p>Texte de Julien</p>", base_revision=base)).status_code == 302
+    AuthActions(other).login("julien")
+    assert write(other, url, body_source="<p>Texte de Julien</p>").status_code == 302
     # Claire saves the form she opened before Julien's save.
-    response = client.post(f"/admin/posts/{post.id}/edit", data=post_form(
-        body_source="<p>Texte de Claire</p>", base_revision=base))
+    response = claires_form.fill(body_source="<p>Texte de Claire</p>").submit("save")
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Quelqu’un d’autre a modifié cet article" in page
@@ -130,10 +168,11 @@ def test_two_editors_saving_the_same_post_lose_nothing(app, client, editor, make
     assert post.body_source == "<p>Texte de Julien</p>"
     kinds = {r.body_source: r.kind for r in db.session.query(Revision)}
     assert kinds["<p>Texte de Claire</p>"] == CONFLICT
-    # Saving again, knowingly, replaces Julien's text (his stays in the history).
-    new_base = editing.newest_revision_id(post)
-    client.post(f"/admin/posts/{post.id}/edit", data=post_form(
-        body_source="<p>Texte de Claire</p>", base_revision=new_base))
+    # Saving again, knowingly, from the page that came back replaces Julien's text (his
+    # stays in the history).
+    again = form_in(client, response, url, selector="form.editor-form")
+    assert again["body_source"] == "<p>Texte de Claire</p>"
+    assert again.submit("save").status_code == 302
     db.session.refresh(post)
     assert post.body_source == "<p>Texte de Claire</p>"
 
@@ -153,14 +192,13 @@ def test_conflict_check_holds_the_write_lock_until_the_save_is_committed(app, ma
 
 
 def test_autosave_creates_a_draft_then_updates_one_autosave(client, editor):
-    response = client.post("/admin/posts/autosave", data={
-        "post_id": "", "title": "Brouillon auto", "body_source": "<p>En cours</p>"})
-    data = response.get_json()
+    token = editor_form(client)["csrf_token"]
+    data = autosave(client, token, title="Brouillon auto",
+                    body_source="<p>En cours</p>").get_json()
     post = db.session.get(Post, data["post_id"])
     assert post.status == DRAFT and post.title == "Brouillon auto"
     for text in ("<p>En cours 2</p>", "<p>En cours 3</p>"):
-        client.post("/admin/posts/autosave", data={"post_id": post.id, "title": "B",
-                                                   "body_source": text})
+        autosave(client, token, post_id=str(post.id), title="B", body_source=text)
     autosaves = db.session.query(Revision).filter_by(kind=AUTOSAVE).all()
     assert len(autosaves) == 1 and autosaves[0].body_source == "<p>En cours 3</p>"
     page = client.get(f"/admin/posts/{post.id}/edit").get_data(as_text=True)
@@ -173,16 +211,18 @@ def test_autosave_does_not_invalidate_public_caches(client, editor, make_post):
 
     post = make_post(title="Public")
     version = db.session.get(ContentState, 1).version
-    client.post("/admin/posts/autosave", data={"post_id": post.id, "title": "x",
-                                               "body_source": "y"})
+    token = editor_form(client, f"/admin/posts/{post.id}/edit")["csrf_token"]
+    autosave(client, token, post_id=str(post.id), title="x", body_source="y")
     db.session.expire_all()
     assert db.session.get(ContentState, 1).version == version
     assert db.session.get(Post, post.id).body_source != "y"
 
 
 def test_preview_shows_the_sanitized_article_without_saving(client, editor):
-    response = client.post("/admin/posts/preview", data=post_form(
-        title="Aperçu", body_source="<p>Visible<script>alert(1)</script></p>", tags="Un, Deux"))
+    form = editor_form(client)
+    form.fill(title="Aperçu", body_source="<p>Visible<script>alert(1)</script></p>",
+              tags="Un, Deux")
+    response = form.submit("Aperçu")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<p>Visible" in page and "<script>alert(1)" not in page
@@ -193,35 +233,44 @@ def test_preview_shows_the_sanitized_article_without_saving(client, editor):
 
 def test_trash_restore_and_delete_only_from_trash(client, editor, make_post):
     post = make_post(title="À jeter")
-    assert client.post(f"/admin/posts/{post.id}/delete").status_code == 302
+    url = f"/admin/posts/{post.id}/edit"
+    page = editor_form(client, url)
+    assert "Supprimer définitivement" not in client.get(url).get_data(as_text=True)
+    # hand-made: a delete the page does not offer (the post is not in the trash)
+    response = client.post(f"/admin/posts/{post.id}/delete",
+                           data={"csrf_token": page["csrf_token"]})
+    assert response.status_code == 302
     assert db.session.get(Post, post.id) is not None
-    client.post(f"/admin/posts/{post.id}/trash")
+    open_form(client, url, button="Mettre à la corbeille").submit()
     db.session.refresh(post)
     assert post.status == TRASH
     assert ">À jeter</a>" not in client.get("/").get_data(as_text=True)
-    client.post(f"/admin/posts/{post.id}/restore")
+    open_form(client, url, button="Restaurer depuis la corbeille").submit()
     db.session.refresh(post)
     assert post.status == PUBLISHED
-    client.post(f"/admin/posts/{post.id}/trash")
-    client.post(f"/admin/posts/{post.id}/delete")
+    open_form(client, url, button="Mettre à la corbeille").submit()
+    open_form(client, url, button="Supprimer définitivement").submit()
     assert db.session.get(Post, post.id) is None
 
 
 def test_renaming_a_published_post_keeps_its_old_address(client, editor, make_post):
     post = make_post(title="Ancien titre", slug="ancien-titre")
     old = f"/{editing.utc_to_local(post.published_at):%Y/%m}/ancien-titre/"
-    client.post(f"/admin/posts/{post.id}/edit", data=post_form(
-        title="Nouveau titre", slug="nouveau-titre",
-        base_revision=editing.newest_revision_id(post)))
+    form = editor_form(client, f"/admin/posts/{post.id}/edit")
+    assert form["slug"] == "ancien-titre"
+    form.fill(title="Nouveau titre", slug="nouveau-titre").submit("save")
     assert db.session.query(Redirect).one().old_path == old
+    assert client.get(old).headers["Location"].endswith("/nouveau-titre/")
 
 
 def test_series_can_be_created_from_the_form(client, editor):
-    client.post("/admin/posts/new", data=post_form(title="Partie 1", new_series="Le CDO",
-                                                   series_position="1"))
+    write(client, title="Partie 1", new_series="Le CDO", series_position="1")
     post = db.session.query(Post).one()
     assert post.series.title == "Le CDO" and post.series_position == 1
     assert db.session.query(Series).count() == 1
+    # The next part chooses it in the menu.
+    write(client, title="Partie 2", series_id="Le CDO", series_position="2")
+    assert [p.title for p in db.session.query(Series).one().parts] == ["Partie 1", "Partie 2"]
 
 
 def test_dashboard_counts_and_list_filters(client, editor, make_post):
@@ -236,21 +285,24 @@ def test_dashboard_counts_and_list_filters(client, editor, make_post):
     listing = client.get("/admin/posts/?status=draft").get_data(as_text=True)
     assert "Brouillon A" in listing and "Publié B" not in listing
     assert "Plus tard" in client.get("/admin/posts/?status=scheduled").get_data(as_text=True)
-    assert "Publié B" in client.get("/admin/posts/?q=publi").get_data(as_text=True)
+    search = open_form(client, "/admin/posts/", selector="form.filters")
+    found = search.fill(q="publi").submit().get_data(as_text=True)
+    assert "Publié B" in found and "Brouillon A" not in found
 
 
 def test_bulk_publish_and_trash(client, editor, make_post):
     drafts = [make_post(title=f"B{n}", status=DRAFT) for n in range(3)]
-    client.post("/admin/posts/bulk", data={"action": "publish",
-                                           "ids": [drafts[0].id, drafts[1].id]})
-    client.post("/admin/posts/bulk", data={"action": "trash", "ids": [drafts[2].id]})
+    bulk = open_form(client, "/admin/posts/", action="/admin/posts/bulk")
+    bulk.fill(action="publish", ids=[str(drafts[0].id), str(drafts[1].id)]).submit()
+    bulk = open_form(client, "/admin/posts/", action="/admin/posts/bulk")
+    bulk.fill(action="Mettre à la corbeille", ids=str(drafts[2].id)).submit()
     statuses = [db.session.get(Post, p.id).status for p in drafts]
     assert statuses == [PUBLISHED, PUBLISHED, TRASH]
 
 
 def test_pages_use_the_same_form(client, editor):
-    response = client.post("/admin/posts/new?type=page", data=post_form(
-        title="À propos", body_source="<p>Nous.</p>"))
+    response = write(client, "/admin/posts/new?type=page", title="À propos",
+                     body_source="<p>Nous.</p>")
     assert response.status_code == 302
     assert client.get("/a-propos/").status_code == 200
 
@@ -259,47 +311,46 @@ def test_settings_form_changes_the_site_at_once(client, auth, make_user, make_po
     make_post()
     make_user(username="root", role="admin")
     auth.login("root")
-    data = {"title": "Nouveau titre du site", "tagline": "Un slogan", "language": "fr",
-            "timezone": "Europe/Paris", "posts_per_page": "5", "comment_thread_depth": "3",
-            "comments_close_after_days": "0", "comment_hold_new_authors": "y",
-            "comment_max_links": "2", "comment_moderation_words": "casino, promo",
-            "comment_disallowed_words": "", "comment_rate_limit": "y",
-            "comment_min_interval": "15", "comment_max_per_hour": "20",
-            "comment_min_fill_seconds": "3", "comment_edit_minutes": "15",
-            "comment_notify_editors": "y",
-            "upload_max_mb": "10", "about_title": "Qui", "about_text": "Nous",
-            "download_title": "", "download_text": "", "download_label": "",
-            "download_url": "", "widget-about": "1", "order-about": "1",
-            "widget-search": "1", "order-search": "2"}
-    assert client.post("/admin/settings", data=data).status_code == 302
+    form = open_form(client, "/admin/settings", button="Enregistrer les réglages")
+    typed = {"title": "Nouveau titre du site", "tagline": "Un slogan",
+             "posts_per_page": "5", "comment_thread_depth": "3",
+             "comment_max_links": "2", "comment_moderation_words": "casino, promo",
+             "comment_hold_new_authors": True, "comment_hold_all": False,
+             "comment_notify_author": False, "about_title": "Qui", "about_text": "Nous",
+             "download_title": "", "download_text": "", "download_label": "",
+             "download_url": "",
+             # The widgets: about first, then search; the others unticked.
+             "widget-about": True, "order-about": "1", "widget-search": True,
+             "order-search": "2", "widget-recent": False, "widget-categories": False,
+             "widget-archives": False, "widget-download": False}
+    assert form.fill(typed).submit().status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert "Nouveau titre du site" in page
     assert page.index("widget--about") < page.index("widget--search")
+    assert "widget--recent" not in page
     from lecko.settings import load_settings
 
     rules = load_settings()
     assert rules["comment_moderation_words"] == ["casino", "promo"]
     assert rules["comment_hold_all"] is False and rules["comment_notify_author"] is False
-    form_page = client.get("/admin/settings").get_data(as_text=True)
-    assert "casino, promo" in form_page
-    bad = client.post("/admin/settings", data=data | {"posts_per_page": "beaucoup",
-                                                      "download_url": "javascript:x"})
+    assert rules["comment_hold_new_authors"] is True
+    form = open_form(client, "/admin/settings", button="Enregistrer les réglages")
+    assert form["comment_moderation_words"] == "casino, promo"
+    bad = form.fill(posts_per_page="beaucoup", download_url="javascript:x").submit()
     text = bad.get_data(as_text=True)
     assert bad.status_code == 400 and 'value="Nouveau titre du site"' in text
     assert "javascript:x" in text
 
 
 def test_profile_changes_the_password_only_with_the_current_one(client, editor):
-    response = client.post("/admin/profile", data={
-        "display_name": "Claire M.", "email": "", "bio": "Consultante",
-        "current_password": "faux", "new_password": "nouveau-mot", "confirm_password":
-        "nouveau-mot"})
+    typed = {"display_name": "Claire M.", "bio": "Consultante",
+             "new_password": "nouveau-mot", "confirm_password": "nouveau-mot"}
+    form = open_form(client, "/admin/profile", has="new_password")
+    response = form.fill(typed, current_password="faux").submit()
     assert response.status_code == 400
     assert "Ce n’est pas votre mot de passe actuel." in response.get_data(as_text=True)
-    client.post("/admin/profile", data={
-        "display_name": "Claire M.", "email": "", "bio": "Consultante",
-        "current_password": "correct horse battery", "new_password": "nouveau-mot",
-        "confirm_password": "nouveau-mot"})
+    form = open_form(client, "/admin/profile", has="new_password")
+    form.fill(typed, current_password=TEST_PASSWORD).submit()
     db.session.refresh(editor)
     assert editor.check_password("nouveau-mot") and editor.display_name == "Claire M."
 
@@ -309,22 +360,23 @@ def test_admin_creates_disables_and_changes_role_of_users(client, auth, make_use
 
     root = make_user(username="root", role="admin")
     auth.login("root")
-    response = client.post("/admin/users/new", data={
-        "username": "nouvelle", "display_name": "Nouvelle", "email": "",
-        "role": "author", "active": "y", "bio": "", "password": "un mot de passe"})
+    form = open_form(client, "/admin/users/new", has="username")
+    response = form.fill(username="nouvelle", display_name="Nouvelle", role="author",
+                         password="un mot de passe").submit()
     assert response.status_code == 302
     user = db.session.query(User).filter_by(username="nouvelle").one()
-    client.post(f"/admin/users/{user.id}/edit", data={
-        "username": "nouvelle", "display_name": "Nouvelle", "email": "", "role": "editor",
-        "bio": "", "password": ""})
+    form = open_form(client, f"/admin/users/{user.id}/edit", has="username")
+    assert form["username"] == "nouvelle" and form["password"] == ""
+    form.fill(role="editor", active=False).submit()
     db.session.refresh(user)
     assert user.role == "editor" and not user.active
     assert user.check_password("un mot de passe")
     # The admin cannot lock themselves out.
-    response = client.post(f"/admin/users/{root.id}/edit", data={
-        "username": "root", "display_name": "Root", "email": "", "role": "author",
-        "active": "y", "bio": "", "password": ""})
+    form = open_form(client, f"/admin/users/{root.id}/edit", has="username")
+    response = form.fill(role="author").submit()
     assert response.status_code == 400
+    db.session.refresh(root)
+    assert root.role == "admin"
 
 
 def test_every_xss_payload_saved_through_the_editor_is_harmless(client, editor):
@@ -342,8 +394,7 @@ def test_every_xss_payload_saved_through_the_editor_is_harmless(client, editor):
                 if isinstance(entry.get("payload"), str)]
     for start in range(0, len(payloads), 30):
         body = "\n".join(payloads[start:start + 30])
-        response = client.post("/admin/posts/new", data=post_form(
-            title=f"Lot {start}", body_source=body, status="published"))
+        response = write(client, title=f"Lot {start}", body_source=body)
         assert response.status_code == 302
 
     class Collector(HTMLParser):
@@ -358,7 +409,6 @@ def test_every_xss_payload_saved_through_the_editor_is_harmless(client, editor):
         Collector().feed(post.body_html)
     assert db.session.query(Post).count() == -(-len(payloads) // 30)
     # Ordinary formatting still comes through the same path.
-    client.post("/admin/posts/new", data=post_form(
-        title="Formaté", body_source="<h2>T</h2><p><strong>b</strong> <em>i</em></p>"))
+    write(client, title="Formaté", body_source="<h2>T</h2><p><strong>b</strong> <em>i</em></p>")
     formatted = db.session.query(Post).filter_by(title="Formaté").one()
     assert "<h2>T</h2>" in formatted.body_html and "<strong>b</strong>" in formatted.body_html

@@ -1,6 +1,7 @@
 """The staff forms: one per screen, limits equal to the column sizes, French messages."""
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -22,11 +23,14 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import Form
 from ..models.people import ROLES
+from ..parsing import EARLIEST_YEAR, LATEST_YEAR, date_in_range
+from ..permissions import may_publish
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -38,14 +42,30 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def lf_line_breaks(text: str | None) -> str | None:
+    """A textarea's text with LF line breaks: browsers send CRLF, so without this a save
+    of an untouched form would change every line of the stored source."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
+def within_date_bounds(_form, field) -> None:
+    """A date the blog can store and show (parsing.date_in_range): year 1 or 9999 would
+    overflow the time zone shift, and the article with it."""
+    if field.data is not None and not date_in_range(field.data):
+        raise ValidationError(_l("Give a date between the years %(first)d and %(last)d.",
+                                 first=EARLIEST_YEAR, last=LATEST_YEAR))
+
+
 class PostForm(Form):
     title = StringField(_l("Title"), validators=[
         DataRequired(_l("Give the article a title.")), Length(max=300)])
     slug = StringField(_l("Address (slug)"), validators=[
         Optional(), Length(max=200),
         Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and hyphens only."))])
-    body_source = TextAreaField(_l("Text"), validators=[Length(max=500_000)])
-    excerpt = TextAreaField(_l("Excerpt"), validators=[Length(max=1000)])
+    body_source = TextAreaField(_l("Text"), validators=[Length(max=500_000)],
+                                filters=[lf_line_breaks])
+    excerpt = TextAreaField(_l("Excerpt"), validators=[Length(max=1000)],
+                            filters=[lf_line_breaks])
     categories = CheckboxListField(_l("Categories"), coerce=int, validate_choice=False)
     tags = StringField(_l("Tags"), validators=[Length(max=1000)])
     series_id = SelectField(_l("Series"), coerce=int, validate_choice=False)
@@ -59,7 +79,7 @@ class PostForm(Form):
     comments_open = BooleanField(_l("Comments open"), default=True)
     status = SelectField(_l("Status"))
     publish_at = DateTimeLocalField(_l("Publication date and time"), format="%Y-%m-%dT%H:%M",
-                                    validators=[Optional()])
+                                    validators=[Optional(), within_date_bounds])
     base_revision = HiddenField()
 
 
@@ -149,3 +169,9 @@ class BulkForm(Form):
     action = SelectField(_l("Bulk action"), choices=[
         ("", _l("Bulk actions")), ("publish", _l("Publish")), ("trash", _l("Move to trash"))])
     ids = SelectMultipleField(coerce=int, validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Publishing is offered to those who may publish (permissions.may_publish) only.
+        if not may_publish(current_user):
+            self.action.choices = [c for c in self.action.choices if c[0] != "publish"]

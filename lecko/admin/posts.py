@@ -10,17 +10,29 @@ from .. import editing
 from ..blog.links import post_url
 from ..extensions import db
 from ..models import Category, Media, Post, Revision, Series, Tag, User, utcnow
-from ..models.content import AUTOSAVE, CONFLICT, PAGE, POST, PUBLISHED, SCHEDULED, STATUSES, TRASH
+from ..models.content import (
+    AUTOSAVE,
+    CONFLICT,
+    DRAFT,
+    PAGE,
+    POST,
+    PUBLISHED,
+    SCHEDULED,
+    STATUSES,
+    TRASH,
+)
+from ..parsing import date_in_range, parse_id, parse_int
+from ..permissions import may_edit, may_publish, may_write, status_choices
 from ..settings import site_is_french
 from . import bp, status_label
-from .forms import BulkForm, ConfirmForm, PostForm
+from .forms import BulkForm, ConfirmForm, PostForm, lf_line_breaks
 
 LIST_PAGE_SIZE = 20
 
 
-def editable_post(post_id: int) -> Post:
+def editable_post(post_id: int | None) -> Post:
     """The post if this user may edit it: 404 when missing, 403 when someone else's."""
-    post = db.session.get(Post, post_id)
+    post = db.session.get(Post, post_id) if post_id is not None else None
     if post is None:
         abort(404)
     if not may_edit(current_user, post):
@@ -28,34 +40,48 @@ def editable_post(post_id: int) -> Post:
     return post
 
 
-def may_edit(user: User, post: Post) -> bool:
-    """Editors and admins edit everything; authors their own articles, never pages."""
-    if user.is_editor:
-        return True
-    return post.type == POST and post.author_id == user.id
+def chosen_post(raw_id: str) -> Post | None:
+    """The post a script names by id (autosave, preview): None for a new one (no id),
+    404 for an id that names nothing (odd characters included), 403 for someone else's."""
+    if raw_id in ("", "0"):
+        return None
+    return editable_post(parse_id(raw_id))
 
 
-def allowed_statuses(post: Post) -> tuple[str, ...]:
-    if current_user.is_editor:
-        return editing.EDITOR_STATUSES
-    # An author keeps an article an editor already published, but cannot publish one.
-    return editing.AUTHOR_STATUSES + ((PUBLISHED,) if post.status == PUBLISHED else ())
+def writable_type(raw_type: str | None) -> str:
+    """The type of a new post asked for (?type=page): 403 for what this role may not write."""
+    post_type = PAGE if raw_type == PAGE else POST
+    if not may_write(current_user, post_type):
+        abort(403)
+    return post_type
+
+
+# Images a featured image may be, and pages a page may sit under: the menus offer these,
+# and a save takes nothing else.
+FEATURED_IMAGES = (select(Media).where(Media.mime_type.like("image/%"), Media.trashed.is_(False))
+                   .order_by(Media.created_at.desc()))
+
+
+def parent_pages(post: Post):
+    return (select(Post).where(Post.type == PAGE, Post.id != (post.id or 0), Post.status != TRASH)
+            .order_by(Post.title))
 
 
 def fill_choices(form: PostForm, post: Post) -> None:
-    """Menus of the form, from the database and the user's role."""
-    form.status.choices = [(s, status_label(s)) for s in allowed_statuses(post)]
+    """Menus of the form, from the database and the user's role. Only editors date a post:
+    for others the date field is not in the form at all (nor read from a request)."""
+    form.status.choices = [(s, status_label(s)) for s in status_choices(current_user, post)]
+    if not may_publish(current_user):
+        del form.publish_at
     form.categories.choices = [(c.id, c.name) for c in db.session.scalars(
         select(Category).order_by(Category.name))]
     form.series_id.choices = [(0, _("None"))] + [(s.id, s.title) for s in db.session.scalars(
         select(Series).order_by(Series.title))]
     form.featured_media_id.choices = [(0, _("None"))] + [
-        (m.id, m.title or m.original_name or m.path) for m in db.session.scalars(
-            select(Media).where(Media.mime_type.like("image/%"), Media.trashed.is_(False))
-            .order_by(Media.created_at.desc()))]
-    form.parent_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in db.session.scalars(
-        select(Post).where(Post.type == PAGE, Post.id != (post.id or 0), Post.status != TRASH)
-        .order_by(Post.title))]
+        (m.id, m.title or m.original_name or m.path)
+        for m in db.session.scalars(FEATURED_IMAGES)]
+    form.parent_id.choices = [(0, _("None"))] + [
+        (p.id, p.title) for p in db.session.scalars(parent_pages(post))]
 
 
 def form_data(post: Post) -> dict:
@@ -68,8 +94,8 @@ def form_data(post: Post) -> dict:
         "series_position": post.series_position, "parent_id": post.parent_id or 0,
         "menu_order": post.menu_order or 0, "featured_media_id": post.featured_media_id or 0,
         "comments_open": post.comments_open,
-        "status": shown if shown in editing.EDITOR_STATUSES else "draft",
-        "publish_at": editing.utc_to_local(post.published_at) if post.published_at else None,
+        "status": shown if shown in status_choices(current_user, post) else DRAFT,
+        "publish_at": editing.shown_date(post.published_at) if post.published_at else None,
         "base_revision": editing.newest_revision_id(post) if post.id else 0,
     }
 
@@ -86,13 +112,14 @@ def apply_form(post: Post, form: PostForm, choice: editing.StatusChoice) -> None
     post.tags = editing.tags_from_text(form.tags.data)
     post.comments_open = form.comments_open.data
     post.status, post.published_at = choice.status, choice.published_at
-    media = db.session.get(Media, form.featured_media_id.data or 0)
-    post.featured_media = media if media is not None and media.is_image else None
+    post.featured_media = db.session.scalar(
+        FEATURED_IMAGES.where(Media.id == (form.featured_media_id.data or 0)))
     if post.type == POST:
         post.series = editing.find_or_create_series(form.series_id.data, form.new_series.data)
         post.series_position = form.series_position.data if post.series else None
     else:
-        parent = db.session.get(Post, form.parent_id.data or 0)
+        parent = db.session.scalar(
+            parent_pages(post).where(Post.id == (form.parent_id.data or 0)))
         post.parent = parent if parent is not None and not is_descendant(parent, post) else None
         post.menu_order = form.menu_order.data or 0
 
@@ -148,12 +175,12 @@ def posts(post_type: str):
 @bp.post("/posts/bulk")
 def bulk_posts():
     """Publish or trash several posts at once (each checked against the user's rights)."""
+    if request.form.get("action") == "publish" and not may_publish(current_user):
+        abort(403)  # not offered to this role (BulkForm): a forged request
     form = BulkForm()
     if not form.validate_on_submit() or not form.action.data:
         flash(_("Choose an action and at least one item."), "error")
         return redirect(request.referrer or url_for("admin.posts"))
-    if form.action.data == "publish" and not current_user.is_editor:
-        abort(403)
     done = 0
     for post in db.session.scalars(select(Post).where(Post.id.in_(form.ids.data or []))):
         if not may_edit(current_user, post):
@@ -171,10 +198,7 @@ def bulk_posts():
 @bp.route("/posts/new", methods=["GET", "POST"])
 def new_post():
     """Write a new article (or page, with ?type=page)."""
-    post_type = PAGE if request.args.get("type") == PAGE else POST
-    if post_type == PAGE and not current_user.is_editor:
-        abort(403)
-    return edit(editing.new_post(post_type, current_user))
+    return edit(editing.new_post(writable_type(request.args.get("type")), current_user))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -189,12 +213,12 @@ def edit(post: Post):
     fill_choices(form, post)
     status = 200
     if form.validate_on_submit():
-        choice = editing.choose_status(form.status.data, form.publish_at.data, post,
-                                       allowed_statuses(post))
+        typed_date = form.publish_at.data if "publish_at" in form else None
+        choice = editing.choose_status(form.status.data, typed_date, post, current_user)
         if choice.error:
             form.status.errors.append(choice.error)
             status = 400
-        elif post.id and editing.changed_since(post, int(form.base_revision.data or 0)):
+        elif post.id and editing.changed_since(post, parse_int(form.base_revision.data) or 0):
             keep_colliding_save(post, form)
             status = 409
         else:
@@ -246,17 +270,12 @@ def own_autosave(post: Post) -> Revision | None:
 def autosave_post():
     """Save what is being typed (JavaScript, every few seconds). A new article becomes a
     draft on its first autosave, so it has somewhere to live."""
-    post_id = request.form.get("post_id", "")
     title = request.form.get("title", "")[:300]
-    body = request.form.get("body_source", "")[:500_000]
-    excerpt = request.form.get("excerpt", "")[:1000]
-    if post_id.isdigit() and int(post_id):
-        post = editable_post(int(post_id))
-    else:
-        if request.form.get("type") == PAGE and not current_user.is_editor:
-            abort(403)
-        post = editing.new_post(PAGE if request.form.get("type") == PAGE else POST,
-                                current_user)
+    body = lf_line_breaks(request.form.get("body_source", ""))[:500_000]
+    excerpt = lf_line_breaks(request.form.get("excerpt", ""))[:1000]
+    post = chosen_post(request.form.get("post_id", ""))
+    if post is None:
+        post = editing.new_post(writable_type(request.form.get("type")), current_user)
         post.title = title.strip()
         post.slug = editing.unique_slug(editing.slug_from_title(post.title), post.type)
         post.set_body(body, french=site_is_french())
@@ -274,16 +293,13 @@ def autosave_post():
 def preview_post():
     """The article as readers would see it, sanitized, without saving anything."""
     form = PostForm()
-    post_id = request.args.get("post_id", "")
-    existing = editable_post(int(post_id)) if post_id.isdigit() else None
-    post_type = existing.type if existing else (PAGE if request.args.get("type") == PAGE
-                                                 else POST)
+    existing = chosen_post(request.args.get("post_id", ""))
+    post_type = existing.type if existing else writable_type(request.args.get("type"))
     post = Post(type=post_type, title=form.title.data or "", slug="apercu",
                 author=existing.author if existing else current_user._get_current_object(),
                 excerpt=form.excerpt.data or "", comments_open=False)
     post.set_body(form.body_source.data or "", french=site_is_french())
-    post.published_at = editing.local_to_utc(form.publish_at.data) if form.publish_at.data \
-        else utcnow()
+    post.published_at = preview_date(form, existing)
     post.updated_at = utcnow()
     post.categories = list(db.session.scalars(
         select(Category).where(Category.id.in_(form.categories.data or []))))
@@ -295,6 +311,15 @@ def preview_post():
                            categories=post.categories, tags=post.tags,
                            previous_post=None, next_post=None, comment_tree=[],
                            comment_total=0)
+
+
+def preview_date(form: PostForm, existing: Post | None):
+    """The date the preview shows: the one typed, if this person dates posts and it is a
+    date the blog can show; else the post's own, or now."""
+    typed = form.publish_at.data
+    if may_publish(current_user) and date_in_range(typed):
+        return editing.local_to_utc(typed)
+    return (existing.published_at if existing else None) or utcnow()
 
 
 @bp.post("/posts/<int:post_id>/trash")

@@ -74,9 +74,10 @@ def term_feed(kind: str, stmt, name: str, link: str) -> Response:
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    """Every public post and page, the archives of terms and authors."""
+    """Every public post and page (not the protected ones: their pages ask search engines
+    not to index them), the archives of terms and authors."""
     posts = db.session.execute(
-        select(Post).where(Post.public_clause()).order_by(Post.published_at.desc())
+        select(Post).where(Post.open_clause()).order_by(Post.published_at.desc())
         .limit(SITEMAP_LIMIT)
     ).scalars()
     body = render_template(
@@ -99,7 +100,7 @@ def robots():
 
 
 # Comment feeds (WordPress's /comments/feed/ and <permalink>feed/): approved comments on
-# public posts only, newest first; names but never emails.
+# public posts without a password only, newest first; names but never emails.
 
 
 def comments_feed_response(kind: str, comments, title: str, link: str) -> Response:
@@ -112,9 +113,10 @@ def comments_feed_response(kind: str, comments, title: str, link: str) -> Respon
 
 
 def latest_comments(*conditions):
-    """The newest approved comments on public articles, with their post, bounded."""
+    """The newest approved comments on public, unprotected articles, with their post,
+    bounded."""
     stmt = (select(Comment).join(Comment.post)
-            .where(Comment.status == APPROVED, Post.public_clause(), *conditions)
+            .where(Comment.status == APPROVED, Post.open_clause(), *conditions)
             .options(contains_eager(Comment.post))
             .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(FEED_SIZE))
     return db.session.scalars(stmt)
@@ -134,9 +136,10 @@ def comments_feed(kind: str):
 @bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/feed/atom/",
         defaults={"kind": "atom"})
 def post_comments_feed(year: int, month: int, slug: str, kind: str):
-    """The newest approved comments of one public article."""
+    """The newest approved comments of one public article; a protected one has none to
+    give (404), whoever asks: feed readers carry no unlocked session."""
     article = db.session.scalar(select(Post).where(Post.type == POST, Post.slug == slug,
-                                                   Post.public_clause()))
+                                                   Post.open_clause()))
     if article is None:
         abort(404)
     canonical = post_url(article) + ("feed/" if kind == "rss" else "feed/atom/")

@@ -5,6 +5,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import _, format_date
@@ -21,11 +22,12 @@ from ..comments.guard import comments_are_open, form_token
 from ..comments.ownership import may_change, visible_own_pending
 from ..extensions import csrf, db
 from ..models import Category, Post, Tag, User
-from ..models.content import PAGE, POST, post_categories, post_tags
+from ..models.content import PAGE, POST, TRASH, post_categories, post_tags
 from ..models.queries import approved_comments, category_tree_ids, public_posts
 from ..pagecache import per_content_version
 from ..paging import TermLink
-from ..parsing import parse_id
+from ..parsing import LATEST_YEAR, parse_id
+from ..permissions import may_read, skips_password
 from ..search import clean_query, search_posts
 from ..settings import site_settings
 from ..widgets import PostLink, post_links
@@ -63,14 +65,13 @@ def home(page: int):
 
 def redirect_to_post_id(raw_id: str):
     """/?p=123 -> the post's permalink (301), or 404: our id first (feeds give it out),
-    then the WordPress id of an imported post. A draft has no permalink yet: staff read
-    it here."""
+    then the WordPress id of an imported post. A draft has no permalink yet: the staff
+    who may edit it read it here (others: 403)."""
     number = redirects.as_id(raw_id)
-    post = db.session.get(Post, number) if number is not None else None
-    if post is None or not can_read(post):
-        post = redirects.legacy_post(raw_id)
+    found = db.session.get(Post, number) if number is not None else None
+    post = found if found is not None and can_read(found) else redirects.legacy_post(raw_id)
     if post is None:
-        abort(404)
+        refuse(found)
     if post.type == POST and not post.published_at:
         return render_post(post)
     return redirect(post_url(post), 301 if post.is_public else 302)
@@ -102,7 +103,7 @@ def post(year: int, month: int, slug: str):
     """One article with its series, neighbours and approved comments."""
     article = db.session.scalar(ARTICLE_BY_SLUG, {"slug": slug})
     if article is None or not can_read(article):
-        abort(404)
+        refuse(article)
     canonical = post_url(article)
     if article.published_at and request.path != canonical:
         return redirect(canonical, 301)
@@ -148,8 +149,17 @@ def render_post(article: Post, comment_form: CommentForm | None = None, status: 
 
 
 def can_read(post: Post) -> bool:
-    """Readers see public posts; signed-in staff may look at anything not trashed."""
-    return post.is_public or (current_user.is_authenticated and post.status != "trash")
+    """Readers see public posts; signed-in staff also the unpublished ones they may edit
+    (permissions.may_read: the one rule of the editor, the revisions and every preview)."""
+    return may_read(current_user, post)
+
+
+def refuse(post: Post | None) -> NoReturn:
+    """A post this visitor may not read: 404 for readers (nothing is said of it), 403 for
+    signed-in staff, as the editor answers them for someone else's post."""
+    if post is not None and post.status != TRASH and current_user.is_authenticated:
+        abort(403)
+    abort(404)
 
 
 # Password-protected posts (WordPress's "post password"): the title and a form until the
@@ -172,8 +182,7 @@ def is_locked(post: Post) -> bool:
     """A protected post this browser has not opened; its author and editors always see it."""
     if not post.password:
         return False
-    if current_user.is_authenticated and (current_user.is_editor
-                                          or current_user.id == post.author_id):
+    if skips_password(current_user, post):
         return False
     mark = session.get(UNLOCKED, {}).get(str(post.id))
     return not (isinstance(mark, str) and hmac.compare_digest(mark, unlock_mark(post)))
@@ -352,7 +361,7 @@ def author(slug: str, page: int):
 @bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/page/<int:page>/")
 def month_archive(year: int, month: int, page: int):
     """Articles published in one month (site timezone)."""
-    if not 1 <= month <= 12 or year < 1970:
+    if not 1 <= month <= 12 or not 1970 <= year <= LATEST_YEAR:
         abort(404)
     start = month_start(year, month)
     end = month_start(year + month // 12, month % 12 + 1)
@@ -367,7 +376,7 @@ def month_archive(year: int, month: int, page: int):
 @bp.get("/<int(fixed_digits=4):year>/page/<int:page>/")
 def year_archive(year: int, page: int):
     """Articles published in one year (site timezone)."""
-    if year < 1970:
+    if not 1970 <= year <= LATEST_YEAR:
         abort(404)
     start, end = month_start(year, 1), month_start(year + 1, 1)
     return listing(str(year),
@@ -389,7 +398,7 @@ def page(page_path: str):
     found = db.session.scalar(select(Post).where(Post.type == PAGE, Post.slug == slug)
                               .options(selectinload(Post.author)))
     if found is None or not can_read(found):
-        abort(404)
+        refuse(found)
     if request.path != post_url(found):
         return redirect(post_url(found), 301)
     if is_locked(found):

@@ -157,6 +157,18 @@ class Post(db.Model):
         now = bindparam("now", callable_=utcnow, type_=cls.published_at.type, unique=True)
         return and_(cls.status == PUBLISHED, cls.published_at <= now)
 
+    @classmethod
+    def open_clause(cls):
+        """SQL condition for the posts whose text, excerpt and comments every public
+        surface may show (feeds, comment feeds, search, sitemap): public and without a
+        password. A protected post shows its title only, until a reader unlocks it in
+        their own browser, and that browser's pages are never shared (caching.py)."""
+        return and_(cls.public_clause(), cls.password == "")
+
+    @property
+    def is_protected(self) -> bool:
+        return bool(self.password)
+
     @property
     def is_public(self) -> bool:
         return (

@@ -476,6 +476,51 @@ def test_an_author_cannot_open_another_authors_post(signed_in, blog):
     assert "Texte de Béa" not in page.content()
 
 
+@pytest.mark.browser
+def test_an_author_submits_for_review_and_an_editor_publishes(signed_in, blog, open_page):
+    title = "Soumis à la relecture"
+    page = signed_in("arthur", viewport=DESKTOP)
+    new_article(page, blog, title)
+    page.locator(".rte__surface").click()
+    page.keyboard.type("Un texte prêt à relire.")
+    status = page.locator("#status")
+    # An author is offered no way to publish: no such status, no date.
+    assert status.locator("option").all_inner_texts() == ["Brouillon", "En attente de relecture"]
+    assert page.locator("#publish_at").count() == 0
+    expect(page.locator("#status-help")).to_contain_text("un éditeur le publie")
+    # Adding the option to the page (the browser's developer tools) publishes nothing.
+    page.evaluate("""() => {
+        const option = new Option("Publié", "published");
+        document.querySelector("#status").append(option);
+        option.selected = true;
+    }""")
+    page.locator('button[name="save"]').click()
+    page.wait_for_load_state()
+    expect(page.locator("#status-error")).to_be_visible()
+    assert "Un texte prêt à relire." in page.locator("textarea#body_source").input_value()
+    # The status meant for authors sends the article to the editors.
+    status.select_option(label="En attente de relecture")
+    page.locator('button[name="save"]').click()
+    page.wait_for_url(re.compile(r".*/admin/posts/\d+/edit$"))
+    assert page.locator(".flash--success").count() == 1
+    expect(page.locator(".edit-links strong")).to_have_text("En attente de relecture")
+    reader = open_page()
+    reader.goto(blog.url + "/")
+    assert reader.get_by_role("link", name=title).count() == 0
+
+    page = signed_in("edith", viewport=DESKTOP)
+    page.goto(blog.url + "/admin/posts/")
+    page.get_by_role("link", name="En attente de relecture").click()
+    page.get_by_role("link", name=title).click()
+    assert "Un texte prêt à relire." in page.locator(".rte__surface").inner_text()
+    publish(page)
+    expect(page.locator(".edit-links strong")).to_have_text("Publié")
+    reader.goto(blog.url + "/")
+    reader.get_by_role("link", name=title).first.click()
+    expect(reader.locator(".post__body")).to_contain_text("Un texte prêt à relire.")
+    assert page.errors == [] and reader.errors == []
+
+
 def make_photo(path: Path) -> Path:
     from PIL import Image, ImageDraw
 
