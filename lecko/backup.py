@@ -312,6 +312,7 @@ def restore_backup(archive: Path, force: bool = False) -> dict:
     try:
         manifest = unpack_verified(archive, staging)
         check_compatible(manifest, engine)
+        check_upload_contents(staging)
         db_copy = staging / manifest["database"]["member"]
         if engine == "sqlite":
             with closing_sqlite(db_copy) as conn:
@@ -509,6 +510,29 @@ def check_compatible(manifest: dict, engine: str) -> None:
                           "restore")
     if engine == "postgresql" and not shutil.which("pg_restore"):
         raise BackupError(PG_TOOL_MISSING.format(tool="pg_restore"))
+
+
+def check_upload_contents(staging: Path) -> None:
+    """Every file the archive puts in the uploads folder passes the checks an upload
+    passes (lecko.uploads): served from the blog's address, an HTML page, a script or an
+    SVG smuggled into an archive would run as the blog's own page. The message is for the
+    admin, in the site's default language."""
+    from flask_babel import force_locale, gettext
+
+    from .uploads import RefusedUpload, check_stored_file
+
+    root = staging / UPLOADS
+    for path in sorted(root.rglob("*")) if root.is_dir() else ():
+        if not path.is_file():
+            continue
+        name = path.relative_to(staging).as_posix()
+        try:
+            check_stored_file(name, path.read_bytes())
+        except RefusedUpload as refused:
+            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                raise BackupError(gettext(
+                    "Restore refused: the file %(name)s is not accepted. %(reason)s Nothing "
+                    "was changed.", name=name, reason=str(refused.message))) from None
 
 
 def replace_sqlite(verified: Path, live: Path) -> None:

@@ -1,9 +1,12 @@
 """Checking and storing uploaded files: the type is read from the content, never from the
 name or the browser; images are re-encoded by Pillow (no EXIF, no trailing bytes) with
-smaller copies for srcset; stored names are safe and never overwrite anything."""
+smaller copies for srcset; stored names are safe and never overwrite anything.
+`content_type()` is the check every file passes before the blog serves it, whichever way
+it arrives: an upload, a WordPress import's media folder, a restored backup."""
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +59,8 @@ TOO_MANY_PIXELS = _l("This image is too large (more than %(mp)d megapixels). Red
                      "dimensions, then upload it again.")
 DAMAGED_IMAGE = _l("This image is damaged or incomplete and could not be read.")
 DAMAGED_PDF = _l("This PDF document is incomplete or damaged.")
+NAME_NOT_CONTENT = _l("Its name does not match its content (%(type)s): it would be served as "
+                      "another type of file.")
 
 
 class RefusedUpload(Exception):
@@ -117,8 +122,10 @@ def clean_name(filename: str) -> str:
     return name[:300]
 
 
-def check_content(data: bytes) -> Checked:
-    """What the bytes really are: an accepted image (re-encoded) or a PDF."""
+def content_type(data: bytes) -> tuple[str, str]:
+    """(extension, MIME type) of what the bytes really are, or RefusedUpload: no markup in
+    the first bytes, a complete PDF or an image of an accepted format that Pillow opens and
+    verifies (without decoding it)."""
     if not data:
         raise RefusedUpload(EMPTY)
     head = data[:SNIFF_BYTES].lower()
@@ -129,10 +136,30 @@ def check_content(data: bytes) -> Checked:
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-1024:]:
             raise RefusedUpload(DAMAGED_PDF)
-        return Checked(data, *PDF_TYPE)
-    from .images import check_image  # Pillow, loaded by the workers that get an upload
+        return PDF_TYPE
+    from .images import identify_image  # Pillow, loaded by the processes that check files
 
-    return check_image(data)
+    return IMAGE_FORMATS[identify_image(data)]
+
+
+def check_content(data: bytes) -> Checked:
+    """What the bytes really are: an accepted image (re-encoded) or a PDF."""
+    extension, mime_type = content_type(data)
+    if (extension, mime_type) == PDF_TYPE:
+        return Checked(data, extension, mime_type)
+    from .images import reencode_image
+
+    return reencode_image(data)
+
+
+def check_stored_file(path: str, data: bytes) -> None:
+    """A file bound for the uploads folder without being uploaded (a restored backup) is
+    kept as it is, so it must pass the upload's checks and carry a name that gives its
+    content's type: servers pick the type from the name (nginx's mime.types,
+    send_from_directory), and an image named page.html would be served as a page."""
+    _, mime_type = content_type(data)
+    if mimetypes.guess_type(path)[0] != mime_type:
+        raise RefusedUpload(NAME_NOT_CONTENT % {"type": mime_type})
 
 
 def upload_root() -> Path:

@@ -253,6 +253,76 @@ def test_unsafe_members_are_refused(demo_app, demo_archive, tmp_path, member, me
     assert not list(tmp_path.rglob("evil.txt"))
 
 
+def png_bytes(tail: bytes = b"") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, "PNG")
+    return buffer.getvalue() + tail
+
+
+def with_upload(name: str, data: bytes) -> dict:
+    """repack() options adding a file and its line in the manifest: an archive that is
+    consistent, crafted by someone who wants the blog to serve that file."""
+    def add(manifest):
+        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(),
+                                   "size": len(data)}
+
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return dict(change=edit_manifest(add), extra=[(info, data)])
+
+
+SCRIPT = b"<!DOCTYPE html><html><body><script>fetch('/admin/users/')</script></body></html>"
+# Files no upload would store, each of which a browser would run as the blog's own page.
+SMUGGLED = {
+    "an HTML page": ("uploads/2026/11/page.html", SCRIPT, "code de page web"),
+    "an SVG image": ("uploads/2026/11/dessin.svg",
+                     b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "SVG"),
+    "a script": ("uploads/2026/11/app.js", b"alert(document.cookie)\n", "type de fichier"),
+    "a page named like a picture": ("uploads/2026/11/photo.png", SCRIPT, "code de page web"),
+    # Valid image bytes, markup past the sniffed start: served as text/html by its name.
+    "a picture named like a page": ("uploads/2026/11/image.html",
+                                    png_bytes(b" " * 2000 + SCRIPT), "Son nom"),
+    "a hidden server file": ("uploads/.htaccess", b"AddType text/html .png\n",
+                             "type de fichier"),
+}
+
+
+@pytest.mark.parametrize("case", SMUGGLED)
+def test_restore_refuses_files_no_upload_would_store(demo_app, demo_archive, tmp_path, case):
+    name, data, reason = SMUGGLED[case]
+    crafted = repack(demo_archive, tmp_path / "crafted.tar.gz", **with_upload(name, data))
+    before = instance_state(demo_app)
+    result = run(demo_app, "backup", "restore", crafted, "--force")
+    assert result.exit_code != 0
+    assert f"le fichier {name} n’est pas accepté" in result.output, result.output
+    assert reason in result.output and "Rien n’a été modifié" in result.output
+    assert "Traceback" not in result.output
+    assert instance_state(demo_app) == before
+
+
+def test_restore_accepts_every_kind_of_file_an_upload_stores(demo_app, demo_archive,
+                                                             tmp_path):
+    """The check refuses what uploads refuse, not more: JPEG under .jpeg, PDF, WebP."""
+    from PIL import Image
+
+    files = {}
+    for name, fmt in [("photo.jpeg", "JPEG"), ("photo.webp", "WEBP"), ("anim.gif", "GIF")]:
+        buffer = io.BytesIO()
+        Image.new("RGB", (20, 10), "navy").save(buffer, fmt)
+        files[f"uploads/2020/01/{name}"] = buffer.getvalue()
+    files["uploads/2020/01/doc.pdf"] = b"%PDF-1.4\ntrailer << >>\n%%EOF\n"
+    crafted = demo_archive
+    for n, (name, data) in enumerate(files.items()):
+        crafted = repack(crafted, tmp_path / f"more-{n}.tar.gz", **with_upload(name, data))
+    result = run(demo_app, "backup", "restore", crafted, "--force")
+    assert result.exit_code == 0, result.output
+    uploads = Path(demo_app.config["UPLOAD_FOLDER"])
+    assert all((uploads / name.removeprefix("uploads/")).read_bytes() == data
+               for name, data in files.items())
+
+
 def test_what_is_not_a_backup_gets_a_clear_error(app, tmp_path):
     text_file = tmp_path / "notes.tar.gz"
     text_file.write_text("pas une archive")

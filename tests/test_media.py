@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from lecko import uploads
 from lecko.extensions import db
+from lecko.headers import MEDIA_CONTENT_SECURITY_POLICY
 from lecko.models import Media
 from lecko.settings import save_setting
 
@@ -252,6 +253,29 @@ def test_files_are_served_with_their_type_nosniff_and_a_long_lifetime(app, staff
         assert response.status_code == 200 and response.mimetype == mime_type
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "max-age=31536000" in response.headers["Cache-Control"]
+        assert response.headers["Content-Security-Policy"] == MEDIA_CONTENT_SECURITY_POLICY
+        assert response.headers["Content-Disposition"].startswith("inline")  # not a download
+
+
+@pytest.mark.parametrize("name, data", [
+    ("page.html", b"<html><script>alert(document.domain)</script></html>"),
+    ("dessin.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+    ("notes.txt", b"<script>alert(1)</script>"),
+    ("app.js", b"alert(1)"),
+])
+def test_files_no_upload_stores_are_downloaded_never_run(app, name, data):
+    """A file that reached the folder some other way (copied by hand, an old import) is
+    served sandboxed (no script, no form, no plugin) and as a download."""
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "2019" / "05"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(data)
+    response = app.test_client().get(f"/media/2019/05/{name}")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
+    csp = response.headers["Content-Security-Policy"]
+    assert csp == MEDIA_CONTENT_SECURITY_POLICY
+    assert "sandbox" in csp.split("; ") and "default-src 'none'" in csp.split("; ")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_alt_text_and_title_can_be_edited(staff):
