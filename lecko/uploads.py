@@ -2,19 +2,23 @@
 name or the browser; images are re-encoded by Pillow (no EXIF, no trailing bytes) with
 smaller copies for srcset; stored names are safe and never overwrite anything.
 `content_type()` is the check every file passes before the blog serves it, whichever way
-it arrives: an upload, a WordPress import's media folder, a restored backup."""
+it arrives: an upload, a WordPress import's media folder, a restored backup. Files of
+trashed media live in another folder (UPLOAD_TRASH_FOLDER), out of reach of whatever
+serves /media/ (the app, or nginx straight from the disk): they follow the flag."""
 
 from __future__ import annotations
 
 import mimetypes
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.session import Session
 from slugify import slugify
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
 from werkzeug.datastructures import FileStorage
 
 from .blog.links import local_time
@@ -166,6 +170,10 @@ def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"])
 
 
+def trash_root() -> Path:
+    return Path(current_app.config["UPLOAD_TRASH_FOLDER"])
+
+
 def variant_path(path: str, width: int) -> str:
     """'2026/11/photo.jpg' -> '2026/11/photo-480w.jpg'."""
     stem, extension = path.rsplit(".", 1)
@@ -189,7 +197,7 @@ def write_files(checked: Checked, name: str) -> list[str]:
         base = f"{month}/{stem if n == 1 else f'{stem}-{n}'}.{checked.extension}"
         files = {base: checked.data} | {variant_path(base, w): data
                                          for w, data in checked.variants.items()}
-        if any((root / p).exists() for p in files) or db.session.scalar(
+        if any((r / p).exists() for p in files for r in (root, trash_root())) or db.session.scalar(
                 select(Media.id).where(Media.path.in_(list(files))).limit(1)):
             continue
         written: list[str] = []
@@ -222,12 +230,61 @@ def media_files(media: Media) -> list[str]:
     return [media.path] + [variant_path(media.path, w) for w in media.variants or ()]
 
 
-def remove_files(paths: list[str]) -> None:
-    root = upload_root()
+def remove_files(paths: list[str], root: Path | None = None) -> None:
+    """Delete these files from the uploads folder (or `root`)."""
+    root = root or upload_root()
     for path in paths:
         target = (root / path).resolve()
         if target.is_relative_to(root.resolve()):
             target.unlink(missing_ok=True)
+
+
+def place_files(paths: list[str], trashed: bool) -> None:
+    """Move what is in the wrong folder of these files to the trash folder or back to the
+    uploads folder: a rename on one disk, never over another file. Safe to repeat."""
+    source, target = (upload_root(), trash_root()) if trashed else (trash_root(), upload_root())
+    for path in paths:
+        origin, destination = (source / path).resolve(), (target / path).resolve()
+        inside = (origin.is_relative_to(source.resolve())
+                  and destination.is_relative_to(target.resolve()))
+        if not inside or not origin.is_file() or destination.exists():
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(origin, destination)
+
+
+def place_every_file() -> None:
+    """Every media file where its row says (a restored backup, made before 0013 or while a
+    move failed, may have them anywhere)."""
+    for item in db.session.scalars(select(Media)):
+        place_files(media_files(item), item.trashed)
+
+
+@event.listens_for(Session, "after_flush")
+def note_trash_changes(session, _context) -> None:
+    """Media whose trash flag was set (trash, restore, an import): their files move once
+    the change is committed, whoever made it."""
+    for item in session.new | session.dirty:
+        if isinstance(item, Media):
+            added = inspect(item).attrs.trashed.history.added
+            if added:
+                session.info.setdefault("media_to_place", []).append(
+                    (media_files(item), bool(added[0])))
+
+
+@event.listens_for(Session, "after_commit")
+def move_trashed_files(session) -> None:
+    for paths, trashed in session.info.pop("media_to_place", []):
+        try:
+            place_files(paths, trashed)
+        except OSError as error:  # the commit stands; /media/ checks the flag as well
+            current_app.logger.error("media files not moved %s the trash folder: %s (%s)",
+                                     "to" if trashed else "out of", paths, error)
+
+
+@event.listens_for(Session, "after_rollback")
+def forget_trash_changes(session) -> None:
+    session.info.pop("media_to_place", None)
 
 
 def media_url(media: Media, width: int | None = None) -> str:
@@ -243,9 +300,17 @@ def srcset(media: Media) -> str:
     return ", ".join(candidates + [f"{media_url(media)} {media.width}w"])
 
 
+def preview_url(media: Media, width: int | None = None) -> str:
+    """Where staff see the file: its address, or the staff-only one while it is trashed."""
+    if not media.trashed:
+        return media_url(media, width)
+    path = variant_path(media.path, width) if width else media.path
+    return url_for("admin.trashed_file", path=path)
+
+
 def thumbnail_url(media: Media) -> str:
-    """The smallest copy, for lists."""
-    return media_url(media, min(media.variants) if media.variants else None)
+    """The smallest copy, for the library."""
+    return preview_url(media, min(media.variants) if media.variants else None)
 
 
 def original_of(path: str) -> str | None:

@@ -13,7 +13,7 @@ NOT_YET_AS_SERVED = "posts hand-made dicts"
 AUTHOR_ALLOWED = {
     "admin.dashboard", "admin.posts", "admin.new_post", "admin.profile", "admin.media",
     "admin.upload_media", "admin.media_picker", "admin.autosave_post", "admin.preview_post",
-    "admin.bulk_posts",
+    "admin.bulk_posts", "admin.trashed_file",
 }
 EDITOR_DENIED = {"admin.users", "admin.new_user", "admin.edit_user", "admin.settings",
                  "admin.privacy", "admin.wxr", "admin.wxr_export"}

@@ -20,12 +20,13 @@ from flask import has_app_context
 from flask_migrate import upgrade
 from gunicorn_blog import REQUEST_TIMEOUT, SECRET, build_blog, gunicorn, send_comment
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import create_engine, inspect, make_url, select, text
 from sqlalchemy.pool import NullPool
 
 from lecko import create_app
 from lecko.backup import MANIFEST, create_backup, libpq_command
 from lecko.extensions import db
+from lecko.models import Media
 from lecko.settings import save_setting
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,6 +111,70 @@ def test_round_trip_restores_the_demo_blog_into_an_empty_instance(demo_app, demo
         media_path = next(iter(file_digests(restored / "uploads")))
         assert client.get(f"/media/{media_path}").status_code == 200
         db.engine.dispose()
+
+
+def trash_one(app, flag_only: bool = False) -> Media:
+    """Put a demo picture in the trash as the library does (its files move), or set the
+    flag alone as Lecko did before 0013 (its files stay in the uploads folder)."""
+    media = db.session.scalar(select(Media).where(Media.mime_type == "image/png"))
+    if flag_only:
+        db.session.execute(db.text("UPDATE media SET trashed = :yes WHERE id = :id"),
+                           {"yes": True, "id": media.id})
+    else:
+        media.trashed = True
+    db.session.commit()
+    db.session.refresh(media)
+    return media
+
+
+@pytest.mark.parametrize("layout", ["trash folder", "before 0013"])
+def test_trashed_files_are_backed_up_and_restored_out_of_reach(demo_app, tmp_path, layout):
+    media = trash_one(demo_app, flag_only=layout == "before 0013")
+    archive = tmp_path / "trash.tar.gz"
+    assert run(demo_app, "backup", "create", archive).exit_code == 0
+    with tarfile.open(archive) as tar:
+        names = set(tar.getnames())
+    folder = "uploads-trash" if layout == "trash folder" else "uploads"
+    assert f"{folder}/{media.path}" in names
+
+    fresh = build_app(tmp_path / "fresh", **empty_database())
+    result = run(fresh, "backup", "restore", archive)
+    assert result.exit_code == 0, result.output
+    served = file_digests(tmp_path / "fresh" / "uploads")
+    trashed = file_digests(tmp_path / "fresh" / "uploads-trash")
+    assert media.path in trashed and media.path not in served
+    before = {**file_digests(Path(demo_app.config["UPLOAD_FOLDER"])),
+              **file_digests(Path(demo_app.config["UPLOAD_TRASH_FOLDER"]))}
+    assert {**served, **trashed} == before
+    with fresh.app_context():
+        assert fresh.test_client().get(f"/media/{media.path}").status_code == 404
+        db.engine.dispose()
+
+
+def test_a_file_trashed_while_the_backup_runs_is_still_in_it(demo_app, tmp_path,
+                                                              monkeypatch):
+    """The folders are listed, then read: a file moved to the trash in between is
+    archived from where it went."""
+    import lecko.backup
+
+    media = db.session.scalar(select(Media).where(Media.mime_type == "image/png"))
+    media_id, listed = media.id, []
+    real_listing = lecko.backup.upload_files
+
+    def listing_then_trash(root):
+        found = real_listing(root)
+        listed.append(root)
+        if len(listed) == 2:  # both folders listed: an editor trashes the picture now
+            db.session.get(Media, media_id).trashed = True
+            db.session.commit()
+        return found
+
+    monkeypatch.setattr(lecko.backup, "upload_files", listing_then_trash)
+    archive = tmp_path / "race.tar.gz"
+    result = run(demo_app, "backup", "create", archive)
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+    with tarfile.open(archive) as tar:
+        assert f"uploads-trash/{media.path}" in tar.getnames()
 
 
 def test_restore_refuses_an_instance_with_content_unless_forced(demo_app, demo_archive):
@@ -286,6 +351,9 @@ SMUGGLED = {
                                     png_bytes(b" " * 2000 + SCRIPT), "Son nom"),
     "a hidden server file": ("uploads/.htaccess", b"AddType text/html .png\n",
                              "type de fichier"),
+    # Staff open trashed files from the blog's own address too.
+    "an HTML page in the trash": ("uploads-trash/2026/11/page.html", SCRIPT,
+                                  "code de page web"),
 }
 
 

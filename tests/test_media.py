@@ -76,9 +76,18 @@ def edit(client, media: Media, **typed):
     return form.fill(**typed).submit()
 
 
-def stored_files(app) -> list[Path]:
-    root = Path(app.config["UPLOAD_FOLDER"])
+def files_in(root: str) -> list[Path]:
+    root = Path(root)
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def stored_files(app) -> list[Path]:
+    """Every file the blog keeps: served (uploads) or trashed."""
+    return files_in(app.config["UPLOAD_FOLDER"]) + files_in(app.config["UPLOAD_TRASH_FOLDER"])
+
+
+def relative(root: str, paths: list[Path]) -> set[str]:
+    return {path.relative_to(root).as_posix() for path in paths}
 
 
 def media_count() -> int:
@@ -291,18 +300,37 @@ def test_alt_text_and_title_can_be_edited(staff):
     assert 'value="' + "a" * 501 + '"' in too_long.get_data(as_text=True)
 
 
-def test_trash_hides_files_from_readers_and_restore_brings_them_back(app, staff):
+def test_trash_moves_files_out_of_the_served_folder_and_restore_brings_them_back(app, staff):
+    """A reverse proxy serving /media/ straight from the uploads folder (deploy/nginx.conf)
+    must not find a trashed file or its smaller copies there; staff still see them."""
     media = uploaded(staff, image_bytes("JPEG", (1000, 500)), "photo.jpg")
+    names = set(uploads.media_files(media))
+    served, trash = app.config["UPLOAD_FOLDER"], app.config["UPLOAD_TRASH_FOLDER"]
     reader = app.test_client()
-    variant = uploads.variant_path(media.path, 480)
     assert press(staff, media, "Mettre à la corbeille").status_code == 302
     assert media.trashed
-    assert reader.get(f"/media/{media.path}").status_code == 404
-    assert reader.get(f"/media/{variant}").status_code == 404
-    assert staff.get(f"/media/{media.path}").status_code == 200  # the trash shows it
-    assert "photo" in staff.get("/admin/media/?type=trash").get_data(as_text=True)
+    assert relative(served, files_in(served)) == set()
+    assert relative(trash, files_in(trash)) == names == {media.path, uploads.variant_path(
+        media.path, 480), uploads.variant_path(media.path, 960)}
+    for name in names:
+        assert reader.get(f"/media/{name}").status_code == 404
+        assert staff.get(f"/media/{name}").status_code == 404  # as behind nginx
+    library = staff.get("/admin/media/?type=trash").get_data(as_text=True)
+    thumbnail = re.search(r'class="media-card__thumb" src="([^"]+)"', library)[1]
+    shown = staff.get(thumbnail)
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert "no-store" in shown.headers["Cache-Control"] and "public" not in shown.headers[
+        "Cache-Control"]
+    assert reader.get(thumbnail).status_code == 302  # readers are sent to sign in
+    preview = staff.get(f"/admin/media/{media.id}/edit").get_data(as_text=True)
+    src = re.search(r'<img src="([^"]+)"', preview)[1]
+    assert staff.get(src).status_code == 200 and f'value="/media/{media.path}"' in preview
+
     assert press(staff, media, "Restaurer depuis la corbeille").status_code == 302
-    assert reader.get(f"/media/{variant}").status_code == 200
+    assert relative(served, files_in(served)) == names and files_in(trash) == []
+    for name in names:
+        assert reader.get(f"/media/{name}").status_code == 200
+    assert staff.get(thumbnail).status_code == 404
 
 
 def test_delete_only_from_the_trash_and_files_go_too(app, staff):
@@ -419,3 +447,73 @@ def test_odd_page_numbers_show_the_first_page(staff, page):
     uploaded(staff, image_bytes("PNG"), "seule.png")
     response = staff.get("/admin/media/", query_string={"page": page})
     assert response.status_code == 200 and ">seule<" in response.get_data(as_text=True)
+
+
+def test_upgrade_moves_files_of_media_already_in_the_trash(tmp_path):
+    """Before 0013 trashed files stayed in the served folder: the upgrade moves them (and
+    their smaller copies) to the trash folder, and only them; a downgrade moves them back."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from lecko import create_app
+
+    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    served, trash = Path(app.config["UPLOAD_FOLDER"]), Path(app.config["UPLOAD_TRASH_FOLDER"])
+    with app.app_context():
+        upgrade(revision="0009")
+        rows = [("2020/01/vieux.jpg", "[480]", True), ("2020/01/garde.png", "[]", False),
+                ("wp/2019/05/sans-fichier.jpg", "[]", True)]
+        for path, variants, trashed in rows:
+            db.session.execute(text(
+                "INSERT INTO media (path, original_name, mime_type, size, alt_text, title, "
+                "created_at, trashed, legacy_url, variants) VALUES (:path, 'x', 'image/jpeg', "
+                "10, '', 'x', '2020-01-01 00:00:00', :trashed, '', :variants)"),
+                {"path": path, "trashed": trashed, "variants": variants})
+        db.session.commit()
+        (served / "2020" / "01").mkdir(parents=True)
+        for name in ("vieux.jpg", "vieux-480w.jpg", "garde.png", "inconnu.png"):
+            (served / "2020" / "01" / name).write_bytes(name.encode())
+        upgrade()
+        assert relative(served, files_in(served)) == {"2020/01/garde.png", "2020/01/inconnu.png"}
+        assert relative(trash, files_in(trash)) == {"2020/01/vieux.jpg", "2020/01/vieux-480w.jpg"}
+        assert (trash / "2020/01/vieux-480w.jpg").read_bytes() == b"vieux-480w.jpg"
+        assert db.session.scalar(select(func.count()).select_from(Media)) == 3
+        downgrade(revision="0009")
+        assert len(files_in(served)) == 4 and files_in(trash) == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_wordpress_attachment_in_the_trash_is_imported_into_the_trash(app, tmp_path):
+    """The import sets the flag itself: its file must land out of the served folder too,
+    and follow the flag when a later import changes it."""
+    from lecko.wxr.importer import ImportOptions, run_import
+    from lecko.wxr.reader import read_wxr
+
+    folder = tmp_path / "wp-uploads" / "2020" / "01"
+    folder.mkdir(parents=True)
+    (folder / "ancienne.png").write_bytes(image_bytes("PNG", (600, 300)))
+
+    def export(status: str) -> bytes:
+        url = "https://old.example/wp-content/uploads/2020/01/ancienne.png"
+        return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Ancien</title>
+<link>https://old.example</link><wp:wxr_version>1.2</wp:wxr_version>
+<item><title>Ancienne</title><link>https://old.example/?attachment_id=9</link>
+<guid isPermaLink="false">{url}</guid><wp:post_id>9</wp:post_id>
+<wp:post_date_gmt>2020-01-15 09:00:00</wp:post_date_gmt><wp:status>{status}</wp:status>
+<wp:post_type>attachment</wp:post_type><wp:attachment_url>{url}</wp:attachment_url>
+</item></channel></rss>""".encode()
+
+    run_import(read_wxr(export("trash")), ImportOptions(media_dir=tmp_path / "wp-uploads"))
+    media = db.session.scalar(select(Media))
+    assert media.trashed and media.variants == [480]
+    served, trash = app.config["UPLOAD_FOLDER"], app.config["UPLOAD_TRASH_FOLDER"]
+    assert files_in(served) == []
+    assert relative(trash, files_in(trash)) == set(uploads.media_files(media))
+    run_import(read_wxr(export("inherit")), ImportOptions(media_dir=tmp_path / "wp-uploads"))
+    db.session.expire_all()
+    assert not db.session.scalar(select(Media)).trashed
+    assert relative(served, files_in(served)) == set(uploads.media_files(media))
+    assert app.test_client().get(f"/media/{media.path}").status_code == 200
