@@ -197,7 +197,9 @@ def write_files(checked: Checked, name: str) -> list[str]:
         base = f"{month}/{stem if n == 1 else f'{stem}-{n}'}.{checked.extension}"
         files = {base: checked.data} | {variant_path(base, w): data
                                          for w, data in checked.variants.items()}
-        if any((r / p).exists() for p in files for r in (root, trash_root())) or db.session.scalar(
+        taken_on_disk = any((folder / p).exists() for folder in (root, trash_root())
+                            for p in files)
+        if taken_on_disk or db.session.scalar(
                 select(Media.id).where(Media.path.in_(list(files))).limit(1)):
             continue
         written: list[str] = []
