@@ -88,6 +88,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    app.config.setdefault("UPLOAD_TRASH_FOLDER", str(uploads.with_name(f"{uploads.name}-trash")))
     translations = Path(__file__).parent / "translations"
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(translations))
     if not app.config.get("SECRET_KEY"):

@@ -1,6 +1,7 @@
-"""Backups: one .tar.gz holding a consistent snapshot of the database, the uploads and a
-manifest with a checksum for every file. A restore verifies the whole archive in a
-scratch folder before it touches the instance, then brings the schema up to date."""
+"""Backups: one .tar.gz holding a consistent snapshot of the database, the uploads (trashed
+files included) and a manifest with a checksum for every file. A restore verifies the
+whole archive in a scratch folder before it touches the instance, then brings the schema
+up to date."""
 
 import hashlib
 import io
@@ -31,6 +32,9 @@ MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 PGDUMP_MEMBER = "database.pgdump"
 UPLOADS = "uploads"
+TRASH = "uploads-trash"
+# Folders of the archive -> the configuration key of the instance folder each restores to.
+FILE_FOLDERS = {UPLOADS: "UPLOAD_FOLDER", TRASH: "UPLOAD_TRASH_FOLDER"}
 # Rows that make an instance "have content"; the keys name them in messages and manifests.
 COUNTED_TABLES = {"posts": "post", "comments": "comment", "media": "media", "users": "user"}
 # Files being written by an editor or a tool, never content: left out of archives.
@@ -74,9 +78,10 @@ def sqlite_file() -> Path:
     return Path(database).resolve()
 
 
-def upload_root() -> Path:
-    """The uploads folder (UPLOAD_FOLDER), absolute."""
-    return Path(current_app.config["UPLOAD_FOLDER"]).resolve()
+def folder_root(folder: str = UPLOADS) -> Path:
+    """The instance folder behind an archive folder (UPLOAD_FOLDER, UPLOAD_TRASH_FOLDER),
+    absolute."""
+    return Path(current_app.config[FILE_FOLDERS[folder]]).resolve()
 
 
 def upload_files(root: Path) -> list[str]:
@@ -112,7 +117,6 @@ def create_backup(target: Path, force: bool = False) -> dict:
     if engine == "postgresql" and not shutil.which("pg_dump"):
         raise BackupError(PG_TOOL_MISSING.format(tool="pg_dump"))
     target = Path(os.path.abspath(target))
-    uploads = upload_root()
     if target.is_dir():
         raise BackupError(f"{target} is a folder: give the archive's file name")
     if target.exists() and not force:
@@ -120,13 +124,13 @@ def create_backup(target: Path, force: bool = False) -> dict:
                           "to replace it")
     if not target.parent.is_dir():
         raise BackupError(f"the folder {target.parent} does not exist")
-    if target.is_relative_to(uploads):
+    if any(target.is_relative_to(folder_root(folder)) for folder in FILE_FOLDERS):
         raise BackupError("write the backup outside the uploads folder, or the next backup "
                           "would hold this one")
     # The scratch folder sits beside the target, so the final rename stays on one disk.
     try:
         with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as work:
-            manifest = write_backup(Path(work), engine, uploads)
+            manifest = write_backup(Path(work), engine)
             os.replace(Path(work) / "archive.tar.gz", target)
     except (OSError, sqlite3.Error) as error:
         raise BackupError(f"the backup could not be written ({error}); no archive was left "
@@ -134,9 +138,9 @@ def create_backup(target: Path, force: bool = False) -> dict:
     return manifest
 
 
-def write_backup(work: Path, engine: str, uploads: Path) -> dict:
-    """Snapshot the database into `work`, then archive it with the uploads as
-    work/archive.tar.gz; return the manifest."""
+def write_backup(work: Path, engine: str) -> dict:
+    """Snapshot the database into `work`, then archive it with the uploads and the trash
+    as work/archive.tar.gz; return the manifest."""
     # The database first: a media row in the snapshot was committed after its file was
     # fully written, so every file it names is complete when the walk below runs.
     if engine == "sqlite":
@@ -150,7 +154,9 @@ def write_backup(work: Path, engine: str, uploads: Path) -> dict:
         db.session.rollback()
         dump_postgres(work / db_member)
     members = [(db_member, work / db_member)]
-    members += [(f"{UPLOADS}/{name}", uploads / name) for name in upload_files(uploads)]
+    for folder in FILE_FOLDERS:
+        root = folder_root(folder)
+        members += [(f"{folder}/{name}", root / name) for name in upload_files(root)]
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": app_version(),
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -252,19 +258,19 @@ class HashingReader:
 
 def write_archive(path: Path, members: list[tuple[str, Path]], manifest: dict) -> None:
     """The files, then the manifest last: it holds every checksum, known only by then."""
-    files, vanished = {}, 0
+    files, vanished, listed = {}, 0, {name for name, _ in members}
     bar = (click.progressbar(members, label="Archiving", show_pos=True)
            if len(members) > PROGRESS_FILES else nullcontext(members))
     # Owner-only: the archive holds password hashes and commenters' addresses.
     with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as raw:
         with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=GZIP_LEVEL) as tar, \
                 bar as items:
-            for name, source in items:
-                try:
-                    handle = open(source, "rb")
-                except FileNotFoundError:  # deleted from the media library meanwhile
+            for listed_name, source in items:
+                found = open_member(listed_name, source, listed)
+                if found is None:  # deleted from the media library meanwhile
                     vanished += 1
                     continue
+                name, handle = found
                 with handle:
                     stat = os.fstat(handle.fileno())
                     info = tar_info(name, stat.st_size, stat.st_mtime)
@@ -282,6 +288,24 @@ def write_archive(path: Path, members: list[tuple[str, Path]], manifest: dict) -
                    "are not in it.", err=True)
 
 
+def open_member(name: str, source: Path, listed: set[str]):
+    """(name, open file) of a member; a file trashed or restored since the folders were
+    listed is read from the other folder, under that folder's name (the restore puts each
+    file where its row says anyway). None when it is gone."""
+    try:
+        return name, open(source, "rb")
+    except FileNotFoundError:
+        pass
+    folder, _, relative = name.partition("/")
+    other = {UPLOADS: TRASH, TRASH: UPLOADS}.get(folder)
+    if other is None or f"{other}/{relative}" in listed:  # archived under that name
+        return None
+    try:
+        return f"{other}/{relative}", open(folder_root(other) / relative, "rb")
+    except FileNotFoundError:
+        return None
+
+
 def tar_info(name: str, size: int, mtime: float) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = size, int(mtime), 0o644
@@ -294,6 +318,8 @@ def tar_info(name: str, size: int, mtime: float) -> tarfile.TarInfo:
 def restore_backup(archive: Path, force: bool = False) -> dict:
     """Verify `archive`, then put its database and uploads in place of the instance's
     and upgrade the schema; return the manifest. Nothing changes unless all checks pass."""
+    from .uploads import place_every_file
+
     engine = database_engine()
     if not archive.is_file():
         raise BackupError(f"{archive}: no such file")
@@ -307,9 +333,11 @@ def restore_backup(archive: Path, force: bool = False) -> dict:
     db.session.remove()
     db.engine.dispose()  # our own pooled connections must not outlive the old file
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=current_app.instance_path))
+    set_aside: list[Path | None] = []  # the instance's folders before the restore
     try:
         manifest = unpack_verified(archive, staging)
         check_compatible(manifest, engine)
+        check_upload_contents(staging)
         db_copy = staging / manifest["database"]["member"]
         if engine == "sqlite":
             with closing_sqlite(db_copy) as conn:
@@ -320,18 +348,21 @@ def restore_backup(archive: Path, force: bool = False) -> dict:
             else:
                 run_pg_tool("pg_restore", "--clean", "--if-exists", "--no-owner",
                             "--single-transaction", str(db_copy))
-            old_uploads = replace_uploads(staging / UPLOADS, upload_root())
+            for folder in FILE_FOLDERS:
+                if (staging / folder).exists() or folder_root(folder).exists():
+                    set_aside.append(replace_uploads(staging / folder, folder_root(folder)))
         except OSError as error:
             raise BackupError(f"the restore stopped while replacing files ({error}): fix the "
                               "cause, then restore again with --force") from None
         try:
             upgrade_restored(manifest)
+            place_every_file()  # trashed files out of the served folder, whatever the backup
             bump_content_version(old_version)
             manifest["restored_revision"] = db.session.scalar(
                 text("SELECT version_num FROM alembic_version"))
         finally:
-            if old_uploads:
-                shutil.rmtree(old_uploads, ignore_errors=True)
+            for old in filter(None, set_aside):
+                shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
@@ -369,7 +400,7 @@ def instance_content() -> dict[str, int]:
                 if table in tables:
                     count = conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
                     found |= {label: count} if count else {}
-    files = len(upload_files(upload_root()))
+    files = sum(len(upload_files(folder_root(folder))) for folder in FILE_FOLDERS)
     return found | ({"upload files": files} if files else {})
 
 
@@ -456,8 +487,8 @@ def member_name(member: tarfile.TarInfo) -> str | None:
               or any(part in ("", ".", "..") for part in parts))
     if unsafe:
         raise BackupError(f"unsafe path in the archive: {name!r}; refused, nothing was changed")
-    under_uploads = parts[0] == UPLOADS and len(parts) > 1
-    if member.isdir() and (under_uploads or name == UPLOADS):
+    under_uploads = parts[0] in FILE_FOLDERS and len(parts) > 1
+    if member.isdir() and (under_uploads or name in FILE_FOLDERS):
         return None
     if not member.isreg():
         raise BackupError(f"{name!r} in the archive is a link or a special file: refused, "
@@ -528,6 +559,28 @@ def check_compatible(manifest: dict, engine: str) -> None:
                           "restore")
     if engine == "postgresql" and not shutil.which("pg_restore"):
         raise BackupError(PG_TOOL_MISSING.format(tool="pg_restore"))
+
+
+def check_upload_contents(staging: Path) -> None:
+    """Every file the archive puts in the uploads folder passes the checks an upload
+    passes (lecko.uploads): served from the blog's address, an HTML page, a script or an
+    SVG smuggled into an archive would run as the blog's own page. The message is for the
+    admin, in the site's default language."""
+    from flask_babel import force_locale, gettext
+
+    from .uploads import RefusedUpload, check_stored_file
+
+    for path in sorted(p for folder in FILE_FOLDERS for p in (staging / folder).rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(staging).as_posix()
+        try:
+            check_stored_file(name, path.read_bytes())
+        except RefusedUpload as refused:
+            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                raise BackupError(gettext(
+                    "Restore refused: the file %(name)s is not accepted. %(reason)s Nothing "
+                    "was changed.", name=name, reason=str(refused.message))) from None
 
 
 def replace_sqlite(verified: Path, live: Path) -> None:

@@ -1,29 +1,42 @@
-"""Uploaded files served under /media/, with their stored type and nosniff."""
+"""Uploaded files served under /media/: their type, nosniff, a sandbox, and a download
+for anything that is not an image or a PDF (deploy/nginx.conf does the same)."""
 
-from flask import Blueprint, abort, current_app, send_from_directory
-from flask_login import current_user
+import mimetypes
+
+from flask import Blueprint, Response, abort, current_app, send_from_directory
 from sqlalchemy import select
 
 from .extensions import db
+from .headers import MEDIA_CONTENT_SECURITY_POLICY
 from .models import Media
-from .uploads import original_of
+from .uploads import IMAGE_FORMATS, PDF_TYPE, original_of
 
 bp = Blueprint("files", __name__)
 
 # A stored name never gets new content while its file exists (uploads never overwrite),
 # so browsers may keep files a year.
 MAX_AGE = 365 * 24 * 3600
+# What uploads store; anything else in the folder (copied by hand, an older import) is
+# offered as a download, never shown.
+SHOWN_TYPES = {mime_type for _, mime_type in IMAGE_FORMATS.values()} | {PDF_TYPE[1]}
 
 
 @bp.get("/media/<path:path>")
 def media_file(path: str):
-    """An uploaded file; send_from_directory refuses paths that leave the folder. Files of
-    trashed media (and their smaller copies) are gone for readers; staff still see them
-    in the library's trash."""
-    if is_trashed(path) and not current_user.is_authenticated:
+    """An uploaded file, for everyone. Trashed files are moved out of the folder (nginx
+    serves it too); the flag is checked as well, in case a move failed."""
+    if is_trashed(path):
         abort(404)
-    response = send_from_directory(current_app.config["UPLOAD_FOLDER"], path, max_age=MAX_AGE)
+    return send_media(current_app.config["UPLOAD_FOLDER"], path, max_age=MAX_AGE)
+
+
+def send_media(folder: str, path: str, max_age: int) -> Response:
+    """A file of `folder` (send_from_directory refuses paths that leave it) with its type,
+    nosniff and the sandbox; a download unless it is an image or a PDF."""
+    shown = mimetypes.guess_type(path)[0] in SHOWN_TYPES
+    response = send_from_directory(folder, path, max_age=max_age, as_attachment=not shown)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = MEDIA_CONTENT_SECURITY_POLICY
     return response
 
 

@@ -16,6 +16,18 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "frame-ancestors 'none'",
 ))
 
+# Uploaded files opened on their own may do nothing: no script, style, form or plugin,
+# whatever a file turns out to be (`sandbox` also gives it an origin of its own).
+# deploy/nginx.conf sends the same for /media/; tests/test_deploy.py checks they agree.
+MEDIA_CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'none'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "sandbox",
+))
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from contextlib import contextmanager
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -25,19 +26,31 @@ from .uploads import (
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
-def check_image(data: bytes) -> Checked:
-    """Open with Pillow (bombs refused), verify, then re-encode from the pixels."""
+def identify_image(data: bytes) -> str:
+    """The Pillow format of an accepted image, opened and verified (bombs refused) but not
+    decoded; RefusedUpload otherwise."""
+    with pillow_refusals(), Image.open(io.BytesIO(data)) as probe:
+        kind = probe.format
+        check_pixels(probe, frames=1)
+        probe.verify()
+        return kind
+
+
+def reencode_image(data: bytes) -> Checked:
+    """An image that passed identify_image(), decoded and re-encoded from its pixels."""
+    with pillow_refusals(), Image.open(io.BytesIO(data)) as image:
+        frames = image.n_frames if is_animated(image) else 1
+        check_pixels(image, frames)
+        return reencode(image, image.format)
+
+
+@contextmanager
+def pillow_refusals():
+    """Pillow's errors and bomb warnings as RefusedUpload, with a message for the user."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data)) as probe:
-                kind = probe.format
-                check_pixels(probe, frames=1)
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                frames = image.n_frames if is_animated(image) else 1
-                check_pixels(image, frames)
-                return reencode(image, kind)
+            yield
         except RefusedUpload:
             raise
         except UnidentifiedImageError:

@@ -1,17 +1,24 @@
 """Checking and storing uploaded files: the type is read from the content, never from the
 name or the browser; images are re-encoded by Pillow (no EXIF, no trailing bytes) with
-smaller copies for srcset; stored names are safe and never overwrite anything."""
+smaller copies for srcset; stored names are safe and never overwrite anything.
+`content_type()` is the check every file passes before the blog serves it, whichever way
+it arrives: an upload, a WordPress import's media folder, a restored backup. Files of
+trashed media live in another folder (UPLOAD_TRASH_FOLDER), out of reach of whatever
+serves /media/ (the app, or nginx straight from the disk): they follow the flag."""
 
 from __future__ import annotations
 
+import mimetypes
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.session import Session
 from slugify import slugify
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
 from werkzeug.datastructures import FileStorage
 
 from .blog.links import local_time
@@ -56,6 +63,8 @@ TOO_MANY_PIXELS = _l("This image is too large (more than %(mp)d megapixels). Red
                      "dimensions, then upload it again.")
 DAMAGED_IMAGE = _l("This image is damaged or incomplete and could not be read.")
 DAMAGED_PDF = _l("This PDF document is incomplete or damaged.")
+NAME_NOT_CONTENT = _l("Its name does not match its content (%(type)s): it would be served as "
+                      "another type of file.")
 
 
 class RefusedUpload(Exception):
@@ -117,8 +126,10 @@ def clean_name(filename: str) -> str:
     return name[:300]
 
 
-def check_content(data: bytes) -> Checked:
-    """What the bytes really are: an accepted image (re-encoded) or a PDF."""
+def content_type(data: bytes) -> tuple[str, str]:
+    """(extension, MIME type) of what the bytes really are, or RefusedUpload: no markup in
+    the first bytes, a complete PDF or an image of an accepted format that Pillow opens and
+    verifies (without decoding it)."""
     if not data:
         raise RefusedUpload(EMPTY)
     head = data[:SNIFF_BYTES].lower()
@@ -129,14 +140,38 @@ def check_content(data: bytes) -> Checked:
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-1024:]:
             raise RefusedUpload(DAMAGED_PDF)
-        return Checked(data, *PDF_TYPE)
-    from .images import check_image  # Pillow, loaded by the workers that get an upload
+        return PDF_TYPE
+    from .images import identify_image  # Pillow, loaded by the processes that check files
 
-    return check_image(data)
+    return IMAGE_FORMATS[identify_image(data)]
+
+
+def check_content(data: bytes) -> Checked:
+    """What the bytes really are: an accepted image (re-encoded) or a PDF."""
+    extension, mime_type = content_type(data)
+    if (extension, mime_type) == PDF_TYPE:
+        return Checked(data, extension, mime_type)
+    from .images import reencode_image
+
+    return reencode_image(data)
+
+
+def check_stored_file(path: str, data: bytes) -> None:
+    """A file bound for the uploads folder without being uploaded (a restored backup) is
+    kept as it is, so it must pass the upload's checks and carry a name that gives its
+    content's type: servers pick the type from the name (nginx's mime.types,
+    send_from_directory), and an image named page.html would be served as a page."""
+    _, mime_type = content_type(data)
+    if mimetypes.guess_type(path)[0] != mime_type:
+        raise RefusedUpload(NAME_NOT_CONTENT % {"type": mime_type})
 
 
 def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def trash_root() -> Path:
+    return Path(current_app.config["UPLOAD_TRASH_FOLDER"])
 
 
 def variant_path(path: str, width: int) -> str:
@@ -162,7 +197,9 @@ def write_files(checked: Checked, name: str) -> list[str]:
         base = f"{month}/{stem if n == 1 else f'{stem}-{n}'}.{checked.extension}"
         files = {base: checked.data} | {variant_path(base, w): data
                                          for w, data in checked.variants.items()}
-        if any((root / p).exists() for p in files) or db.session.scalar(
+        taken_on_disk = any((folder / p).exists() for folder in (root, trash_root())
+                            for p in files)
+        if taken_on_disk or db.session.scalar(
                 select(Media.id).where(Media.path.in_(list(files))).limit(1)):
             continue
         written: list[str] = []
@@ -195,12 +232,61 @@ def media_files(media: Media) -> list[str]:
     return [media.path] + [variant_path(media.path, w) for w in media.variants or ()]
 
 
-def remove_files(paths: list[str]) -> None:
-    root = upload_root()
+def remove_files(paths: list[str], root: Path | None = None) -> None:
+    """Delete these files from the uploads folder (or `root`)."""
+    root = root or upload_root()
     for path in paths:
         target = (root / path).resolve()
         if target.is_relative_to(root.resolve()):
             target.unlink(missing_ok=True)
+
+
+def place_files(paths: list[str], trashed: bool) -> None:
+    """Move what is in the wrong folder of these files to the trash folder or back to the
+    uploads folder: a rename on one disk, never over another file. Safe to repeat."""
+    source, target = (upload_root(), trash_root()) if trashed else (trash_root(), upload_root())
+    for path in paths:
+        origin, destination = (source / path).resolve(), (target / path).resolve()
+        inside = (origin.is_relative_to(source.resolve())
+                  and destination.is_relative_to(target.resolve()))
+        if not inside or not origin.is_file() or destination.exists():
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(origin, destination)
+
+
+def place_every_file() -> None:
+    """Every media file where its row says (a restored backup, made before 0012 or while a
+    move failed, may have them anywhere)."""
+    for item in db.session.scalars(select(Media)):
+        place_files(media_files(item), item.trashed)
+
+
+@event.listens_for(Session, "after_flush")
+def note_trash_changes(session, _context) -> None:
+    """Media whose trash flag was set (trash, restore, an import): their files move once
+    the change is committed, whoever made it."""
+    for item in session.new | session.dirty:
+        if isinstance(item, Media):
+            added = inspect(item).attrs.trashed.history.added
+            if added:
+                session.info.setdefault("media_to_place", []).append(
+                    (media_files(item), bool(added[0])))
+
+
+@event.listens_for(Session, "after_commit")
+def move_trashed_files(session) -> None:
+    for paths, trashed in session.info.pop("media_to_place", []):
+        try:
+            place_files(paths, trashed)
+        except OSError as error:  # the commit stands; /media/ checks the flag as well
+            current_app.logger.error("media files not moved %s the trash folder: %s (%s)",
+                                     "to" if trashed else "out of", paths, error)
+
+
+@event.listens_for(Session, "after_rollback")
+def forget_trash_changes(session) -> None:
+    session.info.pop("media_to_place", None)
 
 
 def media_url(media: Media, width: int | None = None) -> str:
@@ -216,9 +302,17 @@ def srcset(media: Media) -> str:
     return ", ".join(candidates + [f"{media_url(media)} {media.width}w"])
 
 
+def preview_url(media: Media, width: int | None = None) -> str:
+    """Where staff see the file: its address, or the staff-only one while it is trashed."""
+    if not media.trashed:
+        return media_url(media, width)
+    path = variant_path(media.path, width) if width else media.path
+    return url_for("admin.trashed_file", path=path)
+
+
 def thumbnail_url(media: Media) -> str:
-    """The smallest copy, for lists."""
-    return media_url(media, min(media.variants) if media.variants else None)
+    """The smallest copy, for the library."""
+    return preview_url(media, min(media.variants) if media.variants else None)
 
 
 def original_of(path: str) -> str | None:

@@ -20,12 +20,13 @@ from flask import has_app_context
 from flask_migrate import upgrade
 from gunicorn_blog import REQUEST_TIMEOUT, SECRET, build_blog, gunicorn, send_comment
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import create_engine, inspect, make_url, select, text
 from sqlalchemy.pool import NullPool
 
 from lecko import create_app
 from lecko.backup import MANIFEST, create_backup, libpq_command
 from lecko.extensions import db
+from lecko.models import Media
 from lecko.settings import save_setting
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,6 +111,70 @@ def test_round_trip_restores_the_demo_blog_into_an_empty_instance(demo_app, demo
         media_path = next(iter(file_digests(restored / "uploads")))
         assert client.get(f"/media/{media_path}").status_code == 200
         db.engine.dispose()
+
+
+def trash_one(app, flag_only: bool = False) -> Media:
+    """Put a demo picture in the trash as the library does (its files move), or set the
+    flag alone as Lecko did before 0012 (its files stay in the uploads folder)."""
+    media = db.session.scalar(select(Media).where(Media.mime_type == "image/png"))
+    if flag_only:
+        db.session.execute(db.text("UPDATE media SET trashed = :yes WHERE id = :id"),
+                           {"yes": True, "id": media.id})
+    else:
+        media.trashed = True
+    db.session.commit()
+    db.session.refresh(media)
+    return media
+
+
+@pytest.mark.parametrize("layout", ["trash folder", "before 0012"])
+def test_trashed_files_are_backed_up_and_restored_out_of_reach(demo_app, tmp_path, layout):
+    media = trash_one(demo_app, flag_only=layout == "before 0012")
+    archive = tmp_path / "trash.tar.gz"
+    assert run(demo_app, "backup", "create", archive).exit_code == 0
+    with tarfile.open(archive) as tar:
+        names = set(tar.getnames())
+    folder = "uploads-trash" if layout == "trash folder" else "uploads"
+    assert f"{folder}/{media.path}" in names
+
+    fresh = build_app(tmp_path / "fresh", **empty_database())
+    result = run(fresh, "backup", "restore", archive)
+    assert result.exit_code == 0, result.output
+    served = file_digests(tmp_path / "fresh" / "uploads")
+    trashed = file_digests(tmp_path / "fresh" / "uploads-trash")
+    assert media.path in trashed and media.path not in served
+    before = {**file_digests(Path(demo_app.config["UPLOAD_FOLDER"])),
+              **file_digests(Path(demo_app.config["UPLOAD_TRASH_FOLDER"]))}
+    assert {**served, **trashed} == before
+    with fresh.app_context():
+        assert fresh.test_client().get(f"/media/{media.path}").status_code == 404
+        db.engine.dispose()
+
+
+def test_a_file_trashed_while_the_backup_runs_is_still_in_it(demo_app, tmp_path,
+                                                              monkeypatch):
+    """The folders are listed, then read: a file moved to the trash in between is
+    archived from where it went."""
+    import lecko.backup
+
+    media = db.session.scalar(select(Media).where(Media.mime_type == "image/png"))
+    media_id, listed = media.id, []
+    real_listing = lecko.backup.upload_files
+
+    def listing_then_trash(root):
+        found = real_listing(root)
+        listed.append(root)
+        if len(listed) == 2:  # both folders listed: an editor trashes the picture now
+            db.session.get(Media, media_id).trashed = True
+            db.session.commit()
+        return found
+
+    monkeypatch.setattr(lecko.backup, "upload_files", listing_then_trash)
+    archive = tmp_path / "race.tar.gz"
+    result = run(demo_app, "backup", "create", archive)
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+    with tarfile.open(archive) as tar:
+        assert f"uploads-trash/{media.path}" in tar.getnames()
 
 
 def test_restore_refuses_an_instance_with_content_unless_forced(demo_app, demo_archive):
@@ -251,6 +316,79 @@ def test_unsafe_members_are_refused(demo_app, demo_archive, tmp_path, member, me
     assert message in result.output
     assert os.listdir(tmp_path / "fresh") == []
     assert not list(tmp_path.rglob("evil.txt"))
+
+
+def png_bytes(tail: bytes = b"") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, "PNG")
+    return buffer.getvalue() + tail
+
+
+def with_upload(name: str, data: bytes) -> dict:
+    """repack() options adding a file and its line in the manifest: an archive that is
+    consistent, crafted by someone who wants the blog to serve that file."""
+    def add(manifest):
+        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(),
+                                   "size": len(data)}
+
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return dict(change=edit_manifest(add), extra=[(info, data)])
+
+
+SCRIPT = b"<!DOCTYPE html><html><body><script>fetch('/admin/users/')</script></body></html>"
+# Files no upload would store, each of which a browser would run as the blog's own page.
+SMUGGLED = {
+    "an HTML page": ("uploads/2026/11/page.html", SCRIPT, "code de page web"),
+    "an SVG image": ("uploads/2026/11/dessin.svg",
+                     b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "SVG"),
+    "a script": ("uploads/2026/11/app.js", b"alert(document.cookie)\n", "type de fichier"),
+    "a page named like a picture": ("uploads/2026/11/photo.png", SCRIPT, "code de page web"),
+    # Valid image bytes, markup past the sniffed start: served as text/html by its name.
+    "a picture named like a page": ("uploads/2026/11/image.html",
+                                    png_bytes(b" " * 2000 + SCRIPT), "Son nom"),
+    "a hidden server file": ("uploads/.htaccess", b"AddType text/html .png\n",
+                             "type de fichier"),
+    # Staff open trashed files from the blog's own address too.
+    "an HTML page in the trash": ("uploads-trash/2026/11/page.html", SCRIPT,
+                                  "code de page web"),
+}
+
+
+@pytest.mark.parametrize("case", SMUGGLED)
+def test_restore_refuses_files_no_upload_would_store(demo_app, demo_archive, tmp_path, case):
+    name, data, reason = SMUGGLED[case]
+    crafted = repack(demo_archive, tmp_path / "crafted.tar.gz", **with_upload(name, data))
+    before = instance_state(demo_app)
+    result = run(demo_app, "backup", "restore", crafted, "--force")
+    assert result.exit_code != 0
+    assert f"le fichier {name} n’est pas accepté" in result.output, result.output
+    assert reason in result.output and "Rien n’a été modifié" in result.output
+    assert "Traceback" not in result.output
+    assert instance_state(demo_app) == before
+
+
+def test_restore_accepts_every_kind_of_file_an_upload_stores(demo_app, demo_archive,
+                                                             tmp_path):
+    """The check refuses what uploads refuse, not more: JPEG under .jpeg, PDF, WebP."""
+    from PIL import Image
+
+    files = {}
+    for name, fmt in [("photo.jpeg", "JPEG"), ("photo.webp", "WEBP"), ("anim.gif", "GIF")]:
+        buffer = io.BytesIO()
+        Image.new("RGB", (20, 10), "navy").save(buffer, fmt)
+        files[f"uploads/2020/01/{name}"] = buffer.getvalue()
+    files["uploads/2020/01/doc.pdf"] = b"%PDF-1.4\ntrailer << >>\n%%EOF\n"
+    crafted = demo_archive
+    for n, (name, data) in enumerate(files.items()):
+        crafted = repack(crafted, tmp_path / f"more-{n}.tar.gz", **with_upload(name, data))
+    result = run(demo_app, "backup", "restore", crafted, "--force")
+    assert result.exit_code == 0, result.output
+    uploads = Path(demo_app.config["UPLOAD_FOLDER"])
+    assert all((uploads / name.removeprefix("uploads/")).read_bytes() == data
+               for name, data in files.items())
 
 
 def test_what_is_not_a_backup_gets_a_clear_error(app, tmp_path):

@@ -1,15 +1,35 @@
-"""The production samples in deploy/ are accepted by the tools that will read them."""
+"""The production samples in deploy/ are accepted by the tools that will read them, and
+the sample nginx in front of the app serves uploads as the app does, trash included."""
 
+import http.client
+import io
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from conftest import TEST_PASSWORD
+from forms import open_form
+from nginx_blog import (
+    NGINX,
+    OPENSSL,
+    HttpsClient,
+    blog_behind_nginx,
+    main_config,
+    self_signed,
+    site_config,
+)
+from PIL import Image
+
+from lecko.headers import MEDIA_CONTENT_SECURITY_POLICY
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+BEHIND_NGINX_IS_SQLITE = "the blog behind nginx is a copy of the SQLite template, as in " \
+    "tests/gunicorn_blog.py; nginx and the files do not depend on the engine"
 
 
 def require(tool: str) -> str:
@@ -24,27 +44,12 @@ def test_nginx_accepts_the_sample_site(tmp_path):
     """`nginx -t` on the sample, with a throwaway certificate and folders in place of the
     real ones (nginx checks that they exist) and unprivileged ports."""
     nginx = require(NGINX)
-    openssl = require(shutil.which("openssl") or "/usr/bin/openssl")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=blog.example.fr", "-keyout", key, "-out", cert],
-                   check=True, capture_output=True)
-    site = (DEPLOY / "nginx.conf").read_text()
-    site = (site.replace("/etc/letsencrypt/live/blog.example.fr/fullchain.pem", str(cert))
-            .replace("/etc/letsencrypt/live/blog.example.fr/privkey.pem", str(key))
-            .replace("/srv/lecko", str(tmp_path))
-            .replace("listen 80;", "listen 127.0.0.1:18080;")
-            .replace("listen [::]:80;", "")
-            .replace("listen 443 ", "listen 127.0.0.1:18443 ")
-            .replace("listen [::]:443 ssl http2;", ""))
+    require(OPENSSL)
+    cert, key = self_signed(tmp_path)
+    site = site_config(tmp_path, cert, key, 18080, 18443)
     assert "blog.example.fr" in site and str(cert) in site
     (tmp_path / "site.conf").write_text(site)
-    (tmp_path / "main.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
-        "events {}\n"
-        f"http {{\n include /etc/nginx/mime.types;\n access_log off;\n"
-        f" client_body_temp_path {tmp_path}/body;\n proxy_temp_path {tmp_path}/proxy;\n"
-        f" include {tmp_path}/site.conf;\n}}\n")
+    (tmp_path / "main.conf").write_text(main_config(tmp_path, tmp_path / "site.conf"))
     result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "main.conf")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -76,3 +81,114 @@ def test_static_addresses_change_with_the_file(app, client, tmp_path):
     with app.test_request_context():
         assert url_for("static", filename="css/site.css") != first
         assert url_for("static", filename="css/missing.css") == "/static/css/missing.css"
+
+
+# The blog behind the real nginx
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, template_db):
+    require(NGINX)
+    require(OPENSSL)
+    with blog_behind_nginx(tmp_path_factory.mktemp("nginx"), template_db) as running:
+        yield running
+
+
+@pytest.fixture
+def editor(site):
+    client = HttpsClient(site.https_port)
+    form = open_form(client, "/login", action="/login")
+    assert form.fill(username="editor0", password=TEST_PASSWORD).submit().status_code == 302
+    return client
+
+
+def served_from_the_disk(response) -> bool:
+    """nginx's /media/ location adds "immutable"; the app never does."""
+    headers = getattr(response, "headers", response)
+    return any("immutable" in value for value in headers.get_all("Cache-Control"))
+
+
+def jpeg(size=(1200, 600)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "teal").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.sqlite_only(reason=BEHIND_NGINX_IS_SQLITE)
+def test_a_trashed_file_answers_404_through_nginx_then_200_after_restore(site, editor):
+    """nginx serves /media/ from the disk without asking the app: trashing must take the
+    file and its smaller copies out of its reach, restoring must bring them back."""
+    form = open_form(editor, "/admin/media/", action="/admin/media/upload")
+    uploaded = form.fill(file=(jpeg(), "Bureau ouvert.jpg")).submit()
+    assert uploaded.status_code == 302, uploaded.get_data(as_text=True)
+    edit_page = urlsplit(uploaded.location).path
+    page = editor.get(edit_page).get_data(as_text=True)
+    address = re.search(r'id="media-url" type="text" value="([^"]+)"', page)[1]
+    srcset = re.search(r'srcset="([^"]+)"', page)[1]
+    addresses = [address] + [candidate.split()[0] for candidate in srcset.split(", ")]
+    assert len(set(addresses)) == 3  # the file, its 480 and 960 px copies
+
+    reader = HttpsClient(site.https_port)
+    before = {}
+    for url in addresses:
+        response = reader.get(url)
+        assert response.status_code == 200 and response.mimetype == "image/jpeg", url
+        assert served_from_the_disk(response)
+        before[url] = response.get_data()
+
+    trashed = open_form(editor, edit_page, button="Mettre à la corbeille").submit()
+    assert trashed.status_code == 302
+    for url in addresses:
+        assert reader.get(url).status_code == 404, url
+        assert editor.get(url).status_code == 404, url  # signed in or not
+    library = editor.get("/admin/media/?type=trash").get_data(as_text=True)
+    thumbnail = re.search(r'class="media-card__thumb" src="([^"]+)"', library)[1]
+    assert editor.get(thumbnail).status_code == 200  # staff still see it, through the app
+    assert reader.get(thumbnail).status_code == 302  # to the sign-in page
+
+    restored = open_form(editor, edit_page, button="Restaurer depuis la corbeille").submit()
+    assert restored.status_code == 302
+    for url in addresses:
+        response = reader.get(url)
+        assert response.status_code == 200 and response.get_data() == before[url], url
+
+
+def straight_to_the_app(port: int, path: str) -> tuple[int, http.client.HTTPMessage]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status, response.headers
+    finally:
+        conn.close()
+
+
+@pytest.mark.sqlite_only(reason=BEHIND_NGINX_IS_SQLITE)
+def test_nginx_and_the_app_serve_media_with_the_same_headers(site):
+    """The same file asked of nginx (from the disk) and of the app (gunicorn, directly):
+    same type, nosniff, the same sandbox, a download for what is not an image or a PDF."""
+    folder = site.instance / "uploads" / "2019" / "05"
+    folder.mkdir(parents=True)
+    files = {"photo.jpg": jpeg((40, 20)), "rapport.pdf": b"%PDF-1.4\n%%EOF\n",
+             "page.html": b"<script>alert(document.domain)</script>",
+             "dessin.svg": b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+             "notes.txt": b"<script>alert(1)</script>"}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+
+    def seen(headers) -> tuple:
+        disposition = (headers.get("Content-Disposition") or "inline").split(";")[0]
+        return (headers.get("Content-Type").split(";")[0], headers.get("X-Content-Type-Options"),
+                headers.get("Content-Security-Policy"), disposition)
+
+    reader = HttpsClient(site.https_port)
+    for name in files:
+        through_nginx = reader.get(f"/media/2019/05/{name}")
+        status, app_headers = straight_to_the_app(site.app_port, f"/media/2019/05/{name}")
+        assert through_nginx.status_code == status == 200, name
+        assert served_from_the_disk(through_nginx) and not served_from_the_disk(app_headers)
+        assert seen(through_nginx.headers) == seen(app_headers), name
+        assert seen(app_headers)[2] == MEDIA_CONTENT_SECURITY_POLICY
+        shown = name.endswith((".jpg", ".pdf"))
+        assert seen(app_headers)[3] == ("inline" if shown else "attachment"), name

@@ -16,10 +16,12 @@ from .. import uploads
 from ..auth import role_required
 from ..errors import own_body_limit
 from ..extensions import csrf, db
+from ..files import send_media
 from ..forms import Form
 from ..models import Media, Post, User
 from ..models.content import TRASH
 from ..models.people import ROLES
+from ..parsing import parse_page
 from . import bp
 from .forms import ConfirmForm
 
@@ -72,13 +74,13 @@ def library_page(form: UploadForm, status: int = 200):
     query = request.args.get("q", "").strip()[:200]
     if query:
         stmt = stmt.where(Media.title.ilike(f"%{query}%"))
-    page = request.args.get("page", "1")
-    pagination = db.paginate(stmt, page=int(page) if page.isdigit() else 1,
+    pagination = db.paginate(stmt, page=parse_page(request.args.get("page")),
                              per_page=LIBRARY_PAGE_SIZE, error_out=False)
     return render_template(
         "admin/media.html", pagination=pagination, kind=kind, kinds=KINDS, query=query,
         form=form, limit_mb=uploads.upload_limit() // (1024 * 1024), may_edit=may_edit_media,
-        thumbnail_url=uploads.thumbnail_url, human_size=human_size,
+        thumbnail_url=uploads.thumbnail_url, preview_url=uploads.preview_url,
+        human_size=human_size,
     ), status
 
 
@@ -132,7 +134,8 @@ def edit_media(media_id: int):
         return redirect(url_for("admin.edit_media", media_id=item.id))
     return render_template(
         "admin/edit_media.html", media=item, form=form, used_in=posts_using(item),
-        url=uploads.media_url(item), srcset=uploads.srcset(item), sizes=uploads.IMAGE_SIZES,
+        url=uploads.media_url(item), preview=uploads.preview_url(item),
+        srcset="" if item.trashed else uploads.srcset(item), sizes=uploads.IMAGE_SIZES,
         human_size=human_size,
     ), 400 if form.is_submitted() else 200
 
@@ -170,6 +173,15 @@ def restore_media(media_id: int):
     return redirect(url_for("admin.edit_media", media_id=item.id))
 
 
+@bp.get("/media/trashed/<path:path>")
+@role_required(*ROLES)
+def trashed_file(path: str):
+    """A file in the trash, for the library's previews: staff only, never kept by caches."""
+    response = send_media(str(uploads.trash_root()), path, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.post("/media/<int:media_id>/delete")
 @role_required(*ROLES)
 def delete_media(media_id: int):
@@ -182,7 +194,10 @@ def delete_media(media_id: int):
         files = uploads.media_files(item)
         db.session.delete(item)
         db.session.commit()
-        uploads.remove_files(files)  # after the commit: a failed commit keeps the files
+        # After the commit: a failed commit keeps the files. In both folders: a move that
+        # failed leaves them in the uploads folder.
+        uploads.remove_files(files, uploads.trash_root())
+        uploads.remove_files(files)
         flash(_("Deleted for good."), "success")
     return redirect(url_for("admin.media", type="trash"))
 
