@@ -10,7 +10,7 @@ from forms import form_in, open_form
 from lecko.admin.comments import moderate
 from lecko.blog import links
 from lecko.extensions import db
-from lecko.models import Comment, Post
+from lecko.models import Comment, Post, User
 from lecko.models.comments import APPROVED, PENDING, SPAM, TRASH
 
 
@@ -394,3 +394,46 @@ def test_moderation_needs_a_csrf_token(client, editor, make_post, make_comment):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Comment, comment.id).status == APPROVED
+
+
+def test_upgrade_from_0009_keeps_every_comment_and_knows_no_moderator(tmp_path):
+    """0012 adds moderated_at/_by in place: a blog's comments, threads and team replies
+    come through; who moderated them before is not known."""
+    from conftest import build_app, empty_database
+    from flask_migrate import upgrade
+
+    old = build_app(tmp_path / "old", **empty_database())
+    with old.app_context():
+        upgrade(revision="0009")
+        def run(sql):
+            db.session.execute(db.text(sql))
+
+        run("INSERT INTO user (id, username, slug, display_name, email, password_hash, role, "
+            "bio, active, created_at) VALUES (1, 'ed', 'ed', 'Ed', 'ed@x.test', 'x', 'editor', "
+            "'', TRUE, '2025-01-01 10:00:00')")
+        run("INSERT INTO post (id, type, title, slug, status, author_id, body_source, body_html,"
+            " excerpt, word_count, published_at, created_at, updated_at, comments_open, "
+            "comment_count, sticky, password, menu_order, legacy_url) VALUES (1, 'post', 'T', "
+            "'t', 'published', 1, '', '', '', 0, '2025-01-01 10:00:00', '2025-01-01 10:00:00', "
+            "'2025-01-01 10:00:00', TRUE, 1, FALSE, '', 0, '')")
+        for id, parent, user, status in ((1, "NULL", "NULL", "approved"),
+                                         (2, "1", "1", "approved"), (3, "1", "NULL", "spam")):
+            run("INSERT INTO comment (id, post_id, parent_id, author_name, author_email, "
+                "author_url, user_id, text, text_html, status, created_at, ip_hash, "
+                f"edit_token_hash, notify_replies) VALUES ({id}, 1, {parent}, 'A', '', '', "
+                f"{user}, 'Texte {id}', '', '{status}', '2025-01-02 10:00:00', '', '', FALSE)")
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(db.text(
+            "SELECT id, parent_id, user_id, status, text, moderated_at, moderated_by_id "
+            "FROM comment ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [
+            (1, None, None, "approved", "Texte 1", None, None),
+            (2, 1, 1, "approved", "Texte 2", None, None),
+            (3, 1, None, "spam", "Texte 3", None, None)]
+        comment = db.session.get(Comment, 3)
+        comment.moderate(PENDING, db.session.get(User, 1))
+        db.session.commit()
+        assert comment.moderated_by.display_name == "Ed" and comment.moderated_at
+        db.session.remove()
+        db.engine.dispose()

@@ -100,9 +100,9 @@ class Outcome:
     approved: list[Comment] = field(default_factory=list)
 
 
-def moderate(comments: list[Comment], action: str) -> Outcome:
-    """Apply one action to comments whose status allows it, recount their posts (the
-    caller commits, then announces outcome.approved)."""
+def moderate(comments: list[Comment], action: str, by: User | None = None) -> Outcome:
+    """Apply one action for `by` to comments whose status allows it, recount their posts
+    (the caller commits, then announces outcome.approved)."""
     new_status, applies_to = ACTIONS[action]
     outcome, posts = Outcome(), {}
     for comment in comments:
@@ -113,7 +113,7 @@ def moderate(comments: list[Comment], action: str) -> Outcome:
         if new_status is None:
             db.session.delete(comment)
         else:
-            comment.status = new_status
+            comment.moderate(new_status, by)
             if new_status == APPROVED:
                 outcome.approved.append(comment)
         outcome.done += 1
@@ -128,7 +128,7 @@ def post_reply(parent: Comment, user: User, text: str) -> tuple[Comment, list[Co
     (as WordPress does). Returns the reply and what became visible (caller commits)."""
     approved = []
     if parent.status == PENDING:
-        parent.status = APPROVED
+        parent.moderate(APPROVED, user)
         approved.append(parent)
     reply = Comment(post=parent.post, parent=parent, user_id=user.id,
                     author_name=user.display_name[:100], author_email=user.email or "",
@@ -195,7 +195,7 @@ def bulk_comments():
         return redirect(back_to_queue())
     chosen = list(db.session.scalars(select(Comment).where(Comment.id.in_(form.ids.data))
                                      .options(selectinload(Comment.post))))
-    outcome = moderate(chosen, form.action.data)
+    outcome = moderate(chosen, form.action.data, current_user)
     db.session.commit()
     announce(outcome.approved)
     flash(ngettext("%(num)d comment updated.", "%(num)d comments updated.", outcome.done),
@@ -216,7 +216,7 @@ def edit_comment(comment_id: int):
     form = CommentForm(obj=comment)
     if form.validate_on_submit():
         was_approved = comment.status == APPROVED
-        save_comment(comment, form)
+        save_comment(comment, form, current_user)
         db.session.commit()
         if comment.status == APPROVED and not was_approved:
             on_comment_approved(comment)
@@ -226,14 +226,15 @@ def edit_comment(comment_id: int):
                        400 if form.is_submitted() else 200)
 
 
-def save_comment(comment: Comment, form: CommentForm) -> None:
+def save_comment(comment: Comment, form: CommentForm, by: User) -> None:
     """Copy the validated form onto the comment, re-render its HTML, recount (caller commits)."""
     comment.author_name = form.author_name.data.strip()
     comment.author_email = (form.author_email.data or "").strip()
     comment.author_url = (form.author_url.data or "").strip()
     comment.text = form.text.data
     comment.text_html = render_comment(comment.text, french=site_is_french())
-    comment.status = form.status.data
+    if form.status.data != comment.status:
+        comment.moderate(form.status.data, by)
     db.session.flush()
     refresh_comment_count(comment.post)
 
