@@ -9,6 +9,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from forms import open_form
+from test_hosts import post_path, serve_at
 
 from lecko.comments.notify import on_comment_approved, on_comment_posted
 from lecko.extensions import db
@@ -136,6 +137,57 @@ def test_held_comment_mails_active_editors_with_links(mail_app, smtp, team, make
         assert expected in text
     paths = links(message)
     assert [p.split("/")[3] for p in paths] == ["approve", "spam"]
+
+
+def reader_comments(client, post, page_host: str, **headers):
+    """A first-time reader sends a comment from the article page as served on `page_host`
+    (`headers` go with the form: a bot forging them)."""
+    save_setting("comment_min_fill_seconds", 0)
+    db.session.commit()
+    form = open_form(client, f"http://{page_host}{post_path(post)}",
+                     action=f"/comments/post/{post.id}")
+    form.fill(author_name="Jeanne", author_email="jeanne@example.org", text="Bien vu !")
+    return form.submit("Envoyer le commentaire", headers=headers)
+
+
+def test_mail_links_name_site_url_whatever_host_the_comment_came_from(
+        app, smtp, client, team, make_post):
+    """The site is also reached as www.example.fr: the mails still name SITE_URL only."""
+    serve_at(app, SITE_URL="https://blog.example.fr", ALLOWED_HOSTS="www.example.fr",
+             MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+    post = make_post(author=team["author"])
+    assert reader_comments(client, post, "www.example.fr").status_code == 303
+    text = body(smtp.to("ed@lecko.test")[0])
+    addresses = re.findall(r"https?://\S+", text)
+    assert len(addresses) == 4  # the article, approve, spam, the queue
+    assert all(a.startswith("https://blog.example.fr/") for a in addresses), addresses
+    approve = next(a for a in addresses if "/approve/" in a)
+    # The link works on the real site.
+    assert press(client, approve, "Approuver").status_code == 200
+    assert db.session.scalar(db.select(Comment.status)) == APPROVED
+
+
+def test_a_comment_sent_with_a_forged_host_is_refused_and_mails_nobody(
+        app, smtp, client, team, make_post):
+    """The attack of the review: the real form, posted by a bot naming another Host."""
+    serve_at(app, SITE_URL="https://blog.example.fr", MAIL_SERVER="127.0.0.1",
+             MAIL_PORT=smtp.port)
+    post = make_post(author=team["author"])
+    response = reader_comments(client, post, "blog.example.fr", Host="attacker.example")
+    assert response.status_code == 400 and '<html lang="fr">' in response.get_data(
+        as_text=True)
+    assert db.session.query(Comment).count() == 0 and smtp.messages == []
+
+
+def test_mail_set_up_later_without_site_url_is_logged_and_not_sent(app, smtp, caplog, team,
+                                                                   make_post, make_comment):
+    """The factory refuses MAIL_SERVER without SITE_URL (test_hosts.py); a config changed
+    afterwards still never mails links built on a request's Host."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, SITE_URL=None)
+    on_comment_posted(held_comment(make_post, make_comment, team))
+    assert smtp.messages == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("SITE_URL is not" in message for message in errors), errors
 
 
 def test_held_comment_mails_nobody_when_the_setting_is_off(mail_app, smtp, team, make_post,
