@@ -186,6 +186,18 @@ def test_delete_for_good_works_from_the_trash_only(client, editor, make_post, ma
     assert 'class="flash flash--warning"' in page
 
 
+def test_delete_for_good_from_the_edit_page_of_a_trashed_comment(client, editor, make_post,
+                                                                 make_comment):
+    comment = make_comment(make_post(), status=TRASH)
+    comment_id = comment.id
+    form = open_form(client, f"/admin/comments/{comment_id}/edit",
+                     button="Supprimer définitivement")
+    response = form.submit("Supprimer définitivement")
+    assert response.headers["Location"] == "/admin/comments/?status=trash"
+    db.session.expire_all()
+    assert db.session.get(Comment, comment_id) is None
+
+
 def test_deleting_a_parent_keeps_its_replies(app, make_post, make_comment):
     post = make_post()
     parent = make_comment(post, status=TRASH)
@@ -228,6 +240,20 @@ def test_bulk_without_an_action_or_a_comment_changes_nothing(client, editor, mak
     client.post("/admin/comments/bulk", data={"action": "publish", "ids": [comment.id],
                                               "csrf_token": token})
     assert comment.status == PENDING
+
+
+@pytest.mark.parametrize("odd", ["٣", "+1", " 1", "1_0", "-1", "0", "99999999999999999999",
+                                 "1e3", ""])
+def test_an_odd_id_in_a_bulk_action_changes_nothing(client, editor, make_post, make_comment,
+                                                    odd):
+    comment = make_comment(make_post(), status=PENDING)
+    token = open_form(client, "/admin/comments/", selector="#bulk-comments")["csrf_token"]
+    # hand-made: ids no checkbox of the queue sends (a forged or mangled request)
+    response = client.post("/admin/comments/bulk", data={
+        "action": "approve", "ids": [odd, str(comment.id)], "csrf_token": token})
+    assert response.status_code == 302
+    assert comment.status == PENDING
+    assert client.get("/admin/comments/?page=" + odd).status_code == 200
 
 
 def test_edit_changes_the_text_and_renders_it_escaped(client, editor, make_post,
