@@ -434,7 +434,7 @@ def test_upgrade_from_0009_keeps_every_comment_and_knows_no_moderator(tmp_path):
         def run(sql):
             db.session.execute(db.text(sql))
 
-        run("INSERT INTO user (id, username, slug, display_name, email, password_hash, role, "
+        run("INSERT INTO \"user\" (id, username, slug, display_name, email, password_hash, role, "
             "bio, active, created_at) VALUES (1, 'ed', 'ed', 'Ed', 'ed@x.test', 'x', 'editor', "
             "'', TRUE, '2025-01-01 10:00:00')")
         run("INSERT INTO post (id, type, title, slug, status, author_id, body_source, body_html,"
