@@ -11,7 +11,8 @@ from flask import url_for as flask_url_for
 
 class SiteFlask(Flask):
     """Flask whose absolute addresses (`_external`, and every address built outside a
-    request) start with SITE_URL when it is set: one rule for every url_for."""
+    request) start with SITE_URL when it is set, its scheme included: one rule for every
+    url_for."""
 
     def url_for(self, endpoint: str, /, *, _anchor: str | None = None,
                 _method: str | None = None, _scheme: str | None = None,
@@ -42,6 +43,7 @@ def page_url() -> str:
     if not current_app.config.get("SITE_URL"):
         return request.base_url
     return on_site(urlsplit(request.base_url).path)
+
 
 # Arguments that change more than the address (or depend on the request): never kept.
 _UNCACHED_OPTIONS = frozenset({"_anchor", "_method", "_scheme"})
