@@ -11,8 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: config layers, extensions, blueprints, CLI."""
+    from .urls import SiteFlask
+
     instance_path = instance_path or os.environ.get("LECKO_INSTANCE_PATH") or str(ROOT / "instance")
-    app = Flask(
+    app = SiteFlask(
         __name__,
         instance_path=os.path.abspath(instance_path),
         instance_relative_config=True,
@@ -34,7 +36,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, caching, database, files, headers, i18n, templating, urls  # noqa: F401
+    from . import auth, caching, database, files, headers, hosts, i18n, templating, urls  # noqa: F401
     from .admin import bp as admin_bp
     from .blog import bp as blog_bp
     from .comments import bp as comments_bp
@@ -43,6 +45,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from .redirects import bp as redirects_bp
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    hosts.register(app)
     app.before_request(fresh_request_globals)  # first: the other hooks fill g
     database.register(app)
     templating.register(app)
@@ -94,6 +97,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(translations))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    from .hosts import configure
+
+    configure(app.config)  # SITE_URL checked, TRUSTED_HOSTS filled from it
 
 
 def instance_secret_key(instance: Path) -> str:

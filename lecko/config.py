@@ -59,9 +59,14 @@ MAIL_SENDER = "Lecko blog <blog@localhost>"
 # Seconds to wait for the mail server: a reader's request waits while a notice is sent.
 MAIL_TIMEOUT = 10
 
-# The blog's public address (https://blog.example.fr), for links in mails written outside
-# a web request (the command line); inside a request the request's own address is used.
+# The blog's public address (https://blog.example.fr). Every absolute link (mails, feeds,
+# canonical links) is built on it, never on the Host a request names, and requests for
+# another host get a 400. Required once MAIL_SERVER is set (the blog refuses to start
+# otherwise). Unset, as under `make run`: only localhost and 127.0.0.1 are answered.
 SITE_URL = None
+# Other host names the blog answers to (www.…, an old domain that redirects): a list, or
+# one string separated by commas (FLASK_ALLOWED_HOSTS). ".example.fr" takes subdomains.
+ALLOWED_HOSTS = []
 
 # Seconds the approve/spam links of a moderation mail stay valid (7 days): a forwarded or
 # leaked mail must not moderate forever. Unsubscribe links never expire.

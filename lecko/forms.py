@@ -13,11 +13,20 @@ from wtforms.i18n import messages_path
 
 
 class Form(FlaskForm):
-    """FlaskForm without two surprises of hand-made requests: a file sent in a text field
-    (WTForms would hand the view a file where it expects a string, and crash it) and a
-    JSON body read as form data (no form here takes JSON; a JSON list crashes WTForms)."""
+    """FlaskForm without three surprises: a file sent in a text field (WTForms would hand
+    the view a file where it expects a string, and crash it), a JSON body read as form
+    data (no form here takes JSON; a JSON list crashes WTForms), and a prefixed form whose
+    CSRF field is renamed (see bind_field)."""
 
     class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            """The CSRF field keeps its name whatever the form's prefix: every page sends
+            one `csrf_token` (csrf_token() in templates), which a "reply-csrf_token" field
+            would never read, refusing the form with a bare 400."""
+            if options.get("name") == self.csrf_field_name:
+                options = {**options, "prefix": ""}
+            return super().bind_field(form, unbound_field, options)
+
         def wrap_formdata(self, form, formdata):
             if formdata is _Auto and request.is_json:
                 return None

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context
 
+from .hosts import MAIL_WITHOUT_SITE_URL
+
 log = logging.getLogger(__name__)
 
 
@@ -42,6 +44,10 @@ def send_mails(mails: Iterable[Mail]) -> int:
     if not messages:
         return 0
     config = current_app.config
+    if config["MAIL_SERVER"] and not config.get("SITE_URL"):
+        # The factory refuses this; a config changed afterwards must not mail Host's links.
+        log.error("%d mail(s) not sent: %s", len(messages), MAIL_WITHOUT_SITE_URL)
+        return 0
     if not config["MAIL_SERVER"]:
         for message in messages:
             log.info("MAIL_SERVER is not set: mail written here instead of sent.\n"
@@ -117,7 +123,8 @@ def smtp_connection(config) -> Iterator[smtplib.SMTP]:
 @contextmanager
 def site_request_context() -> Iterator[None]:
     """A request context on SITE_URL when there is none (the command line), so url_for
-    can build the absolute links a mail or an export carries."""
+    can build the absolute links a mail or an export carries. Inside a request, those
+    are on SITE_URL too (lecko/urls.py); without it, on a host TRUSTED_HOSTS allowed."""
     if has_request_context():
         yield
         return

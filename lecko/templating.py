@@ -19,6 +19,7 @@ from .html import is_safe_url, typeset
 from .models import utcnow
 from .pagecache import per_content_version
 from .settings import site_settings
+from .urls import site_root
 from .widgets import nav_pages, sidebar_widgets
 
 
@@ -99,7 +100,8 @@ _ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
 
 def absolute_links(html: str) -> str:
     """Root-relative links made absolute, for feed readers that show posts elsewhere."""
-    return _ROOT_RELATIVE.sub(lambda m: m.group(1) + request.url_root, html or "")
+    root = site_root() + "/"
+    return _ROOT_RELATIVE.sub(lambda m: m.group(1) + root, html or "")
 
 
 def initials(name: str) -> str:

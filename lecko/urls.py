@@ -1,8 +1,49 @@
-"""Addresses built once per worker: Flask's url_for walks the URL map on every call (and
-finds a static file's version on disk), and a page builds dozens of the same ones."""
+"""Addresses: absolute ones on SITE_URL when it is set, whatever Host a request named
+(mails, feeds, canonical links: see lecko/hosts.py); and built once per worker, as
+Flask's url_for walks the URL map on every call (and finds a static file's version on
+disk), and a page builds dozens of the same ones."""
 
-from flask import current_app, has_request_context, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, has_request_context, request
 from flask import url_for as flask_url_for
+
+
+class SiteFlask(Flask):
+    """Flask whose absolute addresses (`_external`, and every address built outside a
+    request) start with SITE_URL when it is set, its scheme included: one rule for every
+    url_for."""
+
+    def url_for(self, endpoint: str, /, *, _anchor: str | None = None,
+                _method: str | None = None, _scheme: str | None = None,
+                _external: bool | None = None, **values) -> str:
+        external = _external if _external is not None else (
+            _scheme is not None or not has_request_context())
+        if not (external and self.config.get("SITE_URL")):
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method,
+                                   _scheme=_scheme, _external=_external, **values)
+        return on_site(super().url_for(endpoint, _anchor=_anchor, _method=_method,
+                                       _external=False, **values))
+
+
+def on_site(path: str) -> str:
+    """An address of this app, root-relative (script root included), made absolute on
+    SITE_URL, whose own path takes the script root's place."""
+    root = request.script_root if has_request_context() else ""
+    return current_app.config["SITE_URL"] + path.removeprefix(root)
+
+
+def site_root() -> str:
+    """The blog's address without a trailing slash: SITE_URL, else the request's."""
+    return current_app.config.get("SITE_URL") or request.url_root.rstrip("/")
+
+
+def page_url() -> str:
+    """This request's address without its query (a feed's link to itself)."""
+    if not current_app.config.get("SITE_URL"):
+        return request.base_url
+    return on_site(urlsplit(request.base_url).path)
+
 
 # Arguments that change more than the address (or depend on the request): never kept.
 _UNCACHED_OPTIONS = frozenset({"_anchor", "_method", "_scheme"})
@@ -18,7 +59,8 @@ def url_for(endpoint: str, **values) -> str:
             or not _UNCACHED_OPTIONS.isdisjoint(values)):
         return flask_url_for(endpoint, **values)
     try:
-        key = (request.root_url, endpoint, *sorted(values.items()))
+        key = (request.root_url, current_app.config["SITE_URL"], endpoint,
+               *sorted(values.items()))
         memo = current_app.extensions["lecko_urls"]
         return memo[key]
     except TypeError:  # a list or a dict among the values: not a key

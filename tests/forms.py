@@ -109,7 +109,10 @@ class ServedForm:
         if pressed is not None and pressed.element.get("formaction"):
             action = urljoin(self.page_url, pressed.element.get("formaction"))
         entries = self.entries(pressed)
-        path = relative(action)
+        path = action  # absolute: sent to the host the page came from, as a browser does
+        # The page's address, as browsers send it to the same origin (Flask-WTF checks it
+        # on HTTPS); headers given by the test (a bot's) go on top.
+        kwargs["headers"] = {"Referer": self.page_url, **kwargs.get("headers", {})}
         if method == "get":
             query = urlencode([(k, v) for k, v in entries if isinstance(v, str)])
             path = urlsplit(path)._replace(query=query).geturl()

@@ -304,7 +304,7 @@ def test_cookies_are_httponly_lax_and_secure_behind_https(tmp_path, template_db,
 
     from lecko.models import User
 
-    app = build_app(tmp_path, SESSION_COOKIE_SECURE=secure,
+    app = build_app(tmp_path, SESSION_COOKIE_SECURE=secure, ALLOWED_HOSTS=["blog.example"],
                     **clone_database(template_db, tmp_path))
     with app.app_context():
         db.session.add(User(username="claire", slug="claire", display_name="Claire",

@@ -8,7 +8,8 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import csrf_token_from
+from forms import open_form
+from test_hosts import post_path, serve_at
 
 from lecko.comments.notify import on_comment_approved, on_comment_posted
 from lecko.extensions import db
@@ -16,9 +17,6 @@ from lecko.mail import send_mail
 from lecko.models import Comment, Post
 from lecko.models.comments import APPROVED, PENDING, SPAM
 from lecko.settings import save_setting
-
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
 
 LINK = re.compile(r"http://localhost(/comments/\S+)")
 
@@ -107,6 +105,16 @@ def links(message) -> list[str]:
     return LINK.findall(body(message))
 
 
+def link_page(client, link: str, status: int = 200):
+    """The page a mailed link opens, with its one button."""
+    return open_form(client, link, status=status, selector=".comment-link form")
+
+
+def press(client, link: str, button: str):
+    """Open a mailed link and press its button, as the editor or the reader does."""
+    return link_page(client, link).submit(button)
+
+
 def held_comment(make_post, make_comment, team, **overrides):
     post = make_post(title="Refondre son intranet", author=team["author"])
     fields = {"author_name": "Jeanne Lectrice", "author_email": "jeanne@example.org",
@@ -131,6 +139,57 @@ def test_held_comment_mails_active_editors_with_links(mail_app, smtp, team, make
     assert [p.split("/")[3] for p in paths] == ["approve", "spam"]
 
 
+def reader_comments(client, post, page_host: str, **headers):
+    """A first-time reader sends a comment from the article page as served on `page_host`
+    (`headers` go with the form: a bot forging them)."""
+    save_setting("comment_min_fill_seconds", 0)
+    db.session.commit()
+    form = open_form(client, f"http://{page_host}{post_path(post)}",
+                     action=f"/comments/post/{post.id}")
+    form.fill(author_name="Jeanne", author_email="jeanne@example.org", text="Bien vu !")
+    return form.submit("Envoyer le commentaire", headers=headers)
+
+
+def test_mail_links_name_site_url_whatever_host_the_comment_came_from(
+        app, smtp, client, team, make_post):
+    """The site is also reached as www.example.fr: the mails still name SITE_URL only."""
+    serve_at(app, SITE_URL="https://blog.example.fr", ALLOWED_HOSTS="www.example.fr",
+             MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+    post = make_post(author=team["author"])
+    assert reader_comments(client, post, "www.example.fr").status_code == 303
+    text = body(smtp.to("ed@lecko.test")[0])
+    addresses = re.findall(r"https?://\S+", text)
+    assert len(addresses) == 4  # the article, approve, spam, the queue
+    assert all(a.startswith("https://blog.example.fr/") for a in addresses), addresses
+    approve = next(a for a in addresses if "/approve/" in a)
+    # The link works on the real site.
+    assert press(client, approve, "Approuver").status_code == 200
+    assert db.session.scalar(db.select(Comment.status)) == APPROVED
+
+
+def test_a_comment_sent_with_a_forged_host_is_refused_and_mails_nobody(
+        app, smtp, client, team, make_post):
+    """The attack of the review: the real form, posted by a bot naming another Host."""
+    serve_at(app, SITE_URL="https://blog.example.fr", MAIL_SERVER="127.0.0.1",
+             MAIL_PORT=smtp.port)
+    post = make_post(author=team["author"])
+    response = reader_comments(client, post, "blog.example.fr", Host="attacker.example")
+    assert response.status_code == 400 and '<html lang="fr">' in response.get_data(
+        as_text=True)
+    assert db.session.query(Comment).count() == 0 and smtp.messages == []
+
+
+def test_mail_set_up_later_without_site_url_is_logged_and_not_sent(app, smtp, caplog, team,
+                                                                   make_post, make_comment):
+    """The factory refuses MAIL_SERVER without SITE_URL (test_hosts.py); a config changed
+    afterwards still never mails links built on a request's Host."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, SITE_URL=None)
+    on_comment_posted(held_comment(make_post, make_comment, team))
+    assert smtp.messages == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("SITE_URL is not" in message for message in errors), errors
+
+
 def test_held_comment_mails_nobody_when_the_setting_is_off(mail_app, smtp, team, make_post,
                                                            make_comment):
     save_setting("comment_notify_editors", False)
@@ -141,7 +200,6 @@ def test_held_comment_mails_nobody_when_the_setting_is_off(mail_app, smtp, team,
 
 def test_approve_link_shows_a_button_and_only_the_post_approves(mail_app, smtp, client, team,
                                                                  make_post, make_comment):
-    mail_app.config["WTF_CSRF_ENABLED"] = True  # as in production
     comment = held_comment(make_post, make_comment, team)
     on_comment_posted(comment)
     approve, _spam = links(smtp.to("ed@lecko.test")[0])
@@ -152,9 +210,11 @@ def test_approve_link_shows_a_button_and_only_the_post_approves(mail_app, smtp, 
     assert "Très utile, merci" in html and "jeanne@example.org" not in html
     assert db.session.get(Comment, comment.id).status == PENDING  # a GET changes nothing
 
-    assert client.post(approve).status_code == 400  # no CSRF token: refused
+    # hand-made: another site's page posting to the link carries no CSRF token
+    assert client.post(approve).status_code == 400
     assert db.session.get(Comment, comment.id).status == PENDING
-    done = client.post(approve, data={"csrf_token": csrf_token_from(html)})
+    button = link_page(client, approve)
+    done = button.submit("Approuver")
     assert done.status_code == 200
     comment = db.session.get(Comment, comment.id)
     assert comment.status == APPROVED
@@ -164,8 +224,8 @@ def test_approve_link_shows_a_button_and_only_the_post_approves(mail_app, smtp, 
     assert "Très utile, merci" in article.get_data(as_text=True)
     assert len(smtp.to("au@lecko.test")) == 1  # approval tells the article's author
 
-    again = client.post(approve, data={"csrf_token": csrf_token_from(html)})
-    assert again.status_code == 200 and len(smtp.to("au@lecko.test")) == 1
+    again = button.submit("Approuver")  # pressed again (Back, then the button)
+    assert again.status_code == 409 and len(smtp.to("au@lecko.test")) == 1
 
 
 def test_spam_link_hides_the_comment_and_tells_nobody(mail_app, smtp, client, team, make_post,
@@ -173,10 +233,54 @@ def test_spam_link_hides_the_comment_and_tells_nobody(mail_app, smtp, client, te
     comment = held_comment(make_post, make_comment, team)
     on_comment_posted(comment)
     _approve, spam = links(smtp.to("root@lecko.test")[0])
-    assert client.get(spam).status_code == 200
-    assert client.post(spam).status_code == 200
+    assert press(client, spam, "Marquer comme indésirable").status_code == 200
     assert db.session.get(Comment, comment.id).status == SPAM
     assert smtp.to("au@lecko.test") == []
+
+
+def test_an_approve_link_pressed_after_another_editor_chose_spam_changes_nothing(
+        mail_app, smtp, client, team, make_post, make_comment):
+    """A mailed action works only from the state the comment had when the mail left."""
+    comment = held_comment(make_post, make_comment, team)
+    on_comment_posted(comment)
+    approve, _spam = links(smtp.to("ed@lecko.test")[0])
+    _approve, spam = links(smtp.to("root@lecko.test")[0])
+    left_open = link_page(client, approve)  # the editor opened her mail's link…
+    assert press(client, spam, "Marquer comme indésirable").status_code == 200  # …the admin
+
+    response = left_open.submit("Approuver")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "marqué comme indésirable" in page and team["admin"].display_name in page
+    assert 'href="/admin/comments/?status=spam"' in page  # the queue, where it now is
+    assert db.session.get(Comment, comment.id).status == SPAM
+    assert db.session.get(Post, comment.post_id).comment_count == 0
+    assert smtp.to("au@lecko.test") == []  # nobody told of a comment that stays hidden
+    reopened = client.get(approve)  # opening the link again: the same news, no button
+    assert reopened.status_code == 409 and "marqué comme indésirable" in reopened.get_data(
+        as_text=True)
+    assert "/comments/moderate/" not in reopened.get_data(as_text=True)
+
+
+def test_a_link_works_once_even_when_the_comment_is_back_in_the_queue(
+        mail_app, smtp, client, auth, team, make_post, make_comment):
+    comment = held_comment(make_post, make_comment, team)
+    on_comment_posted(comment)
+    approve, _spam = links(smtp.to("ed@lecko.test")[0])
+    auth.login("root")  # the admin sends it to spam from the queue, then restores it
+    for action, tab in (("Marquer comme indésirable", PENDING), ("Restaurer", SPAM)):
+        open_form(client, f"/admin/comments/?status={tab}",
+                  selector=f"#comment-{comment.id} .comment-card__actions form",
+                  button=action).submit(action)
+    auth.logout()
+    assert db.session.get(Comment, comment.id).status == PENDING  # as when mailed…
+
+    response = client.get(approve)  # …but the link was for the state before all that
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "en attente de modération" in page and team["admin"].display_name in page
+    assert 'href="/admin/comments/?status=pending"' in page
+    assert db.session.get(Comment, comment.id).status == PENDING
 
 
 def test_expired_tampered_and_revoked_links_give_a_clear_page(mail_app, smtp, client, team,
@@ -185,29 +289,35 @@ def test_expired_tampered_and_revoked_links_give_a_clear_page(mail_app, smtp, cl
     on_comment_posted(comment)
     approve, spam = links(smtp.to("ed@lecko.test")[0])
     other_approve, _ = links(smtp.to("root@lecko.test")[0])
+    token = link_page(client, approve)["csrf_token"]
 
     tampered = approve[:-3] + ("abc" if not approve.endswith("abc") else "xyz")
     swapped = approve.replace("/approve/", "/spam/")  # a token is only good for its action
     for path in (tampered, swapped, "/comments/moderate/approve/not-a-token"):
-        for method in ("get", "post"):
-            response = getattr(client, method)(path)
-            assert response.status_code == 400, path
-            assert 'class="error-page"' in response.get_data(as_text=True)
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert 'class="error-page"' in response.get_data(as_text=True)
+        # hand-made: a changed link posted with a token of the session (no page offers it)
+        response = client.post(path, data={"csrf_token": token})
+        assert response.status_code == 400, path
+        assert 'class="error-page"' in response.get_data(as_text=True)
 
+    left_open = link_page(client, spam)  # the page stays open past the link's life
     mail_app.config["COMMENT_LINK_MAX_AGE"] = -1
-    for method in ("get", "post"):
-        response = getattr(client, method)(spam)
+    for response in (client.get(spam), left_open.submit("Marquer comme indésirable")):
         assert response.status_code == 410
         page = response.get_data(as_text=True)
         assert '<html lang="fr">' in page and ("expired" in page or "expiré" in page)
     mail_app.config["COMMENT_LINK_MAX_AGE"] = 3600
 
+    left_open = link_page(client, approve)
     team["editor"].active = False  # someone who left: their mails moderate nothing now
     db.session.commit()
-    assert client.post(approve).status_code == 410
+    assert left_open.submit("Approuver").status_code == 410
+    assert client.get(approve).status_code == 410
     assert client.get("/comments/moderate/delete/x").status_code == 404
     assert db.session.get(Comment, comment.id).status == PENDING
-    assert client.post(other_approve).status_code == 200
+    assert press(client, other_approve, "Approuver").status_code == 200
     assert db.session.get(Comment, comment.id).status == APPROVED
 
 
@@ -291,7 +401,6 @@ def test_reply_notice_reaches_opted_in_ancestors_but_never_the_replier(smtp, thr
 
 def test_unsubscribe_link_asks_then_stops_the_notices(mail_app, smtp, client, make_post,
                                                       make_comment):
-    mail_app.config["WTF_CSRF_ENABLED"] = True
     post = make_post(title="Télétravail")
     parent = make_comment(post, "Question ?", author_email="alice@example.org",
                           notify_replies=True)
@@ -301,7 +410,7 @@ def test_unsubscribe_link_asks_then_stops_the_notices(mail_app, smtp, client, ma
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and html.count("<button") == 1
     assert db.session.get(Comment, parent.id).notify_replies  # a GET changes nothing
-    assert client.post(unsubscribe, data={"csrf_token": csrf_token_from(html)}).status_code == 200
+    assert press(client, unsubscribe, "Se désabonner").status_code == 200
     assert not db.session.get(Comment, parent.id).notify_replies
     on_comment_approved(make_comment(post, "Deux", parent_id=parent.id, author_email="c@ex.org"))
     assert len(smtp.to("alice@example.org")) == 1
@@ -309,16 +418,17 @@ def test_unsubscribe_link_asks_then_stops_the_notices(mail_app, smtp, client, ma
 
 def test_one_click_unsubscribe_needs_no_page_and_no_csrf_token(mail_app, smtp, client,
                                                                make_post, make_comment):
-    mail_app.config["WTF_CSRF_ENABLED"] = True
     post = make_post()
     parent = make_comment(post, author_email="alice@example.org", notify_replies=True)
     elsewhere = make_comment(make_post(), author_email="alice@example.org", notify_replies=True)
     on_comment_approved(make_comment(post, "Un", parent_id=parent.id, author_email="b@ex.org"))
     one_click = smtp.to("alice@example.org")[0]["List-Unsubscribe"].strip("<>")
+    # hand-made: the mail client's RFC 8058 one-click POST, sent without any page
     response = client.post(one_click, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert not db.session.get(Comment, parent.id).notify_replies
     assert db.session.get(Comment, elsewhere.id).notify_replies  # per article, as documented
+    # hand-made: the same, to a changed address
     assert client.post(one_click[:-12] + "x/one-click").status_code == 400
     assert client.get(one_click).status_code == 200  # a browser opening it gets the page
 

@@ -174,16 +174,19 @@ def test_errors_and_redirects_are_not_cached(app, client, make_post):
     assert len(pages(app)) == 0
 
 
-def test_each_host_has_its_own_copy(client, make_post):
+def test_each_host_has_its_own_copy(app, client, make_post):
+    app.config["TRUSTED_HOSTS"] += ["blog.example.fr", "www.example.fr"]  # ALLOWED_HOSTS
     post = make_post()
     url = f"/{post.published_at:%Y}/{post.published_at:%m}/{post.slug}/"
     first = client.get(url, base_url="http://blog.example.fr")
-    other = client.get(url, base_url="http://evil.example.com")
+    other = client.get(url, base_url="http://www.example.fr")
     assert other.headers["X-Cache"] == "MISS"
     assert "blog.example.fr" in first.get_data(as_text=True)
     assert "blog.example.fr" not in other.get_data(as_text=True)
     again = client.get(url, base_url="http://blog.example.fr")
     assert again.headers["X-Cache"] == "HIT" and again.data == first.data
+    evil = client.get(url, base_url="http://evil.example.com")  # never a copy, never drawn
+    assert evil.status_code == 400 and "X-Cache" not in evil.headers
 
 
 def test_the_cache_is_bounded_in_entries(tmp_path, make_post):

@@ -29,6 +29,7 @@ from ..models import Comment, Post, User
 from ..models.comments import APPROVED, COMMENT_STATUSES, PENDING, SPAM, TRASH
 from ..models.people import ADMIN, EDITOR
 from ..models.queries import refresh_comment_count
+from ..parsing import parse_id, parse_page
 from ..settings import site_is_french
 from . import bp
 
@@ -85,10 +86,18 @@ class ReplyForm(Form):
         DataRequired(_l("Write your reply first.")), Length(max=TEXT_MAX)])
 
 
+def comment_id(value) -> int:
+    """An id as the queue's checkboxes send it; anything else refuses the form."""
+    found = value if isinstance(value, int) else parse_id(value)
+    if found is None:
+        raise ValueError(value)
+    return found
+
+
 class CommentBulkForm(Form):
     action = SelectField(_l("Bulk action"), choices=[SelectChoice(a, label)
                                                      for a, label in ACTION_LABELS.items()])
-    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    ids = SelectMultipleField(coerce=comment_id, validate_choice=False)
 
 
 @dataclass
@@ -100,9 +109,9 @@ class Outcome:
     approved: list[Comment] = field(default_factory=list)
 
 
-def moderate(comments: list[Comment], action: str) -> Outcome:
-    """Apply one action to comments whose status allows it, recount their posts (the
-    caller commits, then announces outcome.approved)."""
+def moderate(comments: list[Comment], action: str, by: User | None = None) -> Outcome:
+    """Apply one action for `by` to comments whose status allows it, recount their posts
+    (the caller commits, then announces outcome.approved)."""
     new_status, applies_to = ACTIONS[action]
     outcome, posts = Outcome(), {}
     for comment in comments:
@@ -113,7 +122,7 @@ def moderate(comments: list[Comment], action: str) -> Outcome:
         if new_status is None:
             db.session.delete(comment)
         else:
-            comment.status = new_status
+            comment.moderate(new_status, by)
             if new_status == APPROVED:
                 outcome.approved.append(comment)
         outcome.done += 1
@@ -128,7 +137,7 @@ def post_reply(parent: Comment, user: User, text: str) -> tuple[Comment, list[Co
     (as WordPress does). Returns the reply and what became visible (caller commits)."""
     approved = []
     if parent.status == PENDING:
-        parent.status = APPROVED
+        parent.moderate(APPROVED, user)
         approved.append(parent)
     reply = Comment(post=parent.post, parent=parent, user_id=user.id,
                     author_name=user.display_name[:100], author_email=user.email or "",
@@ -174,8 +183,7 @@ def comments():
     stmt = (select(Comment).where(Comment.status == status)
             .options(selectinload(Comment.post), selectinload(Comment.parent))
             .order_by(Comment.created_at.desc(), Comment.id.desc()))
-    page = request.args.get("page", "1")
-    pagination = db.paginate(stmt, page=int(page) if page.isdigit() else 1,
+    pagination = db.paginate(stmt, page=parse_page(request.args.get("page")),
                              per_page=QUEUE_PAGE_SIZE, error_out=False)
     bulk = CommentBulkForm()
     bulk.action.choices = [SelectChoice(a, ACTION_LABELS[a]) for a in TAB_ACTIONS[status]]
@@ -195,7 +203,7 @@ def bulk_comments():
         return redirect(back_to_queue())
     chosen = list(db.session.scalars(select(Comment).where(Comment.id.in_(form.ids.data))
                                      .options(selectinload(Comment.post))))
-    outcome = moderate(chosen, form.action.data)
+    outcome = moderate(chosen, form.action.data, current_user)
     db.session.commit()
     announce(outcome.approved)
     flash(ngettext("%(num)d comment updated.", "%(num)d comments updated.", outcome.done),
@@ -216,7 +224,7 @@ def edit_comment(comment_id: int):
     form = CommentForm(obj=comment)
     if form.validate_on_submit():
         was_approved = comment.status == APPROVED
-        save_comment(comment, form)
+        save_comment(comment, form, current_user)
         db.session.commit()
         if comment.status == APPROVED and not was_approved:
             on_comment_approved(comment)
@@ -226,14 +234,15 @@ def edit_comment(comment_id: int):
                        400 if form.is_submitted() else 200)
 
 
-def save_comment(comment: Comment, form: CommentForm) -> None:
+def save_comment(comment: Comment, form: CommentForm, by: User) -> None:
     """Copy the validated form onto the comment, re-render its HTML, recount (caller commits)."""
     comment.author_name = form.author_name.data.strip()
     comment.author_email = (form.author_email.data or "").strip()
     comment.author_url = (form.author_url.data or "").strip()
     comment.text = form.text.data
     comment.text_html = render_comment(comment.text, french=site_is_french())
-    comment.status = form.status.data
+    if form.status.data != comment.status:
+        comment.moderate(form.status.data, by)
     db.session.flush()
     refresh_comment_count(comment.post)
 

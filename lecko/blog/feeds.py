@@ -13,6 +13,7 @@ from ..models.comments import APPROVED
 from ..models.content import PAGE, POST
 from ..models.queries import category_tree_ids, public_posts
 from ..settings import site_settings
+from ..urls import page_url
 from . import bp
 from .links import post_url
 
@@ -45,7 +46,7 @@ def latest(stmt):
 def feed(kind: str):
     """The site's newest articles."""
     return feed_response(kind, latest(public_posts(with_body=True)), site_settings()["title"],
-                         url_for("blog.index", _external=True), request.base_url)
+                         url_for("blog.index", _external=True), page_url())
 
 
 @bp.get("/category/<slug>/feed/", defaults={"kind": "rss"})
@@ -69,7 +70,7 @@ def tag_feed(slug: str, kind: str):
 
 def term_feed(kind: str, stmt, name: str, link: str) -> Response:
     title = f"{site_settings()['title']} » {name}"
-    return feed_response(kind, latest(stmt), title, link, request.base_url)
+    return feed_response(kind, latest(stmt), title, link, page_url())
 
 
 @bp.get("/sitemap.xml")
@@ -108,7 +109,7 @@ def comments_feed_response(kind: str, comments, title: str, link: str) -> Respon
     comments = list(comments)
     updated = max((c.edited_at or c.created_at for c in comments), default=None)
     body = render_template(f"feeds/comments_{kind}.xml", comments=comments, feed_title=title,
-                           feed_link=link, self_url=request.base_url, updated=updated)
+                           feed_link=link, self_url=page_url(), updated=updated)
     return xml_response(body, "application/rss+xml" if kind == "rss" else "application/atom+xml")
 
 

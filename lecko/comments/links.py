@@ -1,6 +1,12 @@
 """Signed one-click links sent by mail: approve or mark as spam (editors), unsubscribe
 (readers). A GET only shows a page with one button, so mail scanners that fetch links
-change nothing; the POST acts. The token is the proof: no account needed."""
+change nothing; the POST acts. The token is the proof: no account needed.
+
+A moderation link names the state the comment was in when the mail left (its status and
+its last change by staff): it acts once, from that state only, so it never undoes what
+another editor decided since, and pressing it twice does nothing the second time."""
+
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import _
@@ -10,6 +16,7 @@ from sqlalchemy import func, update
 
 from ..extensions import csrf, db
 from ..models import Comment, User
+from ..models.base import utcnow
 from ..models.comments import APPROVED, PENDING, SPAM, TRASH
 from ..models.queries import refresh_comment_count
 
@@ -36,9 +43,22 @@ def serializer(purpose: str) -> URLSafeTimedSerializer:
 
 
 def moderation_url(comment: Comment, action: str, editor: User) -> str:
-    """An absolute approve/spam link for one editor (it dies with their editor rights)."""
-    token = serializer(action).dumps({"c": comment.id, "u": editor.id})
+    """An absolute approve/spam link for one editor (it dies with their editor rights),
+    good for the comment as it is now (see module docstring)."""
+    token = serializer(action).dumps({"c": comment.id, "u": editor.id,
+                                      **moderation_state(comment)})
     return url_for("comment_links.moderate", action=action, token=token, _external=True)
+
+
+def moderation_state(comment: Comment) -> dict:
+    """What a moderation link remembers of the comment: any change by staff alters it."""
+    moderated = comment.moderated_at.isoformat() if comment.moderated_at else ""
+    return {"s": comment.status, "m": moderated}
+
+
+def still_as_mailed(comment: Comment, data: dict) -> bool:
+    # Links mailed before the state was part of them were for a held comment.
+    return moderation_state(comment) == {"s": data.get("s", PENDING), "m": data.get("m", "")}
 
 
 def unsubscribe_url(comment: Comment, one_click: bool = False) -> str:
@@ -65,8 +85,17 @@ def read_token(purpose: str, token: str, max_age: int | None = None) -> dict:
     return data
 
 
-def moderation_target(action: str, token: str) -> Comment:
-    """The comment a moderation link acts on, checked: signature, age, editor still one."""
+class Stale(Exception):
+    """The comment changed since the mail was sent: the link does nothing any more."""
+
+    def __init__(self, comment: Comment):
+        super().__init__(comment.id)
+        self.comment = comment
+
+
+def moderation_target(action: str, token: str) -> tuple[Comment, User, dict]:
+    """The comment a moderation link acts on, the editor it was sent to and the token's
+    data, checked: signature, age, editor still one (LinkError), comment as mailed (Stale)."""
     data = read_token(action, token, max_age=current_app.config["COMMENT_LINK_MAX_AGE"])
     editor = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
     if editor is None or not editor.active or not editor.is_editor:
@@ -75,26 +104,39 @@ def moderation_target(action: str, token: str) -> Comment:
     comment = db.session.get(Comment, data["c"])
     if comment is None:
         raise LinkError(410, _("This comment no longer exists."))
-    return comment
+    if not still_as_mailed(comment, data):
+        raise Stale(comment)
+    return comment, editor, data
 
 
-def approve_comment(comment: Comment) -> None:
-    """Publish a comment, recount its post, commit, then send the notices."""
+def claim(comment: Comment, data: dict) -> bool:
+    """Take the comment for one mailed action, atomically: of two presses at once (two
+    editors, a double click), only the first still finds it as the mail saw it."""
+    seen = datetime.fromisoformat(data["m"]) if data.get("m") else None
+    claimed = db.session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.status == data.get("s", PENDING),
+               Comment.moderated_at.is_(None) if seen is None else Comment.moderated_at == seen)
+        .values(moderated_at=utcnow()).execution_options(synchronize_session=False))
+    return claimed.rowcount == 1
+
+
+def act_on_link(comment: Comment, action: str, editor: User, data: dict) -> None:
+    """Approve or mark as spam for `editor`, recount, commit, then send the notices
+    (approval only); Stale when the comment changed meanwhile."""
     from .notify import on_comment_approved
 
-    comment.status = APPROVED
+    if not claim(comment, data):
+        db.session.rollback()
+        if db.session.get(Comment, comment.id) is None:
+            raise LinkError(410, _("This comment no longer exists."))
+        raise Stale(comment)
+    comment.moderate(APPROVED if action == "approve" else SPAM, editor)
     db.session.flush()
     refresh_comment_count(comment.post)
     db.session.commit()
-    on_comment_approved(comment)
-
-
-def mark_spam(comment: Comment) -> None:
-    """Send a comment to spam (hidden, no notice) and recount its post; commits."""
-    comment.status = SPAM
-    db.session.flush()
-    refresh_comment_count(comment.post)
-    db.session.commit()
+    if action == "approve":
+        on_comment_approved(comment)
 
 
 def unsubscribe_replies(comment: Comment) -> int:
@@ -115,32 +157,36 @@ def link_error_page(error: LinkError):
     return render_template("comments/link_error.html", message=error.message), error.status
 
 
+def stale_link_page(comment: Comment):
+    """409: the link did nothing; the comment's state now, who changed it and when."""
+    return render_template(
+        "comments/link_stale.html", comment=comment,
+        current_status=str(STATUS_LABELS.get(comment.status, comment.status))), 409
+
+
 @bp.route("/moderate/<action>/<token>", methods=["GET", "POST"])
 def moderate(action: str, token: str):
     """Approve or mark as spam from a moderation mail: a button, then the action."""
     if action not in MODERATION_ACTIONS:
         abort(404)
     try:
-        comment = moderation_target(action, token)
+        comment, editor, data = moderation_target(action, token)
+        if request.method == "POST":
+            act_on_link(comment, action, editor, data)
     except LinkError as error:
         return link_error_page(error)
-    current = str(STATUS_LABELS.get(comment.status, comment.status))
+    except Stale as stale:
+        return stale_link_page(stale.comment)
     if request.method == "GET":
         question = (_("Publish this comment?") if action == "approve"
                     else _("Mark this comment as spam?"))
         button = _("Approve") if action == "approve" else _("Mark as spam")
+        current = str(STATUS_LABELS.get(comment.status, comment.status))
         return render_template("comments/link_confirm.html", comment=comment, question=question,
                                button=button, current_status=current, show_comment=True,
                                action_url=request.path)
-    wanted = APPROVED if action == "approve" else SPAM
-    if comment.status == wanted:
-        message = _("Nothing to do: this comment is already %(status)s.", status=current)
-    elif action == "approve":
-        approve_comment(comment)
-        message = _("The comment is published.")
-    else:
-        mark_spam(comment)
-        message = _("The comment is marked as spam. It will not be published.")
+    message = (_("The comment is published.") if action == "approve"
+               else _("The comment is marked as spam. It will not be published."))
     return render_template("comments/link_done.html", message=message, comment=comment)
 
 

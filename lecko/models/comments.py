@@ -67,6 +67,13 @@ class Comment(db.Model):
     # "comment", or "pingback"/"trackback" for notices imported from WordPress.
     kind: Mapped[str] = mapped_column(String(20), default=COMMENT, server_default=COMMENT)
 
+    # The last status change made by staff (queue, edit page, mailed link): who and when.
+    # A mailed link names the state it was sent for, so it works once (comments/links.py).
+    moderated_at: Mapped[datetime | None] = mapped_column()
+    # No ON DELETE: accounts are deactivated, never deleted (and SQLite's ADD COLUMN
+    # keeps a foreign key's action where reflection cannot read it back).
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
     post: Mapped[Post] = relationship()  # noqa: F821
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
 
@@ -82,7 +89,16 @@ class Comment(db.Model):
         if status == TRASH and self.sent_fingerprint is not None:
             self.sent_fingerprint = None
         return status
-    user: Mapped[User | None] = relationship()  # noqa: F821
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])  # noqa: F821
+    moderated_by: Mapped[User | None] = relationship(  # noqa: F821
+        foreign_keys=[moderated_by_id])
+
+    def moderate(self, status: str, by: User | None) -> None:  # noqa: F821
+        """Give the comment the status a member of staff chose, noting who and when."""
+        self.status = status
+        self.moderated_at = utcnow()
+        self.moderated_by_id = by.id if by is not None else None
 
 
 # Has this email an approved comment? (case-insensitive; asked for each new comment)

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import TextIO
 
-from flask import request
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -28,6 +27,7 @@ from ..models import Category, Comment, Media, Post, Tag, User, utcnow
 from ..models import comments as c
 from ..models.content import DRAFT, PAGE, PENDING, PRIVATE, PUBLISHED, TRASH
 from ..settings import site_settings
+from ..urls import site_root
 from .importer import OWN_ID, site_token
 
 NO_DATE = "0000-00-00 00:00:00"
@@ -208,8 +208,8 @@ class Exporter:
         write("\n\t<generator>Lecko blog</generator>\n\n")
 
     def base_url(self) -> str:
-        """SITE_URL on the command line, the request's address on the admin page."""
-        return request.host_url.rstrip("/")
+        """SITE_URL, else the request's address (the command line's is SITE_URL's)."""
+        return site_root()
 
     def attachment(self, media: Media) -> None:
         base = self.base_url()

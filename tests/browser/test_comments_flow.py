@@ -207,3 +207,33 @@ def test_comment_form_works_without_javascript(open_page, blog, artifacts):
     expect(page.locator(f"#{comment_id(page, text)} .badge--pending")).to_have_text(HELD)
     page.screenshot(path=artifacts / "comments-no-js-375.png", full_page=True)
     assert page.errors == [], page.errors
+
+
+@pytest.mark.browser
+def test_an_editor_answers_a_held_comment_from_the_queue(open_page, editor, blog, artifacts):
+    """"Publier la réponse" in the queue: the reply is published as from the team and the
+    comment it answers is approved with it (the reply form once answered a bare 400)."""
+    question = "Combien de temps faut-il pour lancer une communauté ?"
+    reader = open_page()
+    reader.goto(blog.url + blog.post_path)
+    send_comment(reader, "Paul", "paul@example.org", question)
+    held = comment_id(reader, question)
+
+    editor.goto(blog.url + "/admin/comments/")
+    card = editor.locator(f"li.comment-card#{held}")
+    card.locator("summary", has_text="Répondre").click()
+    card.get_by_label("Votre réponse").fill("Comptez trois mois pour les premiers rituels.")
+    editor.screenshot(path=artifacts / "comments-queue-reply-1280.png", full_page=True)
+    card.get_by_role("button", name="Publier la réponse").click()
+    editor.wait_for_load_state()
+    expect(editor.locator(".flash--success")).to_be_visible()
+
+    passer_by = open_page()
+    passer_by.goto(blog.url + blog.post_path)
+    expect(passer_by.locator(f"#{held}")).to_contain_text(question)
+    team_reply = replies_of(passer_by, held)
+    expect(team_reply).to_have_count(1)
+    expect(team_reply).to_contain_text("Comptez trois mois")
+    expect(team_reply).to_contain_text("Équipe")
+    for page in (reader, passer_by, editor):
+        assert page.errors == [], page.errors
