@@ -11,6 +11,7 @@ from ..blog.links import post_url
 from ..extensions import db
 from ..models import Category, Media, Post, Revision, Series, Tag, User, utcnow
 from ..models.content import AUTOSAVE, CONFLICT, PAGE, POST, PUBLISHED, SCHEDULED, STATUSES, TRASH
+from ..origin import safe_next
 from ..settings import site_is_french
 from . import bp, status_label
 from .forms import BulkForm, ConfirmForm, PostForm
@@ -151,7 +152,7 @@ def bulk_posts():
     form = BulkForm()
     if not form.validate_on_submit() or not form.action.data:
         flash(_("Choose an action and at least one item."), "error")
-        return redirect(request.referrer or url_for("admin.posts"))
+        return redirect(safe_next(request.referrer, url_for("admin.posts")))
     if form.action.data == "publish" and not current_user.is_editor:
         abort(403)
     done = 0
@@ -165,7 +166,7 @@ def bulk_posts():
         done += 1
     db.session.commit()
     flash(_("%(num)d items updated.", num=done), "success")
-    return redirect(request.referrer or url_for("admin.posts"))
+    return redirect(safe_next(request.referrer, url_for("admin.posts")))
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
