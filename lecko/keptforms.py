@@ -22,7 +22,7 @@ KEPT_FORMS = {
     "admin.edit_post": _l("an article or page"),
     "admin.edit_comment": _l("a comment"),
     "admin.reply_comment": _l("a reply to a comment"),
-    "admin.edit_media": _l("a file's title, caption or alternative text"),
+    "admin.edit_media": _l("a file's title or alternative text"),
     "comments.edit_comment": _l("your comment"),
 }
 # The sign-in page carries a kept form's fields under this prefix, its target in ?next=.

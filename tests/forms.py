@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import lxml.html
+from werkzeug.datastructures import Headers
 
 TEXT_LIKE = {"text", "search", "email", "url", "tel", "password", "number", "date", "time",
              "datetime-local", "month", "week", "color", "range", ""}
@@ -110,6 +111,7 @@ class ServedForm:
             action = urljoin(self.page_url, pressed.element.get("formaction"))
         entries = self.entries(pressed)
         path = relative(action)
+        kwargs = self.as_a_browser(action, method, kwargs)
         if method == "get":
             query = urlencode([(k, v) for k, v in entries if isinstance(v, str)])
             path = urlsplit(path)._replace(query=query).geturl()
@@ -124,6 +126,25 @@ class ServedForm:
         return self.client.post(path, data=body,
                                 content_type="application/x-www-form-urlencoded",
                                 follow_redirects=follow_redirects, **kwargs)
+
+    def as_a_browser(self, action: str, method: str, kwargs: dict) -> dict:
+        """The request options with what a browser adds to a form sent from this page:
+        the action's own host, Sec-Fetch-Site, the page as Referer (the Referrer-Policy
+        allows it on the same origin), Origin on a POST. A test's own headers win."""
+        target = urlsplit(action)
+        if target.netloc and "base_url" not in kwargs:
+            kwargs["base_url"] = f"{target.scheme}://{target.netloc}"
+        page = urlsplit(kwargs.get("base_url") or self.page_url)
+        page_origin = f"{page.scheme}://{page.netloc}"
+        same = (page.scheme, page.netloc) == (target.scheme or page.scheme,
+                                              target.netloc or page.netloc)
+        headers = Headers({"Sec-Fetch-Site": "same-origin" if same else "cross-site",
+                           "Referer": urljoin(page_origin, relative(self.page_url))})
+        if method == "post":
+            headers["Origin"] = page_origin
+        for name, value in Headers(kwargs.pop("headers", None) or {}).items():
+            headers.set(name, value)
+        return {**kwargs, "headers": headers}
 
     def buttons(self) -> list[Control]:
         return [c for c in self.controls if c.kind in ("submit", "image")]

@@ -230,7 +230,8 @@ def test_next_never_leaves_the_site(client, auth, make_user, target):
 
 
 @pytest.mark.parametrize("target,expected", [
-    ("/admin/posts/", "/admin/posts/"), ("/admin/posts/?status=draft", "/admin/posts/?status=draft"),
+    ("/admin/posts/", "/admin/posts/"),
+    ("/admin/posts/?status=draft", "/admin/posts/?status=draft"),
     ("http://localhost/admin/media/", "/admin/media/"),
 ])
 def test_next_goes_to_a_page_of_this_site(client, auth, make_user, target, expected):
