@@ -89,6 +89,8 @@ def login_page_keeping(status: int = 401):
 
 
 def login_page(form: LoginForm, kept: KeptForm | None, session_ended: bool = False) -> str:
+    """The sign-in page, leading afterwards to the kept form, to ?next=, or back to the
+    staff page whose form was not kept."""
     if kept:
         back = kept.target
     elif request.endpoint == "auth.login":

@@ -45,7 +45,8 @@ def kept_form() -> KeptForm | None:
         target = local_path(request.args.get("next"))
         fields = carried_fields(request.form, CARRY_PREFIX)
     else:
-        target, fields = request.full_path.rstrip("?"), carried_fields(request.form)
+        target = local_path(request.full_path.rstrip("?"))
+        fields = carried_fields(request.form)
     what = KEPT_FORMS.get(endpoint_at(target)) if target else None
     if not fields or what is None:
         return None

@@ -131,13 +131,10 @@ class ServedForm:
         """The request options with what a browser adds to a form sent from this page:
         the action's own host, Sec-Fetch-Site, the page as Referer (the Referrer-Policy
         allows it on the same origin), Origin on a POST. A test's own headers win."""
-        target = urlsplit(action)
-        if target.netloc and "base_url" not in kwargs:
-            kwargs["base_url"] = f"{target.scheme}://{target.netloc}"
-        page = urlsplit(kwargs.get("base_url") or self.page_url)
-        page_origin = f"{page.scheme}://{page.netloc}"
-        same = (page.scheme, page.netloc) == (target.scheme or page.scheme,
-                                              target.netloc or page.netloc)
+        target, page = urlsplit(action), urlsplit(self.page_url)
+        same = (target.scheme, target.netloc) == (page.scheme, page.netloc)
+        kwargs.setdefault("base_url", f"{target.scheme}://{target.netloc}")
+        page_origin = kwargs["base_url"].rstrip("/") if same else f"{page.scheme}://{page.netloc}"
         headers = Headers({"Sec-Fetch-Site": "same-origin" if same else "cross-site",
                            "Referer": urljoin(page_origin, relative(self.page_url))})
         if method == "post":
