@@ -29,8 +29,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from . import origin
     from .extensions import babel, csrf, db, login_manager, migrate
 
+    # First, before CSRF's own check: the other hooks fill g, and a staff change sent
+    # from another site is refused before anything else looks at it.
+    app.before_request(fresh_request_globals)
+    origin.register(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
@@ -45,8 +50,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from .redirects import bp as redirects_bp
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
-    hosts.register(app)
-    app.before_request(fresh_request_globals)  # first: the other hooks fill g
+    hosts.register(app)  # before every other hook, fresh_request_globals included
     database.register(app)
     templating.register(app)
     urls.register(app)

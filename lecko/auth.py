@@ -1,7 +1,6 @@
-"""Signing in and out, roles, and throttling of failed sign-ins (kept in the database so
-the limit holds across workers and hosts)."""
+"""Signing in and out, and roles. Failed sign-ins are throttled in throttling.py; a form
+kept from an ended session comes along through the sign-in (keptforms.py)."""
 
-from datetime import timedelta
 from functools import wraps
 
 from flask import (
@@ -10,6 +9,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,14 +19,17 @@ from flask import (
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .clients import ip_hash
+from . import throttling
 from .extensions import db, login_manager
 from .forms import Form
-from .models import LoginFailure, User, utcnow
+from .keptforms import CARRY_PREFIX, KeptForm, kept_form, resend_page
+from .models import User
+from .origin import local_path, safe_next
+from .throttling import record_failure, throttle_wait  # noqa: F401 (protected posts use them)
 
 bp = Blueprint("auth", __name__)
 
@@ -70,29 +73,6 @@ def role_required(*roles: str):
     return decorator
 
 
-def throttle_wait(account: str, address_hash: str) -> timedelta | None:
-    """How long to wait before the next try, or None when sign-in is allowed."""
-    config = current_app.config
-    window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW"])
-    since = utcnow() - window
-    for column, value in ((LoginFailure.account, account), (LoginFailure.ip_hash, address_hash)):
-        count, oldest = db.session.execute(
-            select(func.count(), func.min(LoginFailure.created_at))
-            .where(column == value, LoginFailure.created_at >= since)
-        ).one()
-        if count >= config["LOGIN_MAX_FAILURES"]:
-            return max(oldest + window - utcnow(), timedelta(seconds=1))
-    return None
-
-
-def record_failure(account: str, address_hash: str) -> None:
-    """Note a failed sign-in and forget the ones older than the window."""
-    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW"])
-    db.session.execute(delete(LoginFailure).where(LoginFailure.created_at < utcnow() - window))
-    db.session.add(LoginFailure(account=account, ip_hash=address_hash))
-    db.session.commit()
-
-
 def find_user(login: str) -> User | None:
     """By username, or by email as WordPress allows."""
     login = login.strip()
@@ -100,67 +80,70 @@ def find_user(login: str) -> User | None:
     return db.session.scalar(select(User).where(or_(User.username == login, by_email)).limit(1))
 
 
-CARRY_PREFIX = "carry-"
+def login_page_keeping(status: int = 401):
+    """The sign-in page for a staff form that arrived without a session (or with a sign-in
+    form's token gone stale): the form comes along when it is one to keep (keptforms.py);
+    otherwise the person signs in and makes the change again."""
+    kept = kept_form()
+    return login_page(LoginForm(formdata=None), kept, session_ended=True), status
 
 
-def carried_fields(form, prefix: str = "") -> list[tuple[str, str]]:
-    """(name, value) pairs of a submitted form worth sending again (not its old token)."""
-    return [(name[len(prefix):], value) for name, values in form.lists()
-            for value in values
-            if name.startswith(prefix) and name[len(prefix):] not in ("csrf_token", "")]
-
-
-def login_page_keeping(target: str, fields: list[tuple[str, str]]):
-    """The sign-in page holding a form that could not be saved: nothing typed is lost."""
-    form = LoginForm(formdata=None)
-    return render_template("auth/login.html", form=form, carry=fields, next_target=target,
-                           carry_prefix=CARRY_PREFIX), 401
-
-
-def safe_next(target: str | None) -> str:
-    """Only local paths: a crafted ?next= must not send the user to another site."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("admin.dashboard")
+def login_page(form: LoginForm, kept: KeptForm | None, session_ended: bool = False) -> str:
+    """The sign-in page, leading afterwards to the kept form, to ?next=, or back to the
+    staff page whose form was not kept."""
+    if kept:
+        back = kept.target
+    elif request.endpoint == "auth.login":
+        back = local_path(request.args.get("next"))
+    else:  # a staff page whose form was not kept: back to it, if it can be opened
+        rule = request.url_rule
+        back = request.path if rule is not None and "GET" in rule.methods else None
+    return render_template("auth/login.html", form=form, kept=kept, next_target=back,
+                           carry_prefix=CARRY_PREFIX, session_ended=session_ended)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The sign-in form, throttled per account and per address."""
+    """The sign-in form, throttled (throttling.py). A form kept from an ended session
+    comes along, and is offered again once signed in."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
-    carry = carried_fields(request.form, CARRY_PREFIX) if request.method == "POST" else []
+    kept = kept_form()
     status = 200
     if form.validate_on_submit():
-        account, address = form.username.data.strip().lower(), ip_hash()
-        wait = throttle_wait(account, address)
-        user = None if wait else find_user(form.username.data)
-        if wait:
+        user = find_user(form.username.data)
+        attempt = throttling.attempt_for(form.username.data, user)
+        if wait := throttling.wait_before(attempt):
             minutes = max(1, round(wait.total_seconds() / 60))
             form.password.errors.append(_(
                 "Too many failed attempts. Please wait %(minutes)d minutes and try again.",
                 minutes=minutes))
             status = 429
-        elif user is None or not user.active or not user.check_password(form.password.data):
-            record_failure(account, address)
+        elif not throttling.password_matches(user, form.password.data):
+            throttling.count_failure(attempt)
             form.password.errors.append(_("Wrong username or password."))
             status = 401
         else:
-            session.clear()  # a new session: nothing from before signing in carries over
-            g.pop("csrf_token", None)  # Flask-WTF caches the old session's token there
-            login_user(user, remember=form.remember.data)
-            db.session.execute(delete(LoginFailure).where(LoginFailure.account == account))
-            db.session.commit()
-            if carry:
-                return render_template("errors/resubmit.html", fields=carry,
-                                       target=safe_next(request.args.get("next")),
-                                       signed_in_again=True)
-            return redirect(safe_next(request.args.get("next")))
+            return sign_in(user, form.remember.data, attempt, kept)
     elif form.is_submitted():
         status = 400
-    return render_template("auth/login.html", form=form, carry=carry,
-                           next_target=request.args.get("next"), carry_prefix=CARRY_PREFIX), status
+    return login_page(form, kept, session_ended=kept is not None), status
+
+
+def sign_in(user: User, remember: bool, attempt: throttling.Attempt, kept: KeptForm | None):
+    """A new session for `user`, then the kept form (sent when they press its button) or
+    the page they asked for."""
+    session.clear()  # a new session: nothing from before signing in carries over
+    g.pop("csrf_token", None)  # Flask-WTF caches the old session's token there
+    login_user(user, remember=remember)
+    throttling.forget_failures(attempt)
+    db.session.commit()
+    if kept:
+        response = make_response(resend_page(signed_in_again=True))
+    else:
+        response = redirect(safe_next(request.args.get("next")))
+    return throttling.remember_device(response, user, attempt)
 
 
 def stay_signed_in(user: User) -> None:

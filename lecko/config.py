@@ -36,9 +36,14 @@ REMEMBER_COOKIE_SAMESITE = "Lax"
 # trusted that many hops deep, so throttling sees the reader's address. 0 = none.
 TRUSTED_PROXIES = 0
 
-# Failed sign-ins allowed per account and per address within the window (minutes).
+# Failed sign-ins allowed within the window (minutes): per account from browsers it does
+# not know (wherever they are: 20 guesses an hour at most), and per browser it knows (a
+# signed device cookie, LOGIN_DEVICE_DAYS long), so strangers cannot lock the owner out…
 LOGIN_MAX_FAILURES = 5
 LOGIN_FAILURE_WINDOW = 15
+# …and per address, whatever the account, for browsers no account knows.
+LOGIN_ADDRESS_MAX_FAILURES = 10
+LOGIN_DEVICE_DAYS = 365
 
 # Jinja recompiles nothing in production; the dev server turns this on itself.
 TEMPLATES_AUTO_RELOAD = False

@@ -28,16 +28,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def stale_form(error: CSRFError):
-        """An expired session or an old form: keep what was typed and offer to send it
-        again (after signing in, for staff whose session ended)."""
-        from .auth import carried_fields, login_page_keeping
+        """An expired session or an old form: what was typed is kept, to send again with a
+        button (after signing in, for staff whose session ended), when it is a form to keep
+        (keptforms.py); otherwise a plain refusal that holds nothing."""
+        from .auth import login_page_keeping
+        from .keptforms import resend_page
 
         if request.method != "POST":
             return render_error(400), 400
-        if request.blueprint == "admin" and not current_user.is_authenticated:
-            return login_page_keeping(request.full_path.rstrip("?"), carried_fields(request.form))
-        return render_template("errors/resubmit.html", target=request.full_path.rstrip("?"),
-                               fields=carried_fields(request.form), signed_in_again=False), 400
+        if request.blueprint in ("admin", "auth") and not current_user.is_authenticated:
+            return login_page_keeping(401 if request.blueprint == "admin" else 400)
+        return resend_page(), 400
 
     @app.errorhandler(DBAPIError)
     def database_error(error: DBAPIError):
@@ -94,16 +95,16 @@ def database_unavailable(error: DBAPIError) -> bool:
 
 
 def unavailable_page():
-    """503: nothing was saved; a form's fields come back in the page, ready to resend."""
-    from .auth import carried_fields
+    """503: nothing was saved; a form to keep (keptforms.py) comes back in the page, ready
+    to send again with its button."""
+    from .keptforms import kept_form
 
-    fields = carried_fields(request.form) if request.method == "POST" else []
+    sent = request.method == "POST"
     headers = {"Retry-After": str(RETRY_AFTER)}
     try:
-        page = render_template("errors/503.html", code=503, fields=fields,
-                               target=request.full_path.rstrip("?"))
+        page = render_template("errors/503.html", code=503, sent=sent, kept=kept_form())
     except Exception:  # the settings behind base.html may be unreadable too
-        page = bare_page(503, sent=bool(fields))
+        page = bare_page(503, sent=sent)
     return page, 503, headers
 
 
@@ -132,11 +133,12 @@ def _extra_headers(error: HTTPException) -> dict:
     return headers
 
 
-def render_error(code: int) -> str:
-    """The error page; a failing template must not hide the original error."""
+def render_error(code: int, message: str | None = None) -> str:
+    """The error page (with `message` in place of the code's usual one); a failing
+    template must not hide the original error."""
     template = f"errors/{code}.html" if code in (404, 500) else "errors/generic.html"
     try:
-        return render_template(template, code=code, path=request.path)
+        return render_template(template, code=code, path=request.path, message=message)
     except Exception:  # the database may be the thing that is down
         return bare_page(code)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import lxml.html
+from werkzeug.datastructures import Headers
 
 TEXT_LIKE = {"text", "search", "email", "url", "tel", "password", "number", "date", "time",
              "datetime-local", "month", "week", "color", "range", ""}
@@ -109,10 +110,8 @@ class ServedForm:
         if pressed is not None and pressed.element.get("formaction"):
             action = urljoin(self.page_url, pressed.element.get("formaction"))
         entries = self.entries(pressed)
-        path = action  # absolute: sent to the host the page came from, as a browser does
-        # The page's address, as browsers send it to the same origin (Flask-WTF checks it
-        # on HTTPS); headers given by the test (a bot's) go on top.
-        kwargs["headers"] = {"Referer": self.page_url, **kwargs.get("headers", {})}
+        path = relative(action)
+        kwargs = self.as_a_browser(action, method, kwargs)
         if method == "get":
             query = urlencode([(k, v) for k, v in entries if isinstance(v, str)])
             path = urlsplit(path)._replace(query=query).geturl()
@@ -127,6 +126,22 @@ class ServedForm:
         return self.client.post(path, data=body,
                                 content_type="application/x-www-form-urlencoded",
                                 follow_redirects=follow_redirects, **kwargs)
+
+    def as_a_browser(self, action: str, method: str, kwargs: dict) -> dict:
+        """The request options with what a browser adds to a form sent from this page:
+        the action's own host, Sec-Fetch-Site, the page as Referer (the Referrer-Policy
+        allows it on the same origin), Origin on a POST. A test's own headers win."""
+        target, page = urlsplit(action), urlsplit(self.page_url)
+        same = (target.scheme, target.netloc) == (page.scheme, page.netloc)
+        kwargs.setdefault("base_url", f"{target.scheme}://{target.netloc}")
+        page_origin = kwargs["base_url"].rstrip("/") if same else f"{page.scheme}://{page.netloc}"
+        headers = Headers({"Sec-Fetch-Site": "same-origin" if same else "cross-site",
+                           "Referer": urljoin(page_origin, relative(self.page_url))})
+        if method == "post":
+            headers["Origin"] = page_origin
+        for name, value in Headers(kwargs.pop("headers", None) or {}).items():
+            headers.set(name, value)
+        return {**kwargs, "headers": headers}
 
     def buttons(self) -> list[Control]:
         return [c for c in self.controls if c.kind in ("submit", "image")]

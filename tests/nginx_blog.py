@@ -150,16 +150,26 @@ class HttpsClient:
         self.context.check_hostname = False
         self.context.verify_mode = ssl.CERT_NONE
 
-    def get(self, path: str, follow_redirects: bool = False, headers: dict | None = None):
-        return self.open("GET", path, None, dict(headers or {}), follow_redirects)
+    def get(self, path: str, follow_redirects: bool = False, headers=None, base_url=None):
+        return self.open("GET", path, None, self.own_headers(headers), follow_redirects)
 
     def post(self, path: str, data=None, content_type: str | None = None,
-             follow_redirects: bool = False):
+             follow_redirects: bool = False, headers=None, base_url=None):
+        """tests/forms.py's POST; its base_url, Origin and Referer name the test client's
+        host, so this client puts its own address there, as the browser would."""
         environ = EnvironBuilder(method="POST", data=data, content_type=content_type
                                  ).get_environ()
         body = environ["wsgi.input"].read()
-        headers = {"Content-Type": environ["CONTENT_TYPE"]}
+        headers = self.own_headers(headers)
+        headers["Content-Type"] = environ["CONTENT_TYPE"]
+        headers["Origin"] = f"https://{self.host}:{self.port}"
         return self.open("POST", path, body, headers, follow_redirects)
+
+    @staticmethod
+    def own_headers(headers) -> dict:
+        """The headers a test gave, without the addresses this client writes itself."""
+        return {name: value for name, value in dict(headers or {}).items()
+                if name.lower() not in ("origin", "referer", "host")}
 
     def open(self, method: str, path: str, body: bytes | None, headers: dict,
              follow_redirects: bool) -> Response:

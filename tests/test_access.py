@@ -1,13 +1,11 @@
 """The role matrix: every staff route, each role and anonymous, checked on the server."""
 
 import pytest
-from conftest import TEST_PASSWORD, csrf_token_from
+from conftest import TEST_PASSWORD, AuthActions, csrf_token_from
+from forms import open_form
 
 from lecko.extensions import db
 from lecko.models import Media, Revision
-
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
 
 # What an author may open at all (their own things only, checked further in each view).
 AUTHOR_ALLOWED = {
@@ -44,19 +42,22 @@ def url_for_rule(rule, world) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-def call(client, method, url):
-    return client.open(url, method=method, data={})
+def call(client, method, url, token):
+    # hand-made: an empty form with the session's valid token, to every route (a person
+    # with an account poking at the addresses of screens their role does not offer)
+    return client.open(url, method=method, data={"csrf_token": token} if method != "GET" else {})
 
 
 @pytest.mark.parametrize("role", [None, "author", "editor", "admin"])
-def test_every_staff_route_checks_the_role(app, client, make_user, world, role):
+def test_every_staff_route_checks_the_role(app, client, auth, make_user, world, role):
     if role:
         make_user(username="me", role=role)
-        client.post("/login", data={"username": "me", "password": TEST_PASSWORD})
+        auth.login("me")
+    token = csrf_token_from(client.get("/admin/" if role else "/login").get_data(as_text=True))
     routes = staff_routes(app)
     assert len(routes) > 20
     for endpoint, method, rule in routes:
-        response = call(client, method, url_for_rule(rule, world))
+        response = call(client, method, url_for_rule(rule, world), token)
         status = response.status_code
         assert status < 500, (endpoint, method, status)
         if role is None:
@@ -70,13 +71,12 @@ def test_every_staff_route_checks_the_role(app, client, make_user, world, role):
 def test_every_state_change_needs_post_and_a_csrf_token(csrf_app, make_user, world):
     client = csrf_app.test_client()
     make_user(username="root", role="admin")
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    client.post("/login", data={"username": "root", "password": TEST_PASSWORD,
-                                "csrf_token": token})
+    AuthActions(client).login("root")
     version = db.session.execute(db.text("SELECT version FROM content_state")).scalar()
     for endpoint, method, rule in staff_routes(csrf_app):
         if method != "POST":
             continue
+        # hand-made: a forged request, without the form's token
         response = client.post(url_for_rule(rule, world), data={"title": "x"})
         assert response.status_code == 400, (endpoint, response.status_code)
     assert db.session.execute(db.text("SELECT version FROM content_state")).scalar() == version
@@ -109,9 +109,7 @@ def table_counts() -> dict:
 
 
 def sign_in_with_csrf(client, username):
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": username, "password": TEST_PASSWORD,
-                                       "csrf_token": token})
+    return AuthActions(client).login(username)
 
 
 @pytest.fixture
@@ -151,12 +149,14 @@ def test_every_post_route_of_every_blueprint_refuses_a_missing_csrf_token(
     checked = set()
     for endpoint, rule in all_post_routes(csrf_app):
         if endpoint == "legacy.old_address":  # exempt, and must change nothing either
+            # hand-made: a WordPress bot's trackback or XML-RPC call
             assert client.post(url_for_rule(rule, reader_world)).status_code in (301, 410)
             continue
         if endpoint in CSRF_EXEMPT - {"admin.upload_media"}:
             continue
         for token in (None, "forged-token", "IjEyMyI.aaaa.bbbb"):
             data = {"title": "x", "text": "x"} | ({"csrf_token": token} if token else {})
+            # hand-made: a forged request, without a token or with a made-up one
             response = client.post(url_for_rule(rule, reader_world), data=data)
             assert response.status_code == 400, (endpoint, token, response.status_code)
         checked.add(endpoint.split(".")[0])
@@ -176,6 +176,7 @@ def test_readers_comment_form_refuses_tampered_time_tokens(app, client, make_pos
     payload, stamp, signature = good.split(".")
     for token in ["", "garbage", f"{payload}.{stamp}.{signature[:-2]}AA",
                   f"{payload}.AAAAAA.{signature}", other, good + "x"]:
+        # hand-made: a bot replaying or forging the comment form's time token
         response = client.post(f"/comments/post/{post.id}", data={
             "author_name": "Bot", "author_email": "bot@example.org", "text": "Spam",
             "form_token": token})
@@ -188,16 +189,17 @@ def test_one_click_unsubscribe_refuses_a_tampered_link(app, client, reader_world
     comment = reader_world["comment"]
     token = reader_world["unsubscribe_token"]
     for forged in (token[:-3] + "abc", "x", token + "."):
+        # hand-made: a forged one-click unsubscribe (RFC 8058: the mail client posts it)
         response = client.post(f"/comments/unsubscribe/{forged}/one-click")
         assert response.status_code == 400, forged
     db.session.refresh(comment)
     assert comment.notify_replies
 
 
-def test_get_never_changes_anything(app, client, make_user, reader_world):
+def test_get_never_changes_anything(app, client, auth, make_user, reader_world):
     """Every GET route, as admin, with ids that exist (a moderation link included)."""
     make_user(username="root", role="admin")
-    client.post("/login", data={"username": "root", "password": TEST_PASSWORD})
+    auth.login("root")
     version, counts = content_version(), table_counts()
     comment = reader_world["comment"]
     rules = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods]
@@ -237,8 +239,7 @@ def test_signing_in_starts_a_new_session_and_signing_out_kills_the_old_cookie(
     thief = csrf_app.test_client()
     thief.set_cookie("session", signed_in)
     assert thief.get("/admin/").status_code == 200
-    token = csrf_token_from(client.get("/admin/").get_data(as_text=True))
-    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert AuthActions(client).logout().status_code == 302
     assert session_cookie(client) != signed_in
     assert client.get("/admin/").status_code == 302
     assert thief.get("/admin/").status_code == 302
@@ -247,12 +248,11 @@ def test_signing_in_starts_a_new_session_and_signing_out_kills_the_old_cookie(
     assert client.get("/admin/").status_code == 200 and session_cookie(client) != signed_in
 
 
-def test_remember_me_cookie_dies_with_sign_out(app, client, make_user):
+def test_remember_me_cookie_dies_with_sign_out(app, client, auth, make_user):
     make_user(username="claire")
-    client.post("/login", data={"username": "claire", "password": TEST_PASSWORD,
-                                "remember": "y"})
+    auth.login("claire", remember=True)
     remember = client.get_cookie("remember_token").value
-    client.post("/logout")
+    auth.logout()
     thief = app.test_client()
     thief.set_cookie("remember_token", remember)
     assert thief.get("/admin/").status_code == 302
@@ -262,12 +262,11 @@ def test_a_new_password_ends_the_other_sessions_but_not_this_one(app, make_user)
     make_user(username="claire", role="editor")
     here, elsewhere = app.test_client(), app.test_client()
     for browser in (here, elsewhere):
-        browser.post("/login", data={"username": "claire", "password": TEST_PASSWORD,
-                                     "remember": "y"})
+        AuthActions(browser).login("claire", remember=True)
     stolen_remember = elsewhere.get_cookie("remember_token").value
-    response = here.post("/admin/profile", data={
-        "display_name": "Claire", "email": "", "bio": "", "current_password": TEST_PASSWORD,
-        "new_password": "another secret 42", "confirm_password": "another secret 42"})
+    profile = open_form(here, "/admin/profile", selector="form.narrow-form")
+    response = profile.fill(current_password=TEST_PASSWORD, new_password="another secret 42",
+                            confirm_password="another secret 42").submit()
     assert response.status_code == 302
     assert here.get("/admin/").status_code == 200  # still signed in, with a new session
     assert elsewhere.get("/admin/").status_code == 302  # the other device is signed out
@@ -276,7 +275,7 @@ def test_a_new_password_ends_the_other_sessions_but_not_this_one(app, make_user)
     assert thief.get("/admin/").status_code == 302
     assert here.get_cookie("remember_token").value != stolen_remember
     again = app.test_client()
-    again.post("/login", data={"username": "claire", "password": "another secret 42"})
+    AuthActions(again).login("claire", "another secret 42")
     assert again.get("/admin/").status_code == 200
 
 
@@ -284,12 +283,11 @@ def test_an_admin_resetting_a_password_signs_that_person_out(app, make_user):
     make_user(username="root", role="admin")
     claire = make_user(username="claire", role="editor")
     admin, hers = app.test_client(), app.test_client()
-    admin.post("/login", data={"username": "root", "password": TEST_PASSWORD})
-    hers.post("/login", data={"username": "claire", "password": TEST_PASSWORD})
+    AuthActions(admin).login("root")
+    AuthActions(hers).login("claire")
     assert hers.get("/admin/").status_code == 200
-    form = {"username": "claire", "display_name": "Claire", "email": "", "role": "editor",
-            "active": "y", "password": "a fresh password 7"}
-    assert admin.post(f"/admin/users/{claire.id}/edit", data=form).status_code == 302
+    form = open_form(admin, f"/admin/users/{claire.id}/edit", selector="form.narrow-form")
+    assert form.fill(password="a fresh password 7").submit().status_code == 302
     assert hers.get("/admin/").status_code == 302
     assert admin.get("/admin/").status_code == 200
 
@@ -303,6 +301,7 @@ def test_cookies_are_httponly_lax_and_secure_behind_https(tmp_path, template_db,
     from conftest import TEST_PASSWORD_HASH, build_app, clone_database
 
     from lecko.models import User
+    from lecko.throttling import DEVICE_COOKIE
 
     app = build_app(tmp_path, SESSION_COOKIE_SECURE=secure, ALLOWED_HOSTS=["blog.example"],
                     **clone_database(template_db, tmp_path))
@@ -311,13 +310,15 @@ def test_cookies_are_httponly_lax_and_secure_behind_https(tmp_path, template_db,
                             password_hash=TEST_PASSWORD_HASH))
         db.session.commit()
         client = app.test_client()
-        response = client.post("/login", data={"username": "claire", "password": TEST_PASSWORD,
-                                                "remember": "y"},
-                               base_url="https://blog.example" if secure else "http://localhost")
+        site = "https://blog.example" if secure else "http://localhost"
+        form = open_form(client, f"{site}/login", action="/login")
+        response = form.fill(username="claire", password=TEST_PASSWORD, remember=True).submit()
+        assert response.status_code == 302
         cookies = set_cookies(response)
-        assert set(cookies) == {"session", "remember_token"}
-        for header in cookies.values():
-            assert "HttpOnly" in header and "SameSite=Lax" in header
+        assert set(cookies) == {"session", "remember_token", DEVICE_COOKIE}
+        for name, header in cookies.items():
+            lax_or_strict = "SameSite=Strict" if name == DEVICE_COOKIE else "SameSite=Lax"
+            assert "HttpOnly" in header and lax_or_strict in header
             assert ("Secure" in header) == secure
         db.session.remove()
         db.engine.dispose()
@@ -339,7 +340,9 @@ def test_security_headers_on_every_kind_of_response(app, client, make_user, make
         "atom": client.get("/feed/atom/"), "sitemap": client.get("/sitemap.xml"),
         "static": client.get("/static/css/site.css"), "media": client.get("/media/2026/11/x.pdf"),
         "redirect": client.get(f"/?p={post.id}"), "robots": client.get("/robots.txt"),
+        # hand-made: a body over the limit, sent before any page is opened
         "413": client.post("/login", data={"username": "x" * 5000}),
+        # hand-made: a POST to an address that takes none
         "405": client.post("/feed/"),
     }
     etag = responses["home"].headers.get("ETag")
@@ -360,8 +363,7 @@ def test_security_headers_on_every_kind_of_response(app, client, make_user, make
     db.engine.dispose()
     if db.engine.dialect.name == "sqlite":  # the read-only database is made with a pragma
         event.listen(db.engine, "connect", read_only)
-        responses["503"] = client.post("/login",
-                                       data={"username": "root", "password": TEST_PASSWORD})
+        responses["503"] = AuthActions(client).login("root")
         event.remove(db.engine, "connect", read_only)
     db.session.rollback()
     db.engine.dispose()

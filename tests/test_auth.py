@@ -1,15 +1,18 @@
-"""Signing in and out, throttling, CSRF, and the session-expired save."""
+"""Signing in and out, throttling, where a sign-in may send the browser, CSRF, and the
+form kept when a session ended."""
 
-import html
+import statistics
+import time
+from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
-from conftest import TEST_PASSWORD, csrf_token_from
+from conftest import TEST_PASSWORD, AuthActions
+from forms import form_in, open_form
 
 from lecko.extensions import db
-from lecko.models import LoginFailure, Post
-
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
+from lecko.models import LoginFailure, Post, utcnow
+from lecko.throttling import DEVICE_COOKIE
 
 
 def test_staff_page_sends_anonymous_visitors_to_login(client):
@@ -47,6 +50,14 @@ def test_disabled_account_cannot_sign_in(client, auth, make_user):
     assert auth.login("ancien").status_code == 401
 
 
+# Throttling (README, Security): per account for browsers it does not know, per browser
+# that once signed in to the account (its device cookie), per address.
+
+def other_browser(app, address="10.9.8.7"):
+    """Another browser, from another address: a stranger's, or the owner's new phone."""
+    return AuthActions(app.test_client()), {"environ_base": {"REMOTE_ADDR": address}}
+
+
 def test_five_failures_lock_the_account_even_with_the_right_password(client, auth,
                                                                    make_user):
     make_user(username="claire")
@@ -58,23 +69,105 @@ def test_five_failures_lock_the_account_even_with_the_right_password(client, aut
     assert client.get("/admin/").status_code == 302
 
 
-def test_failures_from_one_address_lock_every_account_from_it(client, auth, make_user):
+def test_the_email_of_a_locked_account_is_locked_too(app, auth, make_user):
+    make_user(username="claire", email="claire@lecko.example")
+    for _ in range(5):
+        auth.login("claire", "mauvais")
+    # From another address (whose own limit is not reached), by email or spaced out.
+    stranger, address = other_browser(app)
+    for login in ("claire@lecko.example", "CLAIRE@lecko.example ", " claire"):
+        assert stranger.login(login, "mauvais", **address).status_code == 429, login
+    assert stranger.login("claire@lecko.example", **address).status_code == 429
+
+
+def test_guesses_per_account_are_bounded_across_addresses(app, make_user):
+    """A botnet gets LOGIN_MAX_FAILURES guesses per window, however many addresses."""
     make_user(username="claire")
-    for n in range(5):
+    statuses = []
+    for n in range(12):
+        stranger, address = other_browser(app, f"10.0.0.{n}")
+        statuses.append(stranger.login("claire", f"guess {n}", **address).status_code)
+    assert statuses == [401] * 5 + [429] * 7
+    stranger, address = other_browser(app, "10.0.1.1")
+    assert stranger.login("claire", **address).status_code == 429
+
+
+def test_strangers_cannot_lock_the_owner_out_of_their_usual_browser(app, client, auth,
+                                                                   make_user):
+    make_user(username="claire", email="claire@lecko.example")
+    assert auth.login("claire").status_code == 302  # her browser is now known
+    assert client.get_cookie(DEVICE_COOKIE, path="/login") is not None
+    auth.logout()
+    for n in range(8):
+        stranger, address = other_browser(app, f"10.0.0.{n}")
+        stranger.login("claire@lecko.example", "guess", **address)
+    stranger, address = other_browser(app, "10.0.1.1")
+    assert stranger.login("claire", **address).status_code == 429
+    # Her own browser still signs in, by name or by email, even after a typo of hers.
+    assert auth.login("claire", "typo").status_code == 401
+    assert auth.login("claire@lecko.example").status_code == 302
+
+
+def test_failures_in_the_owners_browser_lock_that_browser_only(app, client, auth,
+                                                              make_user):
+    make_user(username="claire")
+    auth.login("claire")
+    auth.logout()
+    for _ in range(5):
+        auth.login("claire", "mauvais")
+    assert auth.login("claire").status_code == 429
+    stranger, address = other_browser(app)
+    assert stranger.login("claire", **address).status_code == 302
+
+
+def test_a_device_cookie_helps_only_the_account_it_names(app, make_user):
+    make_user(username="claire")
+    make_user(username="mallory")
+    mallory = AuthActions(app.test_client())
+    assert mallory.login("mallory").status_code == 302
+    mallory.logout()
+    statuses = [mallory.login("claire", f"guess {n}",
+                              environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code
+                for n in range(6)]
+    assert statuses == [401] * 5 + [429]
+    # …and a made-up or altered cookie is no device cookie at all.
+    forger = AuthActions(app.test_client())
+    cookie = mallory.client.get_cookie(DEVICE_COOKIE, path="/login").value
+    for fake in (cookie[:-2] + "xx", "e30.abc.def", "x" * 300):
+        forger.client.set_cookie(DEVICE_COOKIE, fake, path="/login")
+        assert forger.login("claire", environ_base={"REMOTE_ADDR": "10.0.2.2"}
+                            ).status_code == 429
+
+
+def test_the_device_cookie_is_httponly_strict_and_long_lived(client, auth, make_user):
+    make_user(username="claire")
+    response = auth.login("claire")
+    header = next(h for h in response.headers.getlist("Set-Cookie")
+                  if h.startswith(DEVICE_COOKIE + "="))
+    assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/login" in header
+    assert "Max-Age=31536000" in header
+
+
+def test_failures_from_one_address_lock_every_account_from_it(app, client, auth,
+                                                             make_user):
+    make_user(username="claire")
+    for n in range(10):
         auth.login(f"inconnu{n}", "x")
     assert auth.login("claire").status_code == 429
     # Another address is not affected.
-    other = client.post("/login", data={"username": "claire", "password": TEST_PASSWORD},
-                        environ_base={"REMOTE_ADDR": "10.1.2.3"})
-    assert other.status_code == 302
+    stranger, address = other_browser(app)
+    assert stranger.login("claire", **address).status_code == 302
+
+
+def test_unknown_names_are_throttled_like_accounts(client, auth, make_user):
+    """A lock that only real accounts get would tell which names exist."""
+    for _ in range(5):
+        auth.login("personne", "x")
+    assert auth.login("personne", "x").status_code == 429
 
 
 def test_throttle_is_stored_in_the_database_and_forgets_old_failures(app, client, auth,
                                                                   make_user):
-    from datetime import timedelta
-
-    from lecko.models import utcnow
-
     make_user(username="claire")
     for _ in range(5):
         auth.login("claire", "mauvais")
@@ -85,26 +178,88 @@ def test_throttle_is_stored_in_the_database_and_forgets_old_failures(app, client
     assert db.session.query(LoginFailure).count() == 0
 
 
-def test_addresses_are_stored_hashed(client, auth):
+def test_addresses_and_typed_names_are_stored_hashed(client, auth):
     auth.login("nobody", "x")
     failure = db.session.query(LoginFailure).one()
     assert "127.0.0.1" not in failure.ip_hash and len(failure.ip_hash) == 32
+    assert "nobody" not in failure.account  # a password typed as the name stays unread
 
 
-def test_next_only_goes_to_local_paths(client, auth, make_user):
+def median_seconds(*sign_ins, times=7) -> list[float]:
+    """The median time of each sign-in, run in turn (so a busy machine slows both)."""
+    durations = [[] for _ in sign_ins]
+    for _ in range(times):
+        for sign_in, spent in zip(sign_ins, durations, strict=True):
+            start = time.perf_counter()
+            assert sign_in().status_code == 401
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in durations]
+
+
+@pytest.mark.parametrize("who", ["unknown name", "disabled account", "imported, no password"])
+def test_a_refusal_takes_as_long_whether_or_not_the_account_exists(app, auth, make_user,
+                                                                  who):
+    app.config.update(LOGIN_MAX_FAILURES=100, LOGIN_ADDRESS_MAX_FAILURES=100)
     make_user(username="claire")
-    for target in ["https://evil.example/", "//evil.example/", "/\\evil.example"]:
-        response = client.post(f"/login?next={target}",
-                               data={"username": "claire", "password": TEST_PASSWORD})
-        assert response.location == "/admin/"
-        auth.logout()
-    response = client.post("/login?next=/admin/posts/",
-                           data={"username": "claire", "password": TEST_PASSWORD})
-    assert response.location == "/admin/posts/"
+    make_user(username="ancien", active=False)
+    make_user(username="importe", active=False).password_hash = ""
+    db.session.commit()
+    login = {"unknown name": "personne", "disabled account": "ancien",
+             "imported, no password": "importe"}[who]
+    wrong_password, other = median_seconds(lambda: auth.login("claire", "mauvais"),
+                                           lambda: auth.login(login, "mauvais"))
+    assert other >= wrong_password / 2, (other, wrong_password)
+
+
+# Where a sign-in sends the browser: this site's pages only.
+
+OTHER_SITES = [
+    "https://evil.example/", "//evil.example/", "/\\evil.example", "\\/evil.example",
+    "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", " //evil.example",
+    "\t//evil.example", "/\\/evil.example", "https:/\\evil.example", "http:evil.example",
+    "javascript:alert(1)", "/\x00/evil.example", "http://localhost.evil.example/admin/",
+    "evil.example", "",
+]
+
+
+@pytest.mark.parametrize("target", OTHER_SITES)
+def test_next_never_leaves_the_site(client, auth, make_user, target):
+    make_user(username="claire")
+    assert auth.login("claire", next=target).location == "/admin/"
+    # Already signed in, /login?next= redirects at once: the same rule.
+    response = client.get(f"/login?next={quote(target, safe='')}")
+    assert response.status_code == 302 and response.location == "/admin/", target
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/admin/posts/", "/admin/posts/"),
+    ("/admin/posts/?status=draft", "/admin/posts/?status=draft"),
+    ("http://localhost/admin/media/", "/admin/media/"),
+])
+def test_next_goes_to_a_page_of_this_site(client, auth, make_user, target, expected):
+    make_user(username="claire")
+    assert auth.login("claire", next=target).location == expected
+
+
+def test_the_bulk_actions_go_back_only_to_a_page_of_this_site(client, auth, make_user,
+                                                             make_post):
+    """They return to the Referer: one on this host whose path a browser reads as
+    another host's ("//evil.example") must not become the Location."""
+    make_user(username="root", role="admin")
+    post = make_post(status="draft")
+    auth.login("root")
+    for referer, expected in (("http://localhost//evil.example/", "/admin/posts/"),
+                              ("http://localhost/admin/posts/?status=draft",
+                               "/admin/posts/?status=draft")):
+        form = open_form(client, "/admin/posts/", action="/admin/posts/bulk")
+        form.fill(ids=str(post.id), action="publish")
+        response = form.submit(headers={"Referer": referer})
+        assert response.status_code == 302 and response.location == expected, referer
 
 
 def test_login_starts_a_new_session(client, auth, make_user):
     make_user(username="claire")
+    client.get("/login")
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
     auth.login("claire")
@@ -126,58 +281,49 @@ def test_logout_needs_post(client, auth, make_user):
     assert client.get("/admin/").status_code == 200
 
 
-def login_with_csrf(client, username):
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": username, "password": TEST_PASSWORD,
-                                       "csrf_token": token})
-
-
-def test_forms_refuse_a_missing_csrf_token(csrf_app, make_user):
-    client = csrf_app.test_client()
+def test_forms_refuse_a_missing_csrf_token(client, auth, make_user):
     make_user(username="claire", role="editor")
-    response = client.post("/login", data={"username": "claire", "password": TEST_PASSWORD})
+    # hand-made: a sign-in without the form's token (a forged or replayed request)
+    response = client.post("/login", data={"username": "claire", "password": "x"})
     assert response.status_code == 400
-    assert login_with_csrf(client, "claire").status_code == 302
+    assert auth.login("claire").status_code == 302
+    # hand-made: an article saved without a token (as a forged request would be)
     response = client.post("/admin/posts/new", data={"title": "Sans jeton", "status": "draft"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Rien n’est perdu" in page and 'value="Sans jeton"' in page
     assert db.session.query(Post).count() == 0
+    # hand-made: a sign-out without a token
     assert client.post("/logout").status_code == 400
+    assert client.get("/admin/").status_code == 200
 
 
-def test_save_after_the_session_ended_keeps_the_text_and_saves_after_signing_in(
-        csrf_app, make_user):
-    client = csrf_app.test_client()
+def test_save_after_the_session_ended_keeps_the_text_and_saves_when_asked(client, auth,
+                                                                        make_user):
     make_user(username="claire", role="editor")
-    login_with_csrf(client, "claire")
-    token = csrf_token_from(client.get("/admin/posts/new").get_data(as_text=True))
+    auth.login("claire")
+    editor = open_form(client, "/admin/posts/new", selector="form.editor-form")
     client.delete_cookie("session")  # the session expires while the editor writes
     text = "<p>Un long texte écrit pendant deux heures.</p>"
-    response = client.post("/admin/posts/new", data={
-        "csrf_token": token, "title": "Écrit hors session", "body_source": text,
-        "status": "draft", "tags": "a, b", "categories": ["1", "2"]})
+    editor.fill(title="Écrit hors session", body_source=text, tags="a, b")
+    response = editor.submit()
     page = response.get_data(as_text=True)
     assert response.status_code == 401
-    assert "Connectez-vous" in page or "Se connecter" in page
-    assert "Un long texte écrit pendant deux heures." in page
+    assert "Se connecter" in page and "Un long texte écrit pendant deux heures." in page
     # Signing in on that page carries the text through…
-    fields = {"username": "claire", "password": TEST_PASSWORD,
-              "csrf_token": csrf_token_from(page), "carry-title": "Écrit hors session",
-              "carry-body_source": text, "carry-status": "draft", "carry-tags": "a, b"}
-    response = client.post("/login?next=/admin/posts/new", data=fields)
+    sign_in = form_in(client, response, "/admin/posts/new", action="/login")
+    response = sign_in.fill(username="claire", password=TEST_PASSWORD).submit()
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'data-autosubmit' in page
-    assert "Écrit hors session" in page
-    # …and the page sends it again with a fresh token (resubmit.js does it at once).
-    import re
-
-    resent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
-    response = client.post("/admin/posts/new",
-                           data={name: html.unescape(value) for name, value in resent.items()})
+    assert response.status_code == 200 and "Écrit hors session" in page
+    # …to a page that sends nothing by itself: the editor presses the button.
+    assert "data-autosubmit" not in page and "resubmit.js" not in page and "<script" not in (
+        page.split("<main", 1)[1])
+    assert db.session.query(Post).count() == 0
+    response = form_in(client, response, "/login", button="Renvoyer").submit("Renvoyer")
     assert response.status_code == 302
     post = db.session.query(Post).one()
     assert post.title == "Écrit hors session" and "deux heures" in post.body_source
+    assert {t.name for t in post.tags} == {"a", "b"}
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/posts/", "/admin/users/"])

@@ -38,9 +38,9 @@ def require_sign_in():
     if current_user.is_authenticated:
         return None
     if request.method == "POST":  # a save after the session ended: keep the text
-        from ..auth import carried_fields, login_page_keeping
+        from ..auth import login_page_keeping
 
-        return login_page_keeping(request.full_path.rstrip("?"), carried_fields(request.form))
+        return login_page_keeping()
     return login_manager.unauthorized()
 
 

@@ -21,6 +21,7 @@ from ..models.content import (
     STATUSES,
     TRASH,
 )
+from ..origin import safe_next
 from ..parsing import date_in_range, parse_id, parse_int
 from ..permissions import may_edit, may_publish, may_write, status_choices
 from ..settings import site_is_french
@@ -180,7 +181,7 @@ def bulk_posts():
     form = BulkForm()
     if not form.validate_on_submit() or not form.action.data:
         flash(_("Choose an action and at least one item."), "error")
-        return redirect(request.referrer or url_for("admin.posts"))
+        return redirect(safe_next(request.referrer, url_for("admin.posts")))
     done = 0
     for post in db.session.scalars(select(Post).where(Post.id.in_(form.ids.data or []))):
         if not may_edit(current_user, post):
@@ -192,7 +193,7 @@ def bulk_posts():
         done += 1
     db.session.commit()
     flash(_("%(num)d items updated.", num=done), "success")
-    return redirect(request.referrer or url_for("admin.posts"))
+    return redirect(safe_next(request.referrer, url_for("admin.posts")))
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])

@@ -62,6 +62,8 @@ class LoginFailure(db.Model):
     """A failed sign-in, kept for the throttling window only (rows are purged after)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What it counts against (throttling.py): "account:<id>", "device:<id>" (a browser the
+    # account knows) or "name:<keyed hash>" (a name that matches no account).
     account: Mapped[str] = mapped_column(String(60), index=True)
     ip_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
