@@ -371,3 +371,73 @@ def test_huge_ids_in_addresses_are_not_found_on_both_engines(fuzz_app, path):
             assert '<html lang="fr">' in response.get_data(as_text=True)
     assert any(status in (400, 404, 405, 410) for status in statuses)
     reset_world(fuzz_app)
+
+
+# Odd numbers a bot or a careless link sends: Unicode digits that `str.isdigit()` accepts
+# and `int()` refuses (²) or reads (٣, １２), and years past what dates can hold.
+@pytest.mark.parametrize("path", [
+    "/9999/", "/9999/12/", "/9999/page/2/", "/9999/12/page/2/", "/9999/12/un-article/",
+    "/9999/12/un-article/feed/", "/0000/", "/0000/00/", "/2026/00/", "/2026/13/",
+    "/?m=999912", "/?m=9999", "/?year=9999&monthnum=12", "/?m=00000101", "/2019/99/12/",
+    "/9999/12/31/", "/archives/date/9999/12/",
+])
+def test_archives_past_the_dates_a_blog_can_hold_are_not_found(fuzz_app, path):
+    response = fuzz_app.test_client().get(path, follow_redirects=True)
+    assert response.status_code == 404, (path, response.status_code)
+    check(response, path)
+
+
+@pytest.mark.parametrize("path", ["/٢٠٢٦/", "/２０２６/01/", "/2026/٠١/"])
+def test_archives_in_other_digits_are_not_found(fuzz_app, path):
+    response = fuzz_app.test_client().get(path)
+    assert response.status_code == 404, (path, response.status_code)
+    check(response, path)
+
+
+@pytest.mark.parametrize("role", ["author", "editor", "admin"])
+@pytest.mark.parametrize("address", ["/admin/posts/", "/admin/pages/", "/admin/comments/",
+                                     "/admin/media/"])
+@pytest.mark.parametrize("query", ["page=²", "author=²", "category=²", "page=٣",
+                                   "author=１２", "category=" + HUGE, "page=" + HUGE,
+                                   "author=" + HUGE, "status=²&page=0000"])
+def test_admin_lists_read_odd_page_and_filter_numbers_as_absent(fuzz_app, role, address,
+                                                                  query):
+    response = signed_in_client(fuzz_app, role).get(f"{address}?{query}")
+    check(response, (role, address, query))
+    if role == "author" and address in ("/admin/pages/", "/admin/comments/"):
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 200, (role, address, query, response.status_code)
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "１２", "-²", HUGE, "0000", "10000"])
+def test_a_widget_position_in_other_digits_keeps_the_widget_in_place(demo_app, odd):
+    from conftest import AuthActions
+    from forms import open_form
+
+    from lecko.settings import load_settings
+
+    db.session.add(User(username="root", slug="root", role="admin", display_name="Root",
+                        password_hash=TEST_PASSWORD_HASH))
+    db.session.commit()
+    client = demo_app.test_client()
+    AuthActions(client).login("root")
+    before = load_settings()["sidebar_widgets"]
+    form = open_form(client, "/admin/settings", action="/admin/settings")
+    form.fill({"widget-search": True, "order-search": odd})
+    response = form.submit()
+    assert response.status_code == 302, response.status_code
+    widgets = load_settings()["sidebar_widgets"]
+    assert "search" in widgets and len(widgets) == len(set(before) | {"search"})
+
+
+@pytest.mark.parametrize("against", ["²", "٣", HUGE, "0"])
+def test_a_revision_compared_against_an_odd_number_is_compared_with_the_current_text(
+        fuzz_app, against):
+    from lecko.models import Revision
+
+    revision = db.session.scalars(db.select(Revision)).first()
+    address = f"/admin/posts/{revision.post_id}/revisions/{revision.id}?against={against}"
+    response = signed_in_client(fuzz_app, "admin").get(address)
+    check(response, address)
+    assert response.status_code == 200, response.status_code

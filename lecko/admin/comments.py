@@ -29,6 +29,7 @@ from ..models import Comment, Post, User
 from ..models.comments import APPROVED, COMMENT_STATUSES, PENDING, SPAM, TRASH
 from ..models.people import ADMIN, EDITOR
 from ..models.queries import refresh_comment_count
+from ..parsing import parse_page
 from ..settings import site_is_french
 from . import bp
 
@@ -174,8 +175,7 @@ def comments():
     stmt = (select(Comment).where(Comment.status == status)
             .options(selectinload(Comment.post), selectinload(Comment.parent))
             .order_by(Comment.created_at.desc(), Comment.id.desc()))
-    page = request.args.get("page", "1")
-    pagination = db.paginate(stmt, page=int(page) if page.isdigit() else 1,
+    pagination = db.paginate(stmt, page=parse_page(request.args.get("page")),
                              per_page=QUEUE_PAGE_SIZE, error_out=False)
     bulk = CommentBulkForm()
     bulk.action.choices = [SelectChoice(a, ACTION_LABELS[a]) for a in TAB_ACTIONS[status]]

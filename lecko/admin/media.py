@@ -20,6 +20,7 @@ from ..forms import Form
 from ..models import Media, Post, User
 from ..models.content import TRASH
 from ..models.people import ROLES
+from ..parsing import parse_page
 from . import bp
 from .forms import ConfirmForm
 
@@ -72,8 +73,7 @@ def library_page(form: UploadForm, status: int = 200):
     query = request.args.get("q", "").strip()[:200]
     if query:
         stmt = stmt.where(Media.title.ilike(f"%{query}%"))
-    page = request.args.get("page", "1")
-    pagination = db.paginate(stmt, page=int(page) if page.isdigit() else 1,
+    pagination = db.paginate(stmt, page=parse_page(request.args.get("page")),
                              per_page=LIBRARY_PAGE_SIZE, error_out=False)
     return render_template(
         "admin/media.html", pagination=pagination, kind=kind, kinds=KINDS, query=query,

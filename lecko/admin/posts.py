@@ -11,6 +11,7 @@ from ..blog.links import post_url
 from ..extensions import db
 from ..models import Category, Media, Post, Revision, Series, Tag, User, utcnow
 from ..models.content import AUTOSAVE, CONFLICT, PAGE, POST, PUBLISHED, SCHEDULED, STATUSES, TRASH
+from ..parsing import parse_id, parse_page
 from ..settings import site_is_french
 from . import bp, status_label
 from .forms import BulkForm, ConfirmForm, PostForm
@@ -127,15 +128,14 @@ def posts(post_type: str):
         stmt = stmt.where(Post.status != TRASH)
     if not current_user.is_editor:
         stmt = stmt.where(Post.author_id == current_user.id)
-    elif args.get("author", "").isdigit():
-        stmt = stmt.where(Post.author_id == int(args["author"]))
-    if args.get("category", "").isdigit():
-        stmt = stmt.where(Post.categories.any(Category.id == int(args["category"])))
+    elif author_id := parse_id(args.get("author")):
+        stmt = stmt.where(Post.author_id == author_id)
+    if category_id := parse_id(args.get("category")):
+        stmt = stmt.where(Post.categories.any(Category.id == category_id))
     query = args.get("q", "").strip()[:200]
     if query:
         stmt = stmt.where(Post.title.ilike(f"%{query}%"))
-    page = args.get("page", "1")
-    pagination = db.paginate(stmt, page=int(page) if page.isdigit() else 1,
+    pagination = db.paginate(stmt, page=parse_page(args.get("page")),
                              per_page=LIST_PAGE_SIZE, error_out=False)
     return render_template(
         "admin/posts.html", pagination=pagination, post_type=post_type, status=status,

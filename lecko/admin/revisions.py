@@ -10,6 +10,7 @@ from .. import editing
 from ..extensions import db
 from ..html import clean_article
 from ..models import Revision
+from ..parsing import parse_id
 from ..settings import site_is_french
 from . import bp
 from .forms import ConfirmForm
@@ -39,9 +40,9 @@ def revisions(post_id: int):
 def revision(post_id: int, revision_id: int):
     """One revision, and what changed against another one (the current text by default)."""
     post, shown = revision_of(post_id, revision_id)
-    against_id = request.args.get("against", "")
-    if against_id.isdigit():
-        _post, against = revision_of(post_id, int(against_id))
+    against_id = parse_id(request.args.get("against"))
+    if against_id:
+        _post, against = revision_of(post_id, against_id)
     else:
         against = Revision(title=post.title, body_source=post.body_source)
     return render_template("admin/revision.html", post=post, revision=shown, against=against,

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth import role_required
 from ..extensions import db
 from ..models.people import ADMIN
+from ..parsing import parse_int
 from ..settings import WIDGETS, load_settings, parse_value, save_setting
 from . import bp
 from .forms import SettingsForm
@@ -68,8 +69,8 @@ def chosen_widgets() -> list[str]:
     order = []
     for index, name in enumerate(WIDGETS):
         if request.form.get(f"widget-{name}"):
-            raw = request.form.get(f"order-{name}", "")
-            position = int(raw) if raw.strip().lstrip("-").isdigit() else index + 1
+            raw = request.form.get(f"order-{name}", "").strip()
+            position = parse_int(raw, low=1, high=99) or index + 1  # the input's min, max
             order.append((position, index, name))
     return [name for _position, _index, name in sorted(order)]
 
