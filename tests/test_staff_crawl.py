@@ -76,8 +76,8 @@ class CrawlFailure(AssertionError):
 KNOWN_BROKEN = {
     ("admin.comments", "Publier la réponse"): (
         ("admin", "editor"),
-        "the reply form's 'reply' prefix renames its CSRF field: 400 'send the form "
-        "again' (moderation helper, lecko/admin/comments.py)"),
+        "the reply form's 'reply' prefix renames its CSRF field: a reply as served is "
+        "refused, 400 without a message (moderation helper, lecko/admin/comments.py)"),
     ("admin.edit_comment", "Publier la réponse"): (
         ("admin", "editor"),
         "the same reply form on the comment's edit page (moderation helper)"),
