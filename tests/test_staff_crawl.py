@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from collections import deque
 from dataclasses import dataclass
+from functools import cache
 from itertools import count
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,6 +58,7 @@ COMMENTER = "lectrice.fidele@example.org"
 QUERY_VARIANTS = 8  # tabs, filters and pages followed per screen
 
 
+@cache
 def staff_screens() -> list[str]:
     """Endpoints of the pages staff open: GET routes under /admin/, and the sign-in."""
     with tempfile.TemporaryDirectory() as instance:
@@ -382,7 +384,7 @@ def form_key(app, form: ServedForm, button) -> tuple:
     return endpoint, args, form.method, tuple(sorted(form.names())), button_label(button), hidden
 
 
-def destroys(form: ServedForm, button, key: tuple) -> bool:
+def destroys(button, key: tuple) -> bool:
     """Buttons that ask first (data-confirm) and signing out go last."""
     return key[0] == "auth.logout" or (button is not None
                                        and button.element.get("data-confirm") is not None)
@@ -413,7 +415,7 @@ def tasks_of(world: World, address: str, response) -> list[Task]:
             per_page.add(same_kind)
             for typed in (False, True) if key[0] in VALID else (False,):
                 found.append(Task(address, key, button_label(button), typed,
-                                  destroys(form, button, key)))
+                                  destroys(button, key)))
     return found
 
 
