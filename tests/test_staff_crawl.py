@@ -259,31 +259,35 @@ LAYOUT: dict[str, set[tuple]] = {}
 
 
 def addresses(worlds: Worlds, role: str) -> dict[str, list[str]]:
-    """Built addresses, and the query-string variants (tabs, filters, pages, ?type=page)
-    that the role's pages link to: looked up once per role (every copy has the same ids)."""
+    """Built addresses, the query-string variants (tabs, filters, pages, ?type=page) that
+    the role's pages link to, and for a screen whose arguments no sample fills (a file's
+    path), the first addresses pages link to: looked up once per role (every copy of the
+    blog has the same ids)."""
     if role in ADDRESSES:
         return ADDRESSES[role]
     world = worlds.new(role)
-    screens = set(staff_screens())
-    built = {e: a for e, a in built_addresses(world.app, worlds.template.ids, role).items()
-             if e in screens}
-    by_path = {urlsplit(a).path: e for e, found in built.items() for a in found}
-    variants: dict[str, list[str]] = {e: [] for e in built}
+    built = built_addresses(world.app, worlds.template.ids, role)
+    built = {e: built.get(e, []) for e in staff_screens()}
+    paths = {urlsplit(a).path for found in built.values() for a in found}
+    linked: dict[str, list[str]] = {e: [] for e in built}
     for address in (a for found in built.values() for a in found):
         response = world.client.get(address)
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
-        for href in lxml.html.fromstring(response.get_data(as_text=True)).xpath(
-                "//a/@href"):
+        root = lxml.html.fromstring(response.get_data(as_text=True))
+        for href in root.xpath("//a/@href | //img/@src"):
             link = relative(href)
-            target = by_path.get(urlsplit(link).path)
-            if (target and urlsplit(link).query and link not in built[target]
-                    and link not in variants[target]
-                    and len(variants[target]) < QUERY_VARIANTS):
-                variants[target].append(link)
-    ADDRESSES[role] = {e: built[e] + variants[e] for e in built}
-    layout = world.client.get(built["admin.dashboard"][0])
-    LAYOUT[role] = {task.key for task in tasks_of(world, built["admin.dashboard"][0], layout)}
+            target = endpoint_of(world.app, link, "GET")[0]
+            if target not in built or link in built[target] or link in linked[target]:
+                continue
+            variant = urlsplit(link).path in paths and urlsplit(link).query
+            if (variant and len(linked[target]) < QUERY_VARIANTS) or (
+                    not built[target] and len(linked[target]) < 2):
+                linked[target].append(link)
+    ADDRESSES[role] = {e: built[e] + linked[e] for e in built}
+    dashboard = built["admin.dashboard"][0]
+    LAYOUT[role] = {task.key for task in tasks_of(world, dashboard,
+                                                  world.client.get(dashboard))}
     return ADDRESSES[role]
 
 
