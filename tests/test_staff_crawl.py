@@ -40,7 +40,7 @@ from conftest import (
     cloned_template,
     demo_database,
 )
-from forms import FormError, ServedForm, forms_of, relative
+from forms import FormError, ServedForm, forms_of, open_form, relative
 from PIL import Image
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -592,3 +592,17 @@ def test_the_crawl_reaches_every_kind_of_staff_screen(worlds):
         assert found.get(screen), f"no address for {screen}"
     assert any("status=spam" in a for a in found["admin.comments"])
     assert any("type=page" in a for a in found["admin.new_post"])
+
+
+def test_a_setting_refused_says_why_in_french_and_keeps_the_text(worlds):
+    """The settings' own checks (lecko/settings.py, shared with the command line, which
+    speaks English) must not leak their English reasons into the French form."""
+    world = worlds.new("admin")
+    form = open_form(world.client, "/admin/settings", action="/admin/settings")
+    form.fill(download_url="ftp://exemple.org/rapport.pdf", timezone="Mars/Olympus")
+    response = form.submit()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    shown = messages(page)
+    assert len(shown) == 2 and all(reads_french(m) for m in shown), shown
+    assert "ftp://exemple.org/rapport.pdf" in page and "Mars/Olympus" in page

@@ -15,6 +15,10 @@ from .forms import SettingsForm
 WIDGET_LABELS = {"search": _l("Search"), "recent": _l("Recent articles"),
                  "categories": _l("Categories"), "archives": _l("Archives"),
                  "download": _l("Download call-to-action"), "about": _l("About")}
+# What the form says when `settings set`'s checks refuse a value: their own reasons are the
+# command line's, in English. The form's validators catch the rest before them.
+REFUSALS = {"timezone": _l("Unknown timezone: give one such as Europe/Paris."),
+            "download_url": _l("Give a /media/ address or one starting with https://.")}
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -59,8 +63,8 @@ def collect(form: SettingsForm) -> tuple[dict, dict]:
             raw = "true" if raw else "false"
         try:
             values[name] = parse_value(name, str(raw))
-        except ValueError as error:
-            errors[name] = _("Invalid value: %(reason)s", reason=str(error))
+        except ValueError:
+            errors[name] = str(REFUSALS.get(name, _l("This value is not accepted.")))
     return values, errors
 
 
