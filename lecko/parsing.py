@@ -43,6 +43,11 @@ def parse_year(value: object) -> int | None:
     return parse_int(value, low=EARLIEST_YEAR, high=LATEST_YEAR)
 
 
+def parse_month(value: object) -> int | None:
+    """A month number, 1 to 12 (written "5" or "05"), or None."""
+    return parse_int(value, low=1, high=12)
+
+
 def date_in_range(moment: datetime | None) -> bool:
     """Whether a date typed or imported is one the blog can store and show."""
     return moment is not None and EARLIEST_YEAR <= moment.year <= LATEST_YEAR

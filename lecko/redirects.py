@@ -13,6 +13,7 @@ from .blog.links import post_url
 from .extensions import csrf, db
 from .models import Category, Media, Post, Redirect, Tag, User
 from .models.content import PAGE, POST
+from .parsing import parse_id, parse_int, parse_month, parse_year
 
 bp = Blueprint("legacy", __name__)
 
@@ -201,9 +202,10 @@ def archives(segments: list[str], args) -> str | None:
         return post_url(post) if post else None
     if rest[0] == "date":
         rest = rest[1:]
-    if (len(rest) >= 2 and rest[0] in ("category", "tag", "author")) or (
-            rest and rest[0].isdecimal()):
+    if len(rest) >= 2 and rest[0] in ("category", "tag", "author"):
         return "/" + "/".join(quote(s) for s in rest) + "/"
+    if rest and rest[0].isdecimal():
+        return archive_address(rest[0], rest[1] if len(rest) > 1 else "")
     return None
 
 
@@ -265,9 +267,9 @@ def permalink_suffix(segments: list[str], args) -> str | None:
 
 def day_archive(segments: list[str], args) -> str | None:
     """/2019/05/12/ → the month: this blog has no day archives."""
-    if (len(segments) == 3 and all(s.isdecimal() for s in segments)
-            and [len(s) for s in segments] == [4, 2, 2]):
-        return url_for("blog.month_archive", year=int(segments[0]), month=int(segments[1]))
+    if ([len(s) for s in segments] == [4, 2, 2] and parse_month(segments[1])
+            and parse_int(segments[2], low=1, high=31)):
+        return archive_address(segments[0], segments[1])
     return None
 
 
@@ -305,7 +307,7 @@ def resolve_query(args) -> str | None:
     if "feed" in args and kind is None:
         return None
     if "s" in args:  # a search: only its page number needs moving
-        page = as_id(args.get("paged", ""))
+        page = parse_id(args.get("paged", ""))
         return url_for("blog.home", page=page, s=args["s"]) if page and page > 1 else None
     for key in ("p", "page_id", "preview_id"):
         if key in args:
@@ -324,13 +326,13 @@ def resolve_query(args) -> str | None:
         endpoint = ("blog.comments_feed" if args["feed"].lower().startswith("comments-")
                     else "blog.feed")
         return url_for(endpoint, kind=kind)
-    page = as_id(args.get("paged", ""))
+    page = parse_id(args.get("paged", ""))
     return url_for("blog.home", page=page) if page and page > 1 else None
 
 
 def category_query(raw: str, kind: str | None) -> str | None:
     """?cat=12: the WordPress id of an imported category first, then ours."""
-    number = as_id(raw)
+    number = parse_id(raw)
     category = None
     if number is not None:
         category = (db.session.scalar(select(Category).where(Category.legacy_wp_id == number)
@@ -353,7 +355,7 @@ def tag_query(raw: str, kind: str | None) -> str | None:
 
 
 def tag_id_query(raw: str, kind: str | None) -> str | None:
-    number = as_id(raw)
+    number = parse_id(raw)
     tag = db.session.scalar(select(Tag).where(Tag.legacy_wp_id == number).limit(1)) if (
         number is not None) else None
     return tag_query(tag.slug, kind) if tag else None
@@ -361,7 +363,7 @@ def tag_id_query(raw: str, kind: str | None) -> str | None:
 
 def author_query(raw: str, kind: str | None) -> str | None:
     """?author=3: the WordPress id of an imported author first, then ours."""
-    number = as_id(raw)
+    number = parse_id(raw)
     if number is None:
         return None
     user = (db.session.scalar(select(User).where(User.legacy_wp_id == number).limit(1))
@@ -376,7 +378,7 @@ def author_name_query(raw: str, kind: str | None) -> str | None:
 
 def attachment_query(raw: str, kind: str | None) -> str | None:
     """?attachment_id=45 → the file itself (this blog has no attachment pages)."""
-    number = as_id(raw)
+    number = parse_id(raw)
     if number is None:
         return None
     live = Media.trashed.is_(False)
@@ -401,28 +403,27 @@ QUERY_FINDERS = {"cat": category_query, "tag": tag_query, "tag_id": tag_id_query
 def date_archive(args) -> str | None:
     """?m=201905 (or 2019, 20190512) and ?year=2019&monthnum=5 → our archives."""
     raw = args.get("m", "")
-    year, month = (raw[:4], raw[4:6]) if raw.isdecimal() else (
-        args.get("year", ""), args.get("monthnum", ""))
-    if not (year.isdecimal() and len(year) == 4 and 1970 <= int(year) <= 9999):
+    if raw.isascii() and raw.isdecimal():
+        return archive_address(raw[:4], raw[4:6])
+    return archive_address(args.get("year", ""), args.get("monthnum", ""))
+
+
+def archive_address(year: str, month: str = "") -> str | None:
+    """The month's archive, else the year's, for a year the blog can show (lecko.parsing:
+    an archive of year 9999 would need dates past datetime's end); else None."""
+    if parse_year(year) is None:
         return None
-    if month.isdecimal() and 1 <= int(month) <= 12:
-        return url_for("blog.month_archive", year=int(year), month=int(month))
-    return url_for("blog.year_archive", year=int(year))
+    if parse_month(month) is None:
+        return url_for("blog.year_archive", year=parse_year(year))
+    return url_for("blog.month_archive", year=parse_year(year), month=parse_month(month))
 
 
 # --- Lookups --------------------------------------------------------------------------
 
 
-def as_id(raw: str) -> int | None:
-    """A database id from a query string: ASCII digits that fit in 64 bits."""
-    if raw and raw.isascii() and raw.isdecimal() and len(raw) <= 18:
-        return int(raw)
-    return None
-
-
 def legacy_post(raw_id: str) -> Post | None:
     """The public post or page imported with this WordPress id."""
-    number = as_id(raw_id)
+    number = parse_id(raw_id)
     if number is None:
         return None
     return db.session.scalar(select(Post).where(Post.legacy_wp_id == number,
@@ -431,7 +432,7 @@ def legacy_post(raw_id: str) -> Post | None:
 
 def public_post_by_id(raw_id: str) -> Post | None:
     """?p=: our id first (our feeds give it out), then the WordPress one."""
-    number = as_id(raw_id)
+    number = parse_id(raw_id)
     post = db.session.get(Post, number) if number is not None else None
     return post if post is not None and post.is_public else legacy_post(raw_id)
 
@@ -475,7 +476,7 @@ def page_number(segments: list[str]) -> int | None:
     if not segments:
         return 1
     if len(segments) == 2 and segments[0] == "page":
-        return as_id(segments[1])
+        return parse_id(segments[1])
     return None
 
 

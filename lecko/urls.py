@@ -1,12 +1,16 @@
-"""Addresses: absolute ones on SITE_URL when it is set, whatever Host a request named
-(mails, feeds, canonical links: see lecko/hosts.py); and built once per worker, as
-Flask's url_for walks the URL map on every call (and finds a static file's version on
+"""Addresses: the numbers a route accepts (ASCII digits, years and months that dates can
+hold); absolute addresses on SITE_URL when it is set, whatever Host a request named
+(mails, feeds, canonical links: see lecko/hosts.py); and addresses built once per worker,
+as Flask's url_for walks the URL map on every call (and finds a static file's version on
 disk), and a page builds dozens of the same ones."""
 
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
 from flask import url_for as flask_url_for
+from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
+
+from .parsing import MAX_ID, parse_month, parse_year
 
 
 class SiteFlask(Flask):
@@ -72,6 +76,53 @@ def url_for(endpoint: str, **values) -> str:
         return address
 
 
+class AsciiIntegerConverter(IntegerConverter):
+    """<int:…> in every route, ASCII digits only: Werkzeug's own takes any Unicode digit
+    (٣, ２: one more address for the same page) and ids past 64 bits, which reach the
+    database only to fail there."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_ID, signed: bool = False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class YearConverter(BaseConverter):
+    """<year:…> of archives, permalinks and their feeds: four digits, and only the years
+    dates can hold (lecko.parsing), so no view computes "the next year" past 9999."""
+
+    regex = r"[0-9]{4}"
+    weight = 50  # like a number: before <path:…> pages
+
+    def to_python(self, value: str) -> int:
+        year = parse_year(value)
+        if year is None:
+            raise ValidationError()
+        return year
+
+    def to_url(self, value) -> str:
+        return f"{int(value):04d}"
+
+
+class MonthConverter(YearConverter):
+    """<month:…>: 01 to 12."""
+
+    regex = r"[0-9]{2}"
+
+    def to_python(self, value: str) -> int:
+        month = parse_month(value)
+        if month is None:
+            raise ValidationError()
+        return month
+
+    def to_url(self, value) -> str:
+        return f"{int(value):02d}"
+
+
 def register(app) -> None:
+    """Before the blueprints: their routes need the converters."""
+    app.url_map.converters.update(int=AsciiIntegerConverter, year=YearConverter,
+                                  month=MonthConverter)
     app.extensions["lecko_urls"] = {}
     app.jinja_env.globals["url_for"] = url_for

@@ -18,10 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from browser import hostile
-from conftest import build_app
-
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
+from conftest import AuthActions, build_app
+from forms import open_form
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # Each payload's own small pages (archives, edit pages): every EVERY-th payload; the
@@ -296,10 +294,8 @@ def reader(audit_app):
 @pytest.fixture(scope="module")
 def staff(audit_app):
     client = audit_app.test_client()
-    response = client.post(
-        "/login", data={"username": hostile.ADMIN, "password": hostile.ADMIN_PASSWORD}
-    )
-    assert response.status_code in (302, 303), "the hostile blog's admin should sign in"
+    response = AuthActions(client).login(hostile.ADMIN, hostile.ADMIN_PASSWORD)
+    assert response.status_code == 302, "the hostile blog's admin should sign in"
     return client
 
 
@@ -414,9 +410,8 @@ def test_mail_link_and_privacy_pages_carry_nothing_active(audit_app, reader, sta
         spec = hostile.PageSpec(urlsplit(url).path, "moderation link page", (i,))
         findings.check(spec, fetch(reader, spec))
     for i in every:
-        response = staff.post(
-            "/admin/privacy", data={"email": f"reader{i}@example.org", "action": "find"}
-        )
+        form = open_form(staff, "/admin/privacy", action="/admin/privacy")
+        response = form.fill(email=f"reader{i}@example.org").submit("find")
         assert response.status_code == 200, response.status_code
         spec = hostile.PageSpec(f"/admin/privacy (reader{i})", "privacy search", (i,), True)
         findings.check(spec, response.get_data(as_text=True))
@@ -534,7 +529,7 @@ def test_wordpress_import_carries_nothing_active(wxr_blog):
 
     app = build_app(wxr_blog.instance)
     reader, staff = app.test_client(), app.test_client()
-    staff.post("/login", data={"username": hostile.ADMIN, "password": hostile.ADMIN_PASSWORD})
+    AuthActions(staff).login(hostile.ADMIN, hostile.ADMIN_PASSWORD)
     findings = Findings(wxr_blog.source)
     try:
         for spec in hostile.wxr_pages(wxr_blog):
@@ -543,12 +538,9 @@ def test_wordpress_import_carries_nothing_active(wxr_blog):
             findings.check(spec, fetch(staff if spec.staff else reader, spec))
             if spec.wide_sidebar:
                 set_sidebar(app, hostile.BASE_SETTINGS["sidebar_widgets"])
-        with wxr_blog.document.open("rb") as document:
-            response = staff.post(
-                "/admin/import",
-                data={"file": (document, "hostile.xml"), "action": "check"},
-                content_type="multipart/form-data",
-            )
+        form = open_form(staff, "/admin/import", has="file")
+        form.fill(file=(wxr_blog.document.read_bytes(), "hostile.xml", "application/xml"))
+        response = form.submit("check")
         assert response.status_code == 200, response.status_code
         spec = hostile.PageSpec(
             "/admin/import (check)",

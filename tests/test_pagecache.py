@@ -15,9 +15,6 @@ from lecko.models.comments import PENDING
 from lecko.pagecache import StampedLRU
 from lecko.settings import save_setting
 
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
-
 
 @contextmanager
 def counting(app):

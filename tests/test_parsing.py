@@ -4,7 +4,15 @@ from datetime import datetime
 
 import pytest
 
-from lecko.parsing import MAX_ID, date_in_range, parse_id, parse_int, parse_page, parse_year
+from lecko.parsing import (
+    MAX_ID,
+    date_in_range,
+    parse_id,
+    parse_int,
+    parse_month,
+    parse_page,
+    parse_year,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -35,3 +43,11 @@ def test_far_dates_are_out_of_range():
     assert date_in_range(datetime(2024, 5, 1))
     assert not date_in_range(datetime(1, 1, 1)) and not date_in_range(datetime(9999, 12, 31))
     assert not date_in_range(None)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("05", 5), ("5", 5), ("12", 12), ("00", None), ("13", None), ("005", None),
+    ("٠٥", None), ("０５", None), ("", None),
+])
+def test_months_are_one_to_twelve_in_ascii_digits(raw, expected):
+    assert parse_month(raw) == expected

@@ -5,15 +5,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import TEST_PASSWORD, csrf_token_from
+from forms import form_in, open_form
 
 from lecko.extensions import db
 from lecko.models import Comment, Post, utcnow
 from lecko.models.comments import PENDING, SPAM
 from lecko.privacy import purge_ip_hashes
-
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
 
 EMAIL = "jeanne@example.org"
 
@@ -121,29 +118,33 @@ def test_posting_a_comment_purges_old_hashes_in_passing(app, make_post, make_com
 
 
 @pytest.fixture
-def admin_client(app, client, make_user):
-    app.config["WTF_CSRF_ENABLED"] = True
+def admin_client(client, auth, make_user):
     make_user(username="root", role="admin")
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    client.post("/login", data={"username": "root", "password": TEST_PASSWORD,
-                                "csrf_token": token})
+    auth.login("root")
     return client
 
 
-def privacy_post(client, **data):
-    token = csrf_token_from(client.get("/admin/privacy").get_data(as_text=True))
-    return client.post("/admin/privacy", data={"csrf_token": token, **data})
+def find_comments(client, email: str):
+    """Type the email on the privacy page and press "Find their comments"."""
+    form = open_form(client, "/admin/privacy", action="/admin/privacy")
+    return form.fill(email=email).submit("find")
+
+
+def then_press(client, found, button: str, **typed):
+    """Press a button the search's answer offers (export, anonymise, delete)."""
+    form = form_in(client, found, "/admin/privacy", action="/admin/privacy")
+    return form.fill(typed).submit(button)
 
 
 def test_admin_page_finds_and_exports_a_commenters_comments(admin_client, history):
     page = admin_client.get("/admin/privacy")
     assert page.status_code == 200 and 'name="email"' in page.get_data(as_text=True)
-    found = privacy_post(admin_client, email=EMAIL, action="find")
+    found = find_comments(admin_client, f"  {EMAIL} ")
     html = found.get_data(as_text=True)
     assert found.status_code == 200
     assert "Refondre son intranet" in html and "Télétravail" in html
     assert 'value="export"' in html and 'value="delete"' in html
-    export = privacy_post(admin_client, email=f"  {EMAIL} ", action="export")
+    export = then_press(admin_client, found, "export")
     assert export.mimetype == "application/json"
     assert "attachment" in export.headers["Content-Disposition"]
     data = json.loads(export.data)
@@ -151,20 +152,22 @@ def test_admin_page_finds_and_exports_a_commenters_comments(admin_client, histor
 
 
 def test_admin_page_anonymises_or_deletes(admin_client, history):
-    done = privacy_post(admin_client, email=EMAIL, action="anonymise")
+    done = then_press(admin_client, find_comments(admin_client, EMAIL), "anonymise")
     assert done.status_code == 302
     mine = db.session.get(Comment, history["mine"].id)
     assert mine.author_email == "" and mine.text == "Très utile."
     assert "2 comment" in admin_client.get("/admin/privacy").get_data(as_text=True)  # flash
-    privacy_post(admin_client, email="paul@example.org", action="delete")
+    then_press(admin_client, find_comments(admin_client, "paul@example.org"), "delete")
     assert db.session.get(Comment, history["reply"].id) is None
     assert db.session.get(Post, history["first"].id).comment_count == 1
 
 
 def test_admin_page_refuses_a_malformed_email_and_a_missing_token(admin_client, history):
-    response = privacy_post(admin_client, email="pas-une-adresse", action="delete")
+    found = find_comments(admin_client, EMAIL)
+    response = then_press(admin_client, found, "delete", email="pas-une-adresse")
     assert response.status_code == 400 and 'aria-invalid="true"' in response.get_data(
         as_text=True)
+    # hand-made: a forged request from another site, without the page's token
     response = admin_client.post("/admin/privacy", data={"email": EMAIL, "action": "delete"})
     assert response.status_code == 400
     assert db.session.get(Comment, history["mine"].id).author_email == EMAIL
@@ -175,6 +178,8 @@ def test_admin_page_is_for_admins_only(client, auth, make_user, history, role):
     make_user(username="me", role=role)
     auth.login("me")
     assert client.get("/admin/privacy").status_code == 403
-    assert client.post("/admin/privacy", data={"email": EMAIL,
-                                               "action": "delete"}).status_code == 403
+    token = open_form(client, "/admin/", action="/logout")["csrf_token"]
+    # hand-made: the page is refused to them; a request forged with their own token
+    assert client.post("/admin/privacy", data={"email": EMAIL, "action": "delete",
+                                               "csrf_token": token}).status_code == 403
     assert db.session.get(Comment, history["mine"].id) is not None

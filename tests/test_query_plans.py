@@ -9,16 +9,14 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
+from conftest import TEST_PASSWORD_HASH, AuthActions
+from forms import open_form
 from sqlalchemy import event, select
 
 from lecko.extensions import db
 from lecko.models import Category, Post, User
 from lecko.models.content import POST
 from lecko.settings import save_setting
-
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
 
 # Tables that grow with the blog: reading one through without an index is a bug.
 BIG_TABLES = {"post", "comment", "post_category", "post_tag", "revision", "login_failure",
@@ -150,8 +148,6 @@ def test_search(blog):
 
 def test_comment_post_checks(blog):
     """Duplicate check, rate limit, "known commenter?" check: each one index probe."""
-    from itsdangerous import URLSafeTimedSerializer
-
     from lecko.models import Comment
     from lecko.models.comments import APPROVED
 
@@ -159,19 +155,19 @@ def test_comment_post_checks(blog):
     save_setting("comment_rate_limit", False)
     db.session.commit()
     post = an_article()
-    token = URLSafeTimedSerializer(blog.secret_key, salt="comment-form").dumps(post.id)
     browser = blog.test_client()
-    fields = {"author_name": "Nouvelle lectrice", "author_email": "Nouvelle@Example.org",
-              "form_token": token}
-    browser.post(f"/comments/post/{post.id}", data=fields | {"text": "Une première."})
+    typed = {"author_name": "Nouvelle lectrice", "author_email": "Nouvelle@Example.org"}
+    form = open_form(browser, article_url(post), action=f"/comments/post/{post.id}")
+    form.fill(typed, text="Une première.").submit("Envoyer le commentaire")
     first = db.session.scalars(select(Comment).order_by(Comment.id.desc())).first()
     first.status = APPROVED  # her browser now proves a known commenter
     db.session.commit()
     save_setting("comment_rate_limit", True)
     db.session.commit()
+    form = open_form(browser, article_url(post), action=f"/comments/post/{post.id}")
+    form.fill(typed, text="Une question précise sur la partie deux.")
     with statements() as seen:
-        response = browser.post(f"/comments/post/{post.id}", data=fields | {
-            "text": "Une question précise sur la partie deux."})
+        response = form.submit("Envoyer le commentaire")
     assert response.status_code == 303
     found = plans(seen)
     assert_no_full_scan(found)
@@ -184,10 +180,11 @@ def test_comment_post_checks(blog):
 
 
 def test_login_throttle(blog):
+    form = open_form(blog.test_client(), "/login", action="/login")
+    form.fill(username="personne", password="mauvais")
     with statements() as seen:
-        response = blog.test_client().post("/login", data={"username": "personne",
-                                                           "password": "mauvais"})
-    assert response.status_code in (200, 400, 401, 429)
+        response = form.submit()
+    assert response.status_code == 401
     found = plans(seen)
     assert_no_full_scan(found)
     account = plan_of(found, "WHERE login_failure.account = ?")
@@ -203,8 +200,7 @@ def test_moderation_queue(blog):
     db.session.add(editor)
     db.session.commit()
     client = blog.test_client()
-    assert client.post("/login", data={"username": "moderatrice",
-                                       "password": TEST_PASSWORD}).status_code in (302, 303)
+    assert AuthActions(client).login("moderatrice").status_code == 302
     with statements() as seen:
         assert client.get("/admin/comments/").status_code == 200
     found = plans(seen)

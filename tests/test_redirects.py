@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import feedparser
 import pytest
+from forms import form_in
 from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
@@ -13,9 +14,6 @@ from lecko.models import Media, Redirect, utcnow
 from lecko.models.content import DRAFT, PAGE
 from lecko.redirects import GONE, is_local, resolve
 from lecko.settings import save_setting
-
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
 
 MAY_2019 = datetime(2019, 5, 12, 10, 0)
 
@@ -285,6 +283,7 @@ def test_wordpress_endpoints_are_gone_in_french(client, imported, address):
 @pytest.mark.parametrize("address", ["/xmlrpc.php", "/wp-comments-post.php",
                                      PERMALINK + "trackback/", "/wp-json/wp/v2/posts"])
 def test_robots_posting_to_wordpress_get_410_even_with_csrf_on(csrf_app, address):
+    # hand-made: a pingback robot's request
     response = csrf_app.test_client().post(address, data="<methodCall/>",
                                            content_type="text/xml")
     assert response.status_code == 410
@@ -358,7 +357,16 @@ def protected(make_post):
 
 
 def unlock(client, post, password):
-    return client.post(f"/unlock/{post.id}", data={"post_password": password})
+    """Open the post as a reader would, type the password in its form and send it."""
+    page = client.get(f"/?p={post.id}", follow_redirects=True)
+    form = form_in(client, page, page.request.path, action=f"/unlock/{post.id}")
+    return form.fill(post_password=password).submit()
+
+
+def forged_unlock(client, post_id, password):
+    """The form's request sent for a post that shows no form: what a bot tries."""
+    # hand-made: a bot's request for a post whose page has no password form
+    return client.post(f"/unlock/{post_id}", data={"post_password": password})
 
 
 def test_protected_post_shows_title_and_form_only(client, protected):
@@ -441,9 +449,9 @@ def test_password_guessing_is_throttled(client, protected):
 def test_unlock_of_an_unprotected_or_hidden_post_is_404(client, make_post):
     plain = make_post()
     draft = make_post(status=DRAFT, password="x")
-    assert unlock(client, plain, "").status_code == 404
-    assert unlock(client, draft, "x").status_code == 404
-    assert client.post("/unlock/9999", data={"post_password": "x"}).status_code == 404
+    assert forged_unlock(client, plain.id, "").status_code == 404
+    assert forged_unlock(client, draft.id, "x").status_code == 404
+    assert forged_unlock(client, 9999, "x").status_code == 404
 
 
 def test_anonymous_form_page_stays_cacheable(client, protected):

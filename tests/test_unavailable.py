@@ -12,15 +12,14 @@ from contextlib import contextmanager
 
 import pytest
 from conftest import build_app
+from flask import session
+from flask_wtf.csrf import generate_csrf
+from forms import form_in, open_form
 from sqlalchemy import event, func, select
 
-from lecko.comments import guard
 from lecko.extensions import db
 from lecko.models import Comment, Post
 from lecko.settings import save_setting
-
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
 
 TEXT = "Mon long commentaire, tapé avec soin. " * 200  # overflow pages: the file must grow
 
@@ -84,15 +83,11 @@ CONDITIONS = {"disk-full": lambda app: full_disk(), "read-only": lambda app: rea
               "locked": locked}
 
 
-def form_token(app, post):
-    with app.test_request_context():
-        return guard.form_token(post.id)
-
-
-def send_comment(client, app, post):
-    return client.post(f"/comments/post/{post.id}", data={
-        "author_name": "Lucie", "author_email": "lucie@lecko.example", "text": TEXT,
-        "form_token": form_token(app, post)})
+def comment_form(client, post):
+    """The article's comment form, filled in by Lucie (opened before anything breaks)."""
+    page = client.get(f"/?p={post.id}", follow_redirects=True)
+    form = form_in(client, page, page.request.path, action=f"/comments/post/{post.id}")
+    return form.fill(author_name="Lucie", author_email="lucie@lecko.example", text=TEXT)
 
 
 def comment_count() -> int:
@@ -111,8 +106,9 @@ def assert_unavailable(response) -> str:
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_a_comment_that_cannot_be_saved_stays_in_the_form(app, client, article, condition,
                                                            caplog):
+    form = comment_form(client, article)
     with CONDITIONS[condition](app), caplog.at_level(logging.ERROR):
-        response = send_comment(client, app, article)
+        response = form.submit("Envoyer le commentaire")
         page = assert_unavailable(response)
     assert "votre commentaire n’a pas été enregistré" in page
     assert "Mon long commentaire, tapé avec soin." in page  # the text is in the form
@@ -120,27 +116,29 @@ def test_a_comment_that_cannot_be_saved_stays_in_the_form(app, client, article, 
     assert "database unavailable" in caplog.text
     assert comment_count() == 0
     # The condition clears: the same form goes through.
-    assert send_comment(client, app, article).status_code == 303
+    assert form.submit("Envoyer le commentaire").status_code == 303
     assert comment_count() == 1
 
 
 @pytest.mark.parametrize("condition", CONDITIONS)
-def test_staff_saves_get_a_french_503_that_keeps_the_fields(app, client, make_user,
+def test_staff_saves_get_a_french_503_that_keeps_the_fields(app, client, auth, make_user,
                                                              condition):
     make_user(username="root", role="admin")
-    client.post("/login", data={"username": "root", "password": "correct horse battery"})
-    data = {"title": "Brouillon précieux", "body_source": "Un texte à ne pas perdre. " + TEXT,
-            "status": "draft"}
+    auth.login("root")
+    form = open_form(client, "/admin/posts/new", selector="form.editor-form")
+    form.fill(title="Brouillon précieux", body_source="Un texte à ne pas perdre. " + TEXT,
+              status="draft")
     with CONDITIONS[condition](app):
-        response = client.post("/admin/posts/new", data=data)
+        response = form.submit("save")
         page = assert_unavailable(response)
     assert "Service temporairement indisponible" in page
     assert "Rien de ce que vous avez envoyé n’a été enregistré" in page
     assert 'value="Un texte à ne pas perdre. Mon long' in page  # ready to send again
-    assert re.search(r'<form method="post" action="/admin/posts/new"', page)
+    assert re.search(r'<form method="post" action="/admin/posts/new[?"]', page)
     assert db.session.scalar(select(func.count()).select_from(Post)) == 0
-    response = client.post("/admin/posts/new", data=data)
-    assert response.status_code in (302, 303)
+    again = form_in(client, response, "/admin/posts/new", action="/admin/posts/new")
+    response = again.submit("Renvoyer")
+    assert response.status_code == 302
     assert db.session.scalar(select(Post.title)) == "Brouillon précieux"
 
 
@@ -154,10 +152,36 @@ def test_a_database_that_cannot_be_opened_gives_the_plain_503(tmp_path):
     broken = build_app(tmp_path / "instance",
                        SQLALCHEMY_DATABASE_URI=f"sqlite:///file:{missing}?mode=ro&uri=true")
     client = broken.test_client()
-    for response in (client.get("/"), client.post("/login", data={"username": "a"})):
+    token = csrf_token_of_a_page_seen_before(broken, client)
+    # hand-made: the sign-in page cannot be shown, so the form is the one a browser kept
+    for response in (client.get("/"), client.post("/login", data={"username": "a",
+                                                                   "csrf_token": token})):
         page = assert_unavailable(response)
         assert "Service temporairement indisponible" in page
     assert "Rien de ce que vous avez envoyé" in page  # the POST: go back, the text is there
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the stale-form handler (lecko/errors.py, stale_form) draws a page that reads the "
+    "settings: with the database down, a form whose token expired fails with the "
+    "database error (a 500) instead of the 503 (sign-in helper)"))
+def test_a_stale_form_while_the_database_cannot_be_opened_gets_the_503(tmp_path):
+    missing = tmp_path / "absent" / "lecko.db"
+    broken = build_app(tmp_path / "instance",
+                       SQLALCHEMY_DATABASE_URI=f"sqlite:///file:{missing}?mode=ro&uri=true")
+    # hand-made: a sign-in form kept open in a tab after the session ended
+    response = broken.test_client().post("/login", data={"username": "a",
+                                                         "csrf_token": "expired"})
+    assert_unavailable(response)
+
+
+def csrf_token_of_a_page_seen_before(app, client) -> str:
+    """The token a form opened before the database went away carries (its session too)."""
+    with app.test_request_context():
+        token, secret = generate_csrf(), session["csrf_token"]
+    with client.session_transaction() as kept:
+        kept["csrf_token"] = secret
+    return token
 
 
 def test_other_database_errors_are_still_bugs(app):

@@ -7,11 +7,6 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from conftest import TEST_PASSWORD
-
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
-
 STATIC = Path(__file__).resolve().parents[1] / "static"
 SQUIRE = STATIC / "vendor" / "squire"
 REFRESH = Path(__file__).resolve().parents[1] / "scripts" / "refresh-vendor.sh"
@@ -59,9 +54,9 @@ class ScriptTags(HTMLParser):
             self.scripts.append(dict(attrs))
 
 
-def test_editor_page_loads_the_scripts_deferred_and_none_inline(client, make_user):
+def test_editor_page_loads_the_scripts_deferred_and_none_inline(client, auth, make_user):
     editor = make_user(role="editor")
-    response = client.post("/login", data={"username": editor.username, "password": TEST_PASSWORD})
+    response = auth.login(editor.username)
     assert response.status_code == 302
     page = client.get("/admin/posts/new")
     assert page.status_code == 200

@@ -22,7 +22,7 @@ from ..models.content import (
     TRASH,
 )
 from ..origin import safe_next
-from ..parsing import date_in_range, parse_id, parse_int
+from ..parsing import date_in_range, parse_id, parse_int, parse_page
 from ..permissions import may_edit, may_publish, may_write, status_choices
 from ..settings import site_is_french
 from . import bp, status_label
@@ -155,15 +155,14 @@ def posts(post_type: str):
         stmt = stmt.where(Post.status != TRASH)
     if not current_user.is_editor:
         stmt = stmt.where(Post.author_id == current_user.id)
-    elif args.get("author", "").isdigit():
-        stmt = stmt.where(Post.author_id == int(args["author"]))
-    if args.get("category", "").isdigit():
-        stmt = stmt.where(Post.categories.any(Category.id == int(args["category"])))
+    elif author_id := parse_id(args.get("author")):
+        stmt = stmt.where(Post.author_id == author_id)
+    if category_id := parse_id(args.get("category")):
+        stmt = stmt.where(Post.categories.any(Category.id == category_id))
     query = args.get("q", "").strip()[:200]
     if query:
         stmt = stmt.where(Post.title.ilike(f"%{query}%"))
-    page = args.get("page", "1")
-    pagination = db.paginate(stmt, page=int(page) if page.isdigit() else 1,
+    pagination = db.paginate(stmt, page=parse_page(args.get("page")),
                              per_page=LIST_PAGE_SIZE, error_out=False)
     return render_template(
         "admin/posts.html", pagination=pagination, post_type=post_type, status=status,

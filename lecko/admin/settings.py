@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth import role_required
 from ..extensions import db
 from ..models.people import ADMIN
+from ..parsing import parse_int
 from ..settings import WIDGETS, load_settings, parse_value, save_setting
 from . import bp
 from .forms import SettingsForm
@@ -14,6 +15,10 @@ from .forms import SettingsForm
 WIDGET_LABELS = {"search": _l("Search"), "recent": _l("Recent articles"),
                  "categories": _l("Categories"), "archives": _l("Archives"),
                  "download": _l("Download call-to-action"), "about": _l("About")}
+# What the form says when `settings set`'s checks refuse a value: their own reasons are the
+# command line's, in English. The form's validators catch the rest before them.
+REFUSALS = {"timezone": _l("Unknown timezone: give one such as Europe/Paris."),
+            "download_url": _l("Give a /media/ address or one starting with https://.")}
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -58,8 +63,8 @@ def collect(form: SettingsForm) -> tuple[dict, dict]:
             raw = "true" if raw else "false"
         try:
             values[name] = parse_value(name, str(raw))
-        except ValueError as error:
-            errors[name] = _("Invalid value: %(reason)s", reason=str(error))
+        except ValueError:
+            errors[name] = str(REFUSALS.get(name, _l("This value is not accepted.")))
     return values, errors
 
 
@@ -68,8 +73,8 @@ def chosen_widgets() -> list[str]:
     order = []
     for index, name in enumerate(WIDGETS):
         if request.form.get(f"widget-{name}"):
-            raw = request.form.get(f"order-{name}", "")
-            position = int(raw) if raw.strip().lstrip("-").isdigit() else index + 1
+            raw = request.form.get(f"order-{name}", "").strip()
+            position = parse_int(raw, low=1, high=99) or index + 1  # the input's min, max
             order.append((position, index, name))
     return [name for _position, _index, name in sorted(order)]
 

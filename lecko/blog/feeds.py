@@ -132,9 +132,9 @@ def comments_feed(kind: str):
                                   url_for("blog.index", _external=True))
 
 
-@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/feed/",
+@bp.get("/<year:year>/<month:month>/<slug>/feed/",
         defaults={"kind": "rss"})
-@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/feed/atom/",
+@bp.get("/<year:year>/<month:month>/<slug>/feed/atom/",
         defaults={"kind": "atom"})
 def post_comments_feed(year: int, month: int, slug: str, kind: str):
     """The newest approved comments of one public article; a protected one has none to

@@ -26,7 +26,7 @@ from ..models.content import PAGE, POST, TRASH, post_categories, post_tags
 from ..models.queries import approved_comments, category_tree_ids, public_posts
 from ..pagecache import per_content_version
 from ..paging import TermLink
-from ..parsing import LATEST_YEAR, parse_id
+from ..parsing import parse_id
 from ..permissions import may_read, skips_password
 from ..search import clean_query, search_posts
 from ..settings import site_settings
@@ -67,7 +67,7 @@ def redirect_to_post_id(raw_id: str):
     """/?p=123 -> the post's permalink (301), or 404: our id first (feeds give it out),
     then the WordPress id of an imported post. A draft has no permalink yet: the staff
     who may edit it read it here (others: 403)."""
-    number = redirects.as_id(raw_id)
+    number = parse_id(raw_id)
     found = db.session.get(Post, number) if number is not None else None
     post = found if found is not None and can_read(found) else redirects.legacy_post(raw_id)
     if post is None:
@@ -98,7 +98,7 @@ def search_page(page: int):
     return search(page, "blog.search_page", "q")
 
 
-@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/")
+@bp.get("/<year:year>/<month:month>/<slug>/")
 def post(year: int, month: int, slug: str):
     """One article with its series, neighbours and approved comments."""
     article = db.session.scalar(ARTICLE_BY_SLUG, {"slug": slug})
@@ -357,12 +357,10 @@ def author(slug: str, page: int):
                            page_endpoint="blog.author", page_args={"slug": slug})
 
 
-@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/", defaults={"page": 1})
-@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/page/<int:page>/")
+@bp.get("/<year:year>/<month:month>/", defaults={"page": 1})
+@bp.get("/<year:year>/<month:month>/page/<int:page>/")
 def month_archive(year: int, month: int, page: int):
     """Articles published in one month (site timezone)."""
-    if not 1 <= month <= 12 or not 1970 <= year <= LATEST_YEAR:
-        abort(404)
     start = month_start(year, month)
     end = month_start(year + month // 12, month % 12 + 1)
     title = format_date(datetime(year, month, 1), "MMMM y").capitalize()
@@ -372,12 +370,10 @@ def month_archive(year: int, month: int, page: int):
                    page, "blog.month_archive", year=year, month=month)
 
 
-@bp.get("/<int(fixed_digits=4):year>/", defaults={"page": 1})
-@bp.get("/<int(fixed_digits=4):year>/page/<int:page>/")
+@bp.get("/<year:year>/", defaults={"page": 1})
+@bp.get("/<year:year>/page/<int:page>/")
 def year_archive(year: int, page: int):
     """Articles published in one year (site timezone)."""
-    if not 1970 <= year <= LATEST_YEAR:
-        abort(404)
     start, end = month_start(year, 1), month_start(year + 1, 1)
     return listing(str(year),
                    lambda: public_posts().where(Post.published_at >= start,
