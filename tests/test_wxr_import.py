@@ -48,7 +48,7 @@ WP = "{https://wordpress.org/export/1.2/}"
 
 
 def do_import(data: bytes, **options):
-    return run_import(read_wxr(data), ImportOptions(**options))
+    return run_import(data, ImportOptions(**options))
 
 
 def snapshot() -> dict:

@@ -17,7 +17,7 @@ from ..models import utcnow
 from ..models.people import ADMIN
 from ..wxr.exporter import export_wxr
 from ..wxr.importer import ImportOptions, run_import
-from ..wxr.reader import WxrError, read_wxr
+from ..wxr.reader import WxrError
 from . import bp
 
 
@@ -37,7 +37,7 @@ def wxr():
         dry_run = request.form.get("action") != "import"
         options = ImportOptions(dry_run=dry_run, detect_series=form.detect_series.data)
         try:
-            report = run_import(read_wxr(form.file.data.read()), options)
+            report = run_import(form.file.data.read(), options)
         except WxrError as error:
             form.file.errors.append(error.message)
             status = 400
