@@ -15,9 +15,6 @@ from lecko.wxr.exporter import allocate, cdata, export_wxr
 from lecko.wxr.importer import ImportOptions, run_import
 from lecko.wxr.reader import read_wxr
 
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
-
 WP = "{http://wordpress.org/export/1.2/}"
 NAMESPACES = {
     "excerpt": "http://wordpress.org/export/1.2/excerpt/",
