@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import pickle
 import re
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -98,10 +100,11 @@ def run_import(source: bytes | Path, options: ImportOptions,
 
 
 class Importer:
-    """Reads the file twice, never whole: a first pass checks every record and keeps the
-    small ones (authors, terms, attachments, each post's keys); the second imports posts
-    and pages in batches, their comments and old addresses with them, and lets go of each
-    batch's bodies once it is flushed. One transaction throughout."""
+    """Never holds the file whole: one pass reads and checks every record, keeps the small
+    ones (authors, terms, attachments, each post's keys) and puts posts and pages aside in
+    a scratch file; they are then imported from it in batches, their comments and old
+    addresses with them, each batch's texts let go once flushed. One transaction
+    throughout; nothing is written before the whole file has been read."""
 
     def __init__(self, source: bytes | Path, options: ImportOptions,
                  progress: Progress | None = None):
@@ -141,7 +144,7 @@ class Importer:
             self.folder.remove_written()
 
     def records(self):
-        """One pass over the file."""
+        """The one pass over the file."""
         if isinstance(self.source, bytes):
             reader = WxrReader(self.source)
             yield from reader.records()
@@ -151,7 +154,20 @@ class Importer:
                 yield from reader.records()
         self.report.version = reader.version
 
+    def spooled(self):
+        """The posts and pages the first pass put aside, in file order."""
+        self.spool.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.spool)  # our own scratch file, written just now
+            except EOFError:
+                return
+
     def run(self) -> Report:
+        with tempfile.TemporaryFile() as self.spool:
+            return self.import_all()
+
+    def import_all(self) -> Report:
         self.scan()
         self.load_existing()
         for author in self.authors:
@@ -165,13 +181,12 @@ class Importer:
         if self.others:
             self.report.count("other", SKIPPED, sum(self.others.values()))
         batch = []
-        for record in self.records():
-            if isinstance(record, WpItem) and record.type in (POST, PAGE):
-                batch.append(record)
-                if len(batch) == BATCH:
-                    done += self.import_batch(batch)
-                    self.progress("importing", done, self.total)
-                    batch = []
+        for item in self.spooled():
+            batch.append(item)
+            if len(batch) == BATCH:
+                done += self.import_batch(batch)
+                self.progress("importing", done, self.total)
+                batch = []
         done += self.import_batch(batch)
         self.progress("importing", done, self.total)
         posts.link_parents(self, self.pages)
@@ -201,6 +216,7 @@ class Importer:
                 elif record.type in (POST, PAGE):
                     self.guids[record.guid] += 1
                     self.own_post_ids.add(self.own_id(record) or 0)
+                    pickle.dump(record, self.spool, pickle.HIGHEST_PROTOCOL)
                 else:
                     self.others[record.type] += 1
                 if self.total % BATCH == 0:

@@ -156,50 +156,52 @@ class Wxr:
 class _Element(Element):
     """An element that knows the line it starts on, for error messages."""
 
-    line = 0
+    __slots__ = ("line",)
 
 
 class _Builder:
     """The parser's target: builds one record (an <item>, a <wp:author>…) at a time,
-    converts it when it closes and drops it, so memory holds one record, not the file."""
+    converts it when it closes and drops it, so memory holds one record, not the file.
+    Called for every element of the file: kept lean."""
 
     def __init__(self, reader: WxrReader):
         self.reader = reader
         self.tree = TreeBuilder(element_factory=_Element)
+        self.data = self.tree.data  # text goes straight to the tree
         self.expat = None
-        self.prefixes: dict[str, str] = {}
-        self.stack: list[_Element] = []
-        self.root_line = 1
+        self.names: dict[str, str] = {}  # '{uri}local' -> 'wp:local'
+        self.depth = 0
+        self.root: _Element | None = None
+        self.channel: _Element | None = None
         self.ready: list = []  # records converted, not yet handed out
 
     def start(self, tag, attrs):
-        element = self.tree.start(self.short_name(tag), attrs)
+        element = self.tree.start(self.names.get(tag) or self.short_name(tag), attrs)
         element.line = self.expat.CurrentLineNumber
-        if not self.stack:
-            self.root_line = element.line
+        self.depth += 1
+        if self.depth == 1:
+            self.root = element
             if element.tag != "rss":
                 local = element.tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1][:40]
                 raise WxrError(WRONG_ROOT % {"line": element.line, "tag": local},
                                element.line)
-        elif len(self.stack) == 1 and element.tag == "channel":
+        elif self.depth == 2 and element.tag == "channel":
+            self.channel = element
             self.reader.has_channel = True
-        self.stack.append(element)
         return element
 
     def end(self, tag):
-        element = self.tree.end(self.short_name(tag))
-        self.stack.pop()
-        if len(self.stack) == 2 and self.stack[1].tag == "channel":
+        element = self.tree.end(tag)
+        self.depth -= 1
+        if self.depth == 2 and self.channel is not None:
             self.record(element)
-            self.stack[1].remove(element)
-        elif len(self.stack) == 1:
-            if element.tag == "channel":
-                self.reader.check_is_wxr(self.root_line)
-            self.stack[0].remove(element)
+            self.channel.remove(element)
+        elif self.depth == 1:
+            if element is self.channel:
+                self.reader.check_is_wxr(self.root.line)
+                self.channel = None
+            self.root.remove(element)
         return element
-
-    def data(self, data):
-        return self.tree.data(data)
 
     def close(self):
         return self.tree.close()
@@ -207,26 +209,25 @@ class _Builder:
     def short_name(self, tag: str) -> str:
         """'{http://wordpress.org/export/1.2/}post_id' -> 'wp:post_id', and so on."""
         if not tag.startswith("{"):
+            self.names[tag] = tag
             return tag
         uri, local = tag[1:].split("}", 1)
-        prefix = self.prefixes.get(uri)
-        if prefix is None:
-            match = WP_NAMESPACE.match(uri)
-            if match:
-                prefix = "wp"
-                self.reader.version = self.reader.version or match.group(1)
-            elif EXCERPT_NAMESPACE.match(uri):
-                prefix = "excerpt"
-            else:
-                prefix = OTHER_NAMESPACES.get(uri, uri)
-            self.prefixes[uri] = prefix
-        return f"{prefix}:{local}"
+        match = WP_NAMESPACE.match(uri)
+        if match:
+            prefix = "wp"
+            self.reader.version = self.reader.version or match.group(1)
+        elif EXCERPT_NAMESPACE.match(uri):
+            prefix = "excerpt"
+        else:
+            prefix = OTHER_NAMESPACES.get(uri, uri)
+        self.names[tag] = f"{prefix}:{local}"
+        return self.names[tag]
 
     def record(self, element: _Element) -> None:
         """A child of <channel>, closed: a record to hand out, or a fact about the blog."""
         reader, tag = self.reader, element.tag
         if tag == "item":
-            reader.check_is_wxr(self.root_line)
+            reader.check_is_wxr(self.root.line)
             self.ready.append(_item(element))
         elif tag == "wp:author":
             self.ready.append(_author(element))
@@ -295,7 +296,7 @@ class WxrReader:
             line = parser.parser.CurrentLineNumber
             raise WxrError(EXTERNAL % {"line": line}, line) from None
         yield from builder.ready
-        self.check_is_wxr(builder.root_line)
+        self.check_is_wxr(builder.root.line if builder.root is not None else 1)
         self.version = self.wxr_version or self.version
 
 
@@ -393,7 +394,7 @@ def _date(element: Element, path: str) -> datetime | None:
     if not value or value.startswith("0000-00-00"):
         return None
     try:
-        moment = datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S")
+        moment = datetime.fromisoformat(value[:19])  # WordPress: 2020-01-31 14:05:00
     except ValueError:
         moment = None
     if not date_in_range(moment):
