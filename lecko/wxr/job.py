@@ -235,7 +235,8 @@ def run_job(where: Path, lock_fd: int | None = None) -> Job:
                 job.stage, job.check = CHECKED, report.as_dict()
             else:
                 job.stage, job.result = DONE, report.as_dict()
-                (where / UPLOAD).unlink(missing_ok=True)  # imported: no longer needed
+    if job.stage != CHECKED:
+        (where / UPLOAD).unlink(missing_ok=True)  # imported or refused: no longer needed
     save_job(where, job)
     if lock_fd is not None:
         os.close(lock_fd)
