@@ -14,7 +14,8 @@ AUTHOR_ALLOWED = {
     "admin.bulk_posts", "admin.trashed_file",
 }
 EDITOR_DENIED = {"admin.users", "admin.new_user", "admin.edit_user", "admin.settings",
-                 "admin.privacy", "admin.wxr", "admin.wxr_export"}
+                 "admin.privacy", "admin.wxr", "admin.wxr_job", "admin.wxr_job_action",
+                 "admin.wxr_export"}
 
 
 def staff_routes(app):

@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 from conftest import (
     CORPORA,
-    TEST_PASSWORD,
     TEST_PASSWORD_HASH,
+    AuthActions,
     build_app,
     clone_database,
     cloned_template,
@@ -40,15 +40,12 @@ from lecko.wxr.importer import ImportOptions, run_import
 from lecko.wxr.reader import WxrError, read_wxr
 from lecko.wxr.text import comment_text
 
-# Still posts hand-made data with CSRF off: being moved to forms as served.
-NOT_YET_AS_SERVED = "posts hand-made dicts"
-
 THEME_TEST = CORPORA / "wordpress" / "theme-unit-test.xml"
 WP = "{https://wordpress.org/export/1.2/}"
 
 
 def do_import(data: bytes, **options):
-    return run_import(read_wxr(data), ImportOptions(**options))
+    return run_import(data, ImportOptions(**options))
 
 
 def snapshot() -> dict:
@@ -256,7 +253,7 @@ def test_every_post_and_page_renders(imported, theme_app):
                         password_hash=TEST_PASSWORD_HASH))
     db.session.commit()
     reader, staff = theme_app.test_client(), theme_app.test_client()
-    staff.post("/login", data={"username": "root", "password": TEST_PASSWORD})
+    AuthActions(staff).login("root")
     for post in db.session.scalars(select(Post)).all():
         if post.is_public:
             response = reader.get(permalink(post))
@@ -599,46 +596,7 @@ def test_import_lookups_do_not_grow_with_the_number_of_posts(app):
     assert selects(50, 2000) == small
 
 
-# The admin page.
-
-@pytest.fixture
-def admin_client(app, client, make_user, auth):
-    make_user(username="root", role="admin")
-    auth.login("root")
-    return client
-
-
-def upload(client, data: bytes, action: str, **fields):
-    return client.post("/admin/import", data={"file": (io.BytesIO(data), "export.xml"),
-                                              "action": action, **fields},
-                       content_type="multipart/form-data")
-
-
-def test_admin_page_checks_then_imports(admin_client):
-    page = admin_client.get("/admin/import")
-    assert page.status_code == 200 and 'type="file"' in page.get_data(as_text=True)
-    checked = upload(admin_client, series_file(), "check").get_data(as_text=True)
-    assert "Refondre son intranet" in checked and "<table" in checked
-    assert db.session.scalar(select(func.count(Post.id))) == 0
-    done = upload(admin_client, series_file(), "import", detect_series="y")
-    assert done.status_code == 200
-    assert db.session.scalar(select(func.count(Post.id))) == 4
-    assert db.session.scalar(select(func.count(Series.id))) == 1
-
-
-def test_admin_page_shows_why_a_file_is_refused(admin_client):
-    before = snapshot()
-    response = upload(admin_client, BILLION_LAUGHS, "import")
-    assert response.status_code == 400
-    assert "(ligne 3)" in response.get_data(as_text=True)
-    assert snapshot() == before
-
-
-def test_only_admins_import(app, client, make_user, auth):
-    make_user(username="ed", role="editor")
-    auth.login("ed")
-    assert client.get("/admin/import").status_code == 403
-    assert client.get("/admin/export.xml").status_code == 403
+# The admin page: tests/test_wxr_job.py.
 
 
 def test_upgrade_gives_old_posts_no_guid_and_old_comments_the_comment_kind(tmp_path):

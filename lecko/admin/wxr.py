@@ -1,24 +1,26 @@
-"""Moving from WordPress in the browser: upload an export file, check it (dry run) or
-import it, and read the same report as `flask --app app wxr import`; download this blog
-as a WXR file."""
+"""Moving from WordPress in the browser: upload an export file; it is checked (a dry run)
+and, once the admin confirms, imported by a process of its own (lecko.wxr.job) while a
+page shows how far it got and then the same report as `flask --app app wxr import`;
+download this blog as a WXR file."""
 
 import io
 
-from flask import Response, current_app, flash, render_template, request
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField
+from wtforms import BooleanField, HiddenField
 
 from ..auth import role_required
 from ..extensions import db
 from ..forms import Form
 from ..models import utcnow
 from ..models.people import ADMIN
+from ..wxr import job as jobs
 from ..wxr.exporter import export_wxr
-from ..wxr.importer import ImportOptions, run_import
-from ..wxr.reader import WxrError, read_wxr
 from . import bp
+
+BUSY = _l("An import is running: wait for it to finish (its page shows how far it got).")
 
 
 class WxrForm(Form):
@@ -27,28 +29,59 @@ class WxrForm(Form):
     detect_series = BooleanField(_l("Group the series found"))
 
 
+class JobForm(Form):
+    """The buttons of the job's page; the job they are about rides along."""
+
+    job = HiddenField()
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(ADMIN)
 def wxr():
-    """Check (dry run) or import a WordPress export, then show what it did."""
+    """Upload a WordPress export: it is checked in the background, then reported."""
     form = WxrForm()
-    report, status = None, 200
     if form.validate_on_submit():
-        dry_run = request.form.get("action") != "import"
-        options = ImportOptions(dry_run=dry_run, detect_series=form.detect_series.data)
         try:
-            report = run_import(read_wxr(form.file.data.read()), options)
-        except WxrError as error:
-            form.file.errors.append(error.message)
-            status = 400
-        else:
-            if not dry_run:
-                flash(_("The WordPress export was imported."), "success")
-    elif form.is_submitted():
-        status = 400
+            jobs.start_check(form.file.data, form.detect_series.data)
+        except jobs.Busy:
+            flash(BUSY, "error")
+        return redirect(url_for("admin.wxr_job"), 303)
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return render_template("admin/wxr.html", form=form, report=report,
-                           limit_mb=limit // (1024 * 1024)), status
+    return render_template("admin/wxr.html", form=form, job=jobs.current_job(),
+                           limit_mb=limit // (1024 * 1024)), 400 if form.is_submitted() else 200
+
+
+@bp.get("/import/job")
+@role_required(ADMIN)
+def wxr_job():
+    """Where the check or the import stands; the page refreshes itself while it runs."""
+    job = jobs.current_job()
+    if job is None:
+        return redirect(url_for("admin.wxr"))
+    return render_template("admin/wxr_job.html", job=job, report=job.report(),
+                           form=JobForm(job=job.id))
+
+
+@bp.post("/import/job")
+@role_required(ADMIN)
+def wxr_job_action():
+    """Import the checked file, start a stopped job again, or forget the job."""
+    form = JobForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.wxr_job"), 303)
+    try:
+        if action == "discard":
+            jobs.discard(form.job.data)
+            return redirect(url_for("admin.wxr"), 303)
+        started = (jobs.confirm_import if action == "import" else jobs.restart)(form.job.data)
+    except jobs.Busy:
+        flash(BUSY, "error")
+    else:
+        if started is None:
+            flash(_("Nothing was started: this file was imported already, or replaced by "
+                    "another one."), "error")
+    return redirect(url_for("admin.wxr_job"), 303)
 
 
 @bp.get("/export.xml")

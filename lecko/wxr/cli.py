@@ -7,7 +7,7 @@ import click
 from flask_babel import force_locale
 
 from .importer import ImportOptions, run_import
-from .reader import WxrError, read_wxr
+from .reader import WxrError
 from .report import as_text
 
 # Below this many items the bar would only flicker.
@@ -31,16 +31,34 @@ def wxr_import(file: Path, media_dir: Path | None, dry_run: bool, detect_series:
     """Import a WordPress export file (WXR 1.0 to 1.2): users, terms, posts, pages,
     comments, media records, old addresses. Importing it again adds nothing."""
     options = ImportOptions(dry_run=dry_run, media_dir=media_dir, detect_series=detect_series)
-    with force_locale("en"):
+    with force_locale("en"), ProgressBar() as bar:
         try:
-            wxr = read_wxr(file.read_bytes())
-            total = len(wxr.items)
-            with click.progressbar(length=total, label="Importing", file=sys.stderr,
-                                   hidden=total < PROGRESS_FROM) as bar:
-                report = run_import(wxr, options, progress=bar.update)
+            report = run_import(file, options, progress=bar.show)
         except WxrError as error:
             raise click.ClickException(f"{file.name}: {error.message}") from None
-        click.echo(as_text(report))
+    click.echo(as_text(report))
+
+
+class ProgressBar:
+    """A bar on stderr once the file is read and known to be long enough to need one."""
+
+    def __init__(self):
+        self.bar = None
+
+    def show(self, phase: str, done: int, total: int) -> None:
+        if phase != "importing" or total < PROGRESS_FROM:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Importing", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 @wxr_group.command("export")

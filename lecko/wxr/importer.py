@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import pickle
 import re
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
@@ -32,17 +34,24 @@ from ..extensions import db
 from ..models import Category, Media, Post, Redirect, Series, Tag, User, utcnow
 from ..models.content import PAGE, POST, TRASH
 from ..models.people import AUTHOR
+from ..parsing import parse_id
 from ..settings import site_is_french
 from . import posts
 from .addresses import import_redirects
 from .comments import import_comments
 from .media import MediaFolder, upload_path, url_key
-from .reader import WpAuthor, WpItem, Wxr, WxrError
+from .reader import WpAuthor, WpItem, WpTerm, WxrError, WxrReader
 from .report import CREATED, SKIPPED, UPDATED, Report
+from .series import Candidate
 from .text import assign
 
 OWN_ID = "_lecko_id"  # meta our exporter writes: "<site token>:<row id>"
 CHUNK = 500  # ids per IN (…) query
+BATCH = 200  # posts and pages imported, then let go of, together
+# A post's attributes dropped from memory once flushed (reloaded if ever read again).
+RELEASED = ("body_source", "body_html", "excerpt", "revisions")
+# progress(phase, done, total): ("reading", items read, 0), then ("importing", n, total).
+Progress = Callable[[str, int, int], None]
 # Term slugs kept as WordPress wrote them; others (accents, percent-encoding) are remade.
 TERM_SLUG = re.compile(r"^[a-z0-9_-]+$")
 
@@ -63,12 +72,12 @@ def site_token() -> str:
     return hashlib.sha256(b"lecko-wxr\0" + secret).hexdigest()[:16]
 
 
-def run_import(wxr: Wxr, options: ImportOptions,
-               progress: Callable[[int], None] | None = None) -> Report:
+def run_import(source: bytes | Path, options: ImportOptions,
+               progress: Progress | None = None) -> Report:
     """Import and commit, or roll everything back (database and copied files) on any error
-    and at the end of a dry run."""
+    and at the end of a dry run. `source` is the file's bytes or its path."""
     started = time.perf_counter()
-    importer = Importer(wxr, options, progress)
+    importer = Importer(source, options, progress)
     try:
         report = importer.run()
         if options.dry_run:
@@ -91,19 +100,34 @@ def run_import(wxr: Wxr, options: ImportOptions,
 
 
 class Importer:
-    def __init__(self, wxr: Wxr, options: ImportOptions, progress=None):
-        self.wxr, self.options = wxr, options
-        self.progress = progress or (lambda n: None)
-        self.report = Report(version=wxr.version, dry_run=options.dry_run)
+    """Never holds the file whole: one pass reads and checks every record, keeps the small
+    ones (authors, terms, attachments, each post's keys) and puts posts and pages aside in
+    a scratch file; they are then imported from it in batches, their comments and old
+    addresses with them, each batch's texts let go once flushed. One transaction
+    throughout; nothing is written before the whole file has been read."""
+
+    def __init__(self, source: bytes | Path, options: ImportOptions,
+                 progress: Progress | None = None):
+        self.source, self.options = source, options
+        self.progress = progress or (lambda phase, done, total: None)
+        self.report = Report(dry_run=options.dry_run)
         self.french = site_is_french()
         self.token = site_token()
         self.line = 0  # the item being imported, for error messages
         self.folder: MediaFolder | None = None
+        self.authors: list[WpAuthor] = []
+        self.terms: list[WpTerm] = []
+        self.total = 0  # items in the file
+        self.guids: Counter = Counter()  # of posts and pages, to tell shared ones apart
+        self.own_post_ids: set[int] = set()
+        self.own_media_ids: set[int] = set()
+        self.others: Counter = Counter()  # items neither post, page nor attachment
         self.users_by_wp_id: dict[int, User] = {}
         self.seen_users: set[str] = set()
         self.categories: dict[str, Category] = {}  # by WordPress nicename, this file
         self.tags: dict[str, Tag] = {}
         self.media_by_wp_id: dict[int, Media] = {}
+        self.attachment_items: list[WpItem] = []  # read in the first pass
         self.attachments: dict[int, WpItem] = {}
         self.posts_by_wp_id: dict[int, Post] = {}
         self.series_by_slug: dict[str, Series] = {}
@@ -111,49 +135,120 @@ class Importer:
         # id(row) -> [kind, created, changed] for terms and posts, counted at the end
         self.outcomes: dict[int, list] = {}
         self.own: set[int] = set()  # id(post) of posts found by our own _lecko_id
+        self.pages: list[tuple[WpItem, Post]] = []  # parents and addresses: at the end
+        self.candidates: list[Candidate] = []  # for series detection
 
     def undo(self) -> None:
         db.session.rollback()
         if self.folder is not None:
             self.folder.remove_written()
 
+    def records(self):
+        """The one pass over the file."""
+        if isinstance(self.source, bytes):
+            reader = WxrReader(self.source)
+            yield from reader.records()
+        else:
+            with open(self.source, "rb") as file:
+                reader = WxrReader(file)
+                yield from reader.records()
+        self.report.version = reader.version
+
+    def spooled(self):
+        """The posts and pages the first pass put aside, in file order."""
+        self.spool.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.spool)  # our own scratch file, written just now
+            except EOFError:
+                return
+
     def run(self) -> Report:
-        posts.tell_apart_guids(self)
+        with tempfile.TemporaryFile() as self.spool:
+            return self.import_all()
+
+    def import_all(self) -> Report:
+        self.scan()
         self.load_existing()
-        for author in self.wxr.authors:
+        for author in self.authors:
             self.user(author.login, author)
         self.import_terms()
-        contents, others = [], Counter()
-        for item in self.wxr.items:
-            if item.type == "attachment":
-                self.line = item.line
-                self.import_media(item)
-                self.progress(1)
-            elif item.type in (POST, PAGE):
-                contents.append(item)
-            else:
-                others[item.type] += 1
-                self.report.count("other", SKIPPED)
-                self.progress(1)
-        pairs = []
-        for item in contents:
+        done = 0
+        for item in self.attachment_items:
             self.line = item.line
-            post = posts.import_post(self, item)
-            if post is not None:
-                pairs.append((item, post))
-            self.progress(1)
-        posts.link_parents(self, pairs)
-        db.session.flush()  # ids and parents, for permalinks
-        import_redirects(self, pairs)
-        import_comments(self, pairs)
-        posts.group_series(self, pairs)
+            self.import_media(item)
+        done += len(self.attachment_items) + sum(self.others.values())
+        if self.others:
+            self.report.count("other", SKIPPED, sum(self.others.values()))
+        batch = []
+        for item in self.spooled():
+            batch.append(item)
+            if len(batch) == BATCH:
+                done += self.import_batch(batch)
+                self.progress("importing", done, self.total)
+                batch = []
+        done += self.import_batch(batch)
+        self.progress("importing", done, self.total)
+        posts.link_parents(self, self.pages)
+        db.session.flush()  # parents, for the pages' permalinks
+        import_redirects(self, self.pages)
+        posts.group_series(self, self.candidates)
         for kind, created, changed in self.outcomes.values():
             self.report.count(kind, CREATED if created else UPDATED if changed else SKIPPED)
-        for post_type, count in sorted(others.items()):
+        for post_type, count in sorted(self.others.items()):
             if post_type != "nav_menu_item":
                 self.report.warn(SKIPPED_TYPE, count=count, type=post_type)
         db.session.flush()
         return self.report
+
+    def scan(self) -> None:
+        """The first pass: every record checked before anything is written."""
+        for record in self.records():
+            if isinstance(record, WpAuthor):
+                self.authors.append(record)
+            elif isinstance(record, WpTerm):
+                self.terms.append(record)
+            else:
+                self.total += 1
+                if record.type == "attachment":
+                    self.attachment_items.append(record)
+                    self.own_media_ids.add(self.own_id(record) or 0)
+                elif record.type in (POST, PAGE):
+                    self.guids[record.guid] += 1
+                    self.own_post_ids.add(self.own_id(record) or 0)
+                    pickle.dump(record, self.spool, pickle.HIGHEST_PROTOCOL)
+                else:
+                    self.others[record.type] += 1
+                if self.total % BATCH == 0:
+                    self.progress("reading", self.total, 0)
+        self.own_post_ids.discard(0)
+        self.own_media_ids.discard(0)
+
+    def import_batch(self, items: list[WpItem]) -> int:
+        """Posts and pages with their comments and old addresses; then their bodies are
+        let go (they stay in the transaction, not in memory)."""
+        if not items:
+            return 0
+        self.load_posts(items)
+        pairs = []
+        for item in items:
+            self.line = item.line
+            posts.tell_apart_guid(self, item)
+            post = posts.import_post(self, item)
+            if post is not None:
+                pairs.append((item, post))
+        articles = [(item, post) for item, post in pairs if item.type != PAGE]
+        posts.link_parents(self, articles)
+        db.session.flush()  # ids, for permalinks and comments
+        import_redirects(self, articles)
+        import_comments(self, pairs)
+        for item, post in pairs:
+            if item.type == PAGE:
+                self.pages.append((posts.slim(item), post))
+            else:
+                posts.series_candidate(self, item, post)
+            db.session.expire(post, RELEASED)
+        return len(items)
 
     # Existing rows, loaded in bulk.
 
@@ -163,30 +258,45 @@ class Importer:
         self.user_slugs = {u.slug for u in self.users.values()}
         self.category_slugs = {row.slug: row for row in session.scalars(select(Category))}
         self.tag_slugs = {row.slug: row for row in session.scalars(select(Tag))}
-        legacy = list(session.scalars(
-            select(Post).where(or_(Post.legacy_guid != "", Post.legacy_wp_id.is_not(None)))
-            .options(selectinload(Post.categories), selectinload(Post.tags))))
-        self.posts_by_guid = {p.legacy_guid: p for p in legacy if p.legacy_guid}
-        self.posts_by_legacy_id = {p.legacy_wp_id: p for p in legacy
-                                   if not p.legacy_guid and p.legacy_wp_id}
-        own_ids = {n for item in self.wxr.items if item.type in (POST, PAGE)
-                   if (n := self.own_id(item))}
-        self.own_posts = {p.id: p for p in self.load_by_ids(Post, own_ids)}
+        self.own_post_ids = set(self.ids_of(Post, self.own_post_ids))
         self.slugs = {POST: set(), PAGE: set()}
         for post_type, slug in session.execute(select(Post.type, Post.slug)):
             self.slugs.setdefault(post_type, set()).add(slug)
         self.media_by_url = {m.legacy_url: m for m in session.scalars(
             select(Media).where(Media.legacy_url != ""))}
-        own_media = {n for item in self.wxr.items if item.type == "attachment"
-                     if (n := self.own_id(item))}
-        self.own_media = {m.id: m for m in self.load_by_ids(Media, own_media)}
+        self.own_media = {m.id: m for m in self.load_by_ids(Media, self.own_media_ids)}
         self.media_paths = set(session.scalars(select(Media.path)))
         # Our own export coming back: its ids are ours, not WordPress's.
-        self.from_here = bool(self.own_posts or self.own_media)
+        self.from_here = bool(self.own_post_ids or self.own_media)
         self.redirects = {r.old_path: r for r in session.scalars(select(Redirect))}
         if self.options.media_dir is not None:
             self.folder = MediaFolder(self.options.media_dir, self.report,
                                       self.options.dry_run, self.media_paths)
+
+    def load_posts(self, items: list[WpItem]) -> None:
+        """The posts a batch of items was imported into before, in a few queries."""
+        guids = {posts.guid_of(self, item) for item in items} - {""}
+        wp_ids = {item.wp_id for item in items if not item.guid}
+        own = {n for item in items if (n := self.own_id(item)) in self.own_post_ids}
+        found = []
+        for column, values in ((Post.legacy_guid, guids), (Post.legacy_wp_id, wp_ids),
+                               (Post.id, own)):
+            values = sorted(values)
+            for start in range(0, len(values), CHUNK):
+                found += db.session.scalars(
+                    select(Post).where(column.in_(values[start:start + CHUNK]))
+                    .options(selectinload(Post.categories), selectinload(Post.tags)))
+        self.posts_by_guid = {p.legacy_guid: p for p in found if p.legacy_guid}
+        self.posts_by_legacy_id = {p.legacy_wp_id: p for p in found
+                                   if not p.legacy_guid and p.legacy_wp_id}
+        self.own_posts = {p.id: p for p in found if p.id in own}
+
+    def ids_of(self, model, ids) -> list[int]:
+        ids, found = sorted(ids), []
+        for start in range(0, len(ids), CHUNK):
+            found += db.session.scalars(
+                select(model.id).where(model.id.in_(ids[start:start + CHUNK])))
+        return found
 
     def load_by_ids(self, model, ids) -> list:
         ids, rows = sorted(ids), []
@@ -197,7 +307,7 @@ class Importer:
     def own_id(self, record) -> int | None:
         """Our row id when the item or comment was exported by this very blog."""
         token, _, number = (record.meta_value(OWN_ID) or "").partition(":")
-        return int(number) if token == self.token and number.isdigit() else None
+        return parse_id(number) if token == self.token else None
 
     def moment(self, gmt: datetime | None, local: datetime | None) -> datetime | None:
         """UTC from the GMT field, else from the local one read in the site's timezone."""
@@ -247,12 +357,12 @@ class Importer:
         return slug
 
     def import_terms(self) -> None:
-        for term in self.wxr.terms:
+        for term in self.terms:
             if term.taxonomy == "category":
                 self.category(term.slug, term.name, term.wp_id, term.description, True)
             else:
                 self.tag(term.slug, term.name, term.wp_id, term.description, True)
-        for term in self.wxr.terms:
+        for term in self.terms:
             if term.taxonomy == "category":
                 category = self.categories[term.slug]
                 parent = self.categories.get(term.parent_slug) if term.parent_slug else None

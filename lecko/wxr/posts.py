@@ -4,7 +4,7 @@ rendered as WordPress showed it, page parents and series."""
 from __future__ import annotations
 
 import re
-from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -16,12 +16,13 @@ from ..extensions import db
 from ..html import html_to_text, summarize
 from ..models import Media, Post, Series, utcnow
 from ..models.content import DRAFT, PAGE, PENDING, POST, PRIVATE, PUBLISHED, TRASH
+from ..parsing import parse_id, parse_int
 from . import autop
 from .addresses import legacy_path, permalink
 from .media import rewrite_links
-from .reader import WpItem
+from .reader import MAX_NUMBER, WpItem
 from .report import CREATED, SKIPPED, ProposedSeries
-from .series import Candidate, address, find_series
+from .series import Candidate, address, find_series, links_of
 from .text import assign, excerpt_text
 
 if TYPE_CHECKING:
@@ -44,14 +45,24 @@ def name_of(item: WpItem) -> str:
     return item.title or f"#{item.wp_id}"
 
 
-def tell_apart_guids(importer: Importer) -> None:
-    """Items sharing a guid (WordPress.com's export has some) are keyed by guid and id."""
-    items = [item for item in importer.wxr.items if item.type in (POST, PAGE)]
-    guids = Counter(item.guid for item in items)
-    for item in items:
-        if item.guid and guids[item.guid] > 1:
-            importer.report.warn(DUPLICATE_GUID, title=name_of(item))
-            item.guid = f"{item.guid}#{item.wp_id}"[:500]
+def guid_of(importer: Importer, item: WpItem) -> str:
+    """The item's guid; with its id when other items share it (WordPress.com's export)."""
+    if item.guid and importer.guids[item.guid] > 1:
+        return f"{item.guid}#{item.wp_id}"[:500]
+    return item.guid
+
+
+def tell_apart_guid(importer: Importer, item: WpItem) -> None:
+    guid = guid_of(importer, item)
+    if guid != item.guid:
+        importer.report.warn(DUPLICATE_GUID, title=name_of(item))
+        item.guid = guid
+
+
+def slim(item: WpItem) -> WpItem:
+    """What is kept of a page until the end (parent, old addresses): not its texts."""
+    return replace(item, content="", excerpt="", comments=[],
+                   meta=[(key, value) for key, value in item.meta if key == "_wp_old_slug"])
 
 
 def find_post(importer: Importer, item: WpItem) -> tuple[Post | None, bool]:
@@ -127,12 +138,12 @@ def terms_of(importer: Importer, item: WpItem, taxonomy: str) -> list:
 
 
 def featured(importer: Importer, item: WpItem) -> Media | None:
-    value = (item.meta_value("_thumbnail_id") or "").strip()
-    if not value.isdigit() or value == "0":
-        return None
-    media = importer.media_by_wp_id.get(int(value))
+    wp_id = parse_id((item.meta_value("_thumbnail_id") or "").strip())
+    if wp_id is None:
+        return None  # none, or a plugin's odd value
+    media = importer.media_by_wp_id.get(wp_id)
     if media is None:
-        importer.report.warn(MISSING_THUMBNAIL, title=name_of(item), id=value)
+        importer.report.warn(MISSING_THUMBNAIL, title=name_of(item), id=wp_id)
     return media
 
 
@@ -187,12 +198,12 @@ def gallery(importer: Importer, attributes: dict[str, str],
     """The images of a [gallery]: its ids, or the images attached to the post."""
     ids = attributes.get("ids") or attributes.get("include") or ""
     if ids:
-        wanted = [int(n) for n in re.findall(r"\d+", ids)]
+        wanted = ids_in(ids)
     else:
-        parent = int(attributes["id"]) if attributes.get("id", "").isdigit() else item.wp_id
+        parent = parse_id(attributes.get("id", "")) or item.wp_id
         attached = [a for a in importer.attachments.values() if a.parent == parent]
         wanted = [a.wp_id for a in sorted(attached, key=lambda a: (a.menu_order, a.wp_id))]
-    excluded = {int(n) for n in re.findall(r"\d+", attributes.get("exclude", ""))}
+    excluded = set(ids_in(attributes.get("exclude", "")))
     images = []
     for wp_id in wanted:
         media = importer.media_by_wp_id.get(wp_id)
@@ -221,7 +232,12 @@ def set_series(importer: Importer, post: Post, item: WpItem) -> bool:
     importer.series_by_slug[slug] = series
     position = (item.meta_value("_lecko_series_position") or "").strip()
     return assign(post, {"series": series,
-                         "series_position": int(position) if position.isdigit() else None})
+                         "series_position": parse_int(position, 1, MAX_NUMBER)})
+
+
+def ids_in(text: str) -> list[int]:
+    """The ids of a shortcode's list ("12,13, 14"), odd ones left out."""
+    return [n for n in map(parse_id, re.findall(r"[0-9]+", text)) if n is not None]
 
 
 def link_parents(importer: Importer, pairs: list[tuple[WpItem, Post]]) -> None:
@@ -239,16 +255,18 @@ def link_parents(importer: Importer, pairs: list[tuple[WpItem, Post]]) -> None:
             importer.outcomes[id(post)][2] = True
 
 
-def group_series(importer: Importer, pairs: list[tuple[WpItem, Post]]) -> None:
+def series_candidate(importer: Importer, item: WpItem, post: Post) -> None:
+    """What series detection needs of a post (flushed: it has an id), kept small."""
+    if post.type != POST or post.status == TRASH:
+        return
+    addresses = {a for a in (address(item.link), permalink(post)) if a}
+    addresses |= {f"?p={item.wp_id}", f"?p={post.id}"}
+    importer.candidates.append(Candidate(post, post.title, post.published_at, addresses,
+                                         links_of(post.body_source)))
+
+
+def group_series(importer: Importer, candidates: list[Candidate]) -> None:
     """Propose the series found; group them with --detect-series."""
-    candidates = []
-    for item, post in pairs:
-        if post.type != POST or post.status == TRASH:
-            continue
-        addresses = {a for a in (address(item.link), permalink(post)) if a}
-        addresses |= {f"?p={item.wp_id}", f"?p={post.id}"}
-        candidates.append(Candidate(post, post.title, post.published_at, addresses,
-                                    post.body_source))
     for title, parts in find_series(candidates):
         posts = [part.key for part in parts]
         if any(p.series is not None for p in posts):

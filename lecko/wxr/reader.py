@@ -1,19 +1,26 @@
 """Reading WordPress export files (WXR 1.0 to 1.2) into plain records.
 
 Parsing goes through defusedxml: entity declarations (billion laughs) and external
-references (file:///etc/passwd) are refused before anything expands. Every error names
-the line, so the admin can look at the file."""
+references (file:///etc/passwd) are refused before anything expands. The file is read as a
+stream, one record at a time, so memory does not grow with its size. Every error names
+the line, so the admin can look at the file; numbers and dates are read with
+lecko.parsing's bounds (a 20-digit id or the year 9999 is an error, not a crash)."""
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 from flask_babel import lazy_gettext as _l
+
+from ..parsing import EARLIEST_YEAR, LATEST_YEAR, date_in_range, parse_int
 
 # WordPress writes http:// URIs, some exports (WordPress.com's theme unit test) https://.
 WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/(1\.\d+)/$")
@@ -23,7 +30,11 @@ OTHER_NAMESPACES = {
     "http://wellformedweb.org/CommentAPI/": "wfw",
     "http://purl.org/dc/elements/1.1/": "dc",
 }
-NO_DATE = "0000-00-00 00:00:00"
+CHANNEL_FIELDS = {"title": "title", "link": "link", "wp:base_blog_url": "base_blog_url",
+                  "generator": "generator", "wp:wxr_version": "wxr_version"}
+CHUNK_BYTES = 64 * 1024
+# Ids, parents and orders go into INTEGER columns: 32 bits on PostgreSQL.
+MAX_NUMBER = 2**31 - 1
 
 BROKEN = _l("The file is not valid XML (line %(line)d, column %(column)d): %(reason)s.")
 ENTITIES = _l("The file declares XML entities (line %(line)d). WordPress never writes "
@@ -36,7 +47,11 @@ NO_CHANNEL = _l("This is not a WordPress export (line %(line)d): the <rss> eleme
                 "<channel>.")
 NOT_WXR = _l("This RSS file is not a WordPress export (line %(line)d): it uses no WordPress "
              "(wp:) elements.")
-BAD_NUMBER = _l("Line %(line)d: <%(tag)s> should hold a number, not “%(value)s”.")
+BAD_NUMBER = _l("Line %(line)d: <%(tag)s> should hold a whole number from %(low)d to "
+                "%(high)d, not “%(value)s”. Nothing was imported.")
+BAD_DATE = _l("Line %(line)d: <%(tag)s> should hold a date written like 2020-01-31 14:05:00, "
+              "from the year %(first)d to %(last)d (WordPress writes 0000-00-00 00:00:00 "
+              "for none), not “%(value)s”. Nothing was imported.")
 
 
 class WxrError(Exception):
@@ -138,112 +153,166 @@ class Wxr:
     generator: str = ""
 
 
-class _Builder:
-    """A TreeBuilder that notes the line where each <item> starts."""
+class _Element(Element):
+    """An element that knows the line it starts on, for error messages."""
 
-    def __init__(self):
-        self.tree = TreeBuilder()
-        self.item_lines: list[int] = []
+    __slots__ = ("line",)
+
+
+class _Builder:
+    """The parser's target: builds one record (an <item>, a <wp:author>…) at a time,
+    converts it when it closes and drops it, so memory holds one record, not the file.
+    Called for every element of the file: kept lean."""
+
+    def __init__(self, reader: WxrReader):
+        self.reader = reader
+        self.tree = TreeBuilder(element_factory=_Element)
+        self.data = self.tree.data  # text goes straight to the tree
         self.expat = None
+        self.names: dict[str, str] = {}  # '{uri}local' -> 'wp:local'
+        self.depth = 0
+        self.root: _Element | None = None
+        self.channel: _Element | None = None
+        self.ready: list = []  # records converted, not yet handed out
 
     def start(self, tag, attrs):
-        if tag.endswith("}item") or tag == "item":
-            self.item_lines.append(self.expat.CurrentLineNumber)
-        return self.tree.start(tag, attrs)
+        element = self.tree.start(self.names.get(tag) or self.short_name(tag), attrs)
+        element.line = self.expat.CurrentLineNumber
+        self.depth += 1
+        if self.depth == 1:
+            self.root = element
+            if element.tag != "rss":
+                local = element.tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1][:40]
+                raise WxrError(WRONG_ROOT % {"line": element.line, "tag": local},
+                               element.line)
+        elif self.depth == 2 and element.tag == "channel":
+            self.channel = element
+            self.reader.has_channel = True
+        return element
 
     def end(self, tag):
-        return self.tree.end(tag)
-
-    def data(self, data):
-        return self.tree.data(data)
+        element = self.tree.end(tag)
+        self.depth -= 1
+        if self.depth == 2 and self.channel is not None:
+            self.record(element)
+            self.channel.remove(element)
+        elif self.depth == 1:
+            if element is self.channel:
+                self.reader.check_is_wxr(self.root.line)
+                self.channel = None
+            self.root.remove(element)
+        return element
 
     def close(self):
         return self.tree.close()
 
-
-def parse_xml(data: bytes) -> tuple[Element, list[int]]:
-    """The document's root and the line of each <item>; WxrError when broken or hostile."""
-    builder = _Builder()
-    parser = DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True,
-                              forbid_external=True)
-    builder.expat = parser.parser
-    try:
-        parser.feed(data)
-        root = parser.close()
-    except ParseError as error:
-        line, column = error.position
-        reason = str(error).split(":")[0]
-        raise WxrError(BROKEN % {"line": line, "column": column + 1, "reason": reason},
-                       line) from None
-    except EntitiesForbidden:
-        line = parser.parser.CurrentLineNumber
-        raise WxrError(ENTITIES % {"line": line}, line) from None
-    except (ExternalReferenceForbidden, DefusedXmlException):
-        line = parser.parser.CurrentLineNumber
-        raise WxrError(EXTERNAL % {"line": line}, line) from None
-    return root, builder.item_lines
-
-
-def _short_names(root: Element) -> str:
-    """Rename namespaced tags to 'wp:post_id', 'content:encoded'…; return the WXR version."""
-    prefixes: dict[str, str] = {}
-    version = ""
-    for element in root.iter():
-        tag = element.tag
-        if not isinstance(tag, str) or not tag.startswith("{"):
-            continue
+    def short_name(self, tag: str) -> str:
+        """'{http://wordpress.org/export/1.2/}post_id' -> 'wp:post_id', and so on."""
+        if not tag.startswith("{"):
+            self.names[tag] = tag
+            return tag
         uri, local = tag[1:].split("}", 1)
-        if uri not in prefixes:
-            match = WP_NAMESPACE.match(uri)
-            if match:
-                prefixes[uri] = "wp"
-                version = version or match.group(1)
-            elif EXCERPT_NAMESPACE.match(uri):
-                prefixes[uri] = "excerpt"
-            else:
-                prefixes[uri] = OTHER_NAMESPACES.get(uri, uri)
-        element.tag = f"{prefixes[uri]}:{local}"
-    return version
+        match = WP_NAMESPACE.match(uri)
+        if match:
+            prefix = "wp"
+            self.reader.version = self.reader.version or match.group(1)
+        elif EXCERPT_NAMESPACE.match(uri):
+            prefix = "excerpt"
+        else:
+            prefix = OTHER_NAMESPACES.get(uri, uri)
+        self.names[tag] = f"{prefix}:{local}"
+        return self.names[tag]
+
+    def record(self, element: _Element) -> None:
+        """A child of <channel>, closed: a record to hand out, or a fact about the blog."""
+        reader, tag = self.reader, element.tag
+        if tag == "item":
+            reader.check_is_wxr(self.root.line)
+            self.ready.append(_item(element))
+        elif tag == "wp:author":
+            self.ready.append(_author(element))
+        elif tag == "wp:category":
+            self.ready.append(WpTerm(
+                "category", _text(element, "wp:category_nicename"),
+                _text(element, "wp:cat_name"), _number(element, "wp:term_id", None),
+                _text(element, "wp:category_parent"),
+                _text(element, "wp:category_description")))
+        elif tag == "wp:tag":
+            self.ready.append(WpTerm(
+                "post_tag", _text(element, "wp:tag_slug"), _text(element, "wp:tag_name"),
+                _number(element, "wp:term_id", None), "",
+                _text(element, "wp:tag_description")))
+        elif tag == "wp:term":
+            taxonomy = _text(element, "wp:term_taxonomy")
+            if taxonomy in ("category", "post_tag"):
+                self.ready.append(WpTerm(
+                    taxonomy, _text(element, "wp:term_slug"), _text(element, "wp:term_name"),
+                    _number(element, "wp:term_id", None), _text(element, "wp:term_parent"),
+                    _text(element, "wp:term_description")))
+        elif tag in CHANNEL_FIELDS:
+            setattr(reader, CHANNEL_FIELDS[tag], (element.text or "").strip())
+
+
+class WxrReader:
+    """One pass over an export: `records()` hands out authors, terms and items in file
+    order, one at a time; the blog's title, link and format version are known by the end.
+
+    Parsing goes through defusedxml's parser, fed a chunk at a time (what its iterparse
+    does, with each element's line kept for the messages)."""
+
+    def __init__(self, source: bytes | BinaryIO):
+        self.source = io.BytesIO(source) if isinstance(source, bytes) else source
+        self.version = ""  # from the namespace; <wp:wxr_version> when present
+        self.wxr_version = ""
+        self.title = self.link = self.base_blog_url = self.generator = ""
+        self.has_channel = False
+
+    def check_is_wxr(self, line: int) -> None:
+        if not self.has_channel:
+            raise WxrError(NO_CHANNEL % {"line": line}, line)
+        if not self.version:
+            raise WxrError(NOT_WXR % {"line": line}, line)
+
+    def records(self) -> Iterator[WpAuthor | WpTerm | WpItem]:
+        builder = _Builder(self)
+        parser = DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True,
+                                  forbid_external=True)
+        builder.expat = parser.parser
+        try:
+            while chunk := self.source.read(CHUNK_BYTES):
+                parser.feed(chunk)
+                yield from builder.ready
+                builder.ready.clear()
+            parser.close()
+        except ParseError as error:
+            line, column = error.position
+            reason = str(error).split(":")[0]
+            raise WxrError(BROKEN % {"line": line, "column": column + 1, "reason": reason},
+                           line) from None
+        except EntitiesForbidden:
+            line = parser.parser.CurrentLineNumber
+            raise WxrError(ENTITIES % {"line": line}, line) from None
+        except (ExternalReferenceForbidden, DefusedXmlException):
+            line = parser.parser.CurrentLineNumber
+            raise WxrError(EXTERNAL % {"line": line}, line) from None
+        yield from builder.ready
+        self.check_is_wxr(builder.root.line if builder.root is not None else 1)
+        self.version = self.wxr_version or self.version
 
 
 def read_wxr(data: bytes) -> Wxr:
-    """Parse a whole WXR file (bytes: the XML declaration says the encoding)."""
-    root, item_lines = parse_xml(data)
-    tag = root.tag.rsplit("}", 1)[-1][:40]  # "{http://www.w3.org/1999/xhtml}html" -> "html"
-    line = _line_of(data, b"<" + tag.encode())
-    if root.tag != "rss":
-        raise WxrError(WRONG_ROOT % {"line": line, "tag": tag}, line)
-    channel = root.find("channel")
-    if channel is None:
-        raise WxrError(NO_CHANNEL % {"line": line}, line)
-    version = _short_names(root)
-    if not version:
-        raise WxrError(NOT_WXR % {"line": line}, line)
-    wxr = Wxr(version=channel.findtext("wp:wxr_version") or version,
-              title=_text(channel, "title"), link=_text(channel, "link"),
-              base_blog_url=_text(channel, "wp:base_blog_url"),
-              generator=_text(channel, "generator"))
-    for element in channel.findall("wp:author"):
-        wxr.authors.append(_author(element))
-    for element in channel.findall("wp:category"):
-        wxr.terms.append(WpTerm(
-            "category", _text(element, "wp:category_nicename"), _text(element, "wp:cat_name"),
-            _number(element, "wp:term_id", None), _text(element, "wp:category_parent"),
-            _text(element, "wp:category_description")))
-    for element in channel.findall("wp:tag"):
-        wxr.terms.append(WpTerm(
-            "post_tag", _text(element, "wp:tag_slug"), _text(element, "wp:tag_name"),
-            _number(element, "wp:term_id", None), "", _text(element, "wp:tag_description")))
-    for element in channel.findall("wp:term"):
-        taxonomy = _text(element, "wp:term_taxonomy")
-        if taxonomy in ("category", "post_tag"):
-            wxr.terms.append(WpTerm(
-                taxonomy, _text(element, "wp:term_slug"), _text(element, "wp:term_name"),
-                _number(element, "wp:term_id", None), _text(element, "wp:term_parent"),
-                _text(element, "wp:term_description")))
-    for n, element in enumerate(channel.findall("item")):
-        line = item_lines[n] if n < len(item_lines) else 0
-        wxr.items.append(_item(element, line))
+    """A whole (small) WXR file in memory; the importer streams instead."""
+    reader = WxrReader(data)
+    wxr = Wxr(version="")
+    for record in reader.records():
+        if isinstance(record, WpItem):
+            wxr.items.append(record)
+        elif isinstance(record, WpAuthor):
+            wxr.authors.append(record)
+        else:
+            wxr.terms.append(record)
+    wxr.version, wxr.title, wxr.link = reader.version, reader.title, reader.link
+    wxr.base_blog_url, wxr.generator = reader.base_blog_url, reader.generator
     return wxr
 
 
@@ -256,9 +325,9 @@ def _author(element: Element) -> WpAuthor:
         wp_id=_number(element, "wp:author_id", None))
 
 
-def _item(element: Element, line: int) -> WpItem:
+def _item(element: _Element) -> WpItem:
     item = WpItem(
-        line=line, wp_id=_number(element, "wp:post_id", 0, line),
+        line=element.line, wp_id=_number(element, "wp:post_id", 0),
         type=_text(element, "wp:post_type") or "post", title=_text(element, "title"),
         link=_text(element, "link"), guid=_text(element, "guid"),
         creator=_text(element, "dc:creator"),
@@ -268,8 +337,8 @@ def _item(element: Element, line: int) -> WpItem:
         modified_gmt=_date(element, "wp:post_modified_gmt"),
         comment_status=_text(element, "wp:comment_status") or "open",
         slug=_text(element, "wp:post_name"), status=_text(element, "wp:status") or "publish",
-        parent=_number(element, "wp:post_parent", 0, line),
-        menu_order=_number(element, "wp:menu_order", 0, line),
+        parent=_number(element, "wp:post_parent", 0),
+        menu_order=_number(element, "wp:menu_order", 0, signed=True),
         password=_text(element, "wp:post_password"),
         sticky=_text(element, "wp:is_sticky") == "1",
         attachment_url=_text(element, "wp:attachment_url"),
@@ -282,7 +351,7 @@ def _item(element: Element, line: int) -> WpItem:
         item.meta.append((_text(meta, "wp:meta_key"), meta.findtext("wp:meta_value") or ""))
     for comment in element.findall("wp:comment"):
         item.comments.append(WpComment(
-            wp_id=_number(comment, "wp:comment_id", 0, line),
+            wp_id=_number(comment, "wp:comment_id", 0),
             author=_text(comment, "wp:comment_author"),
             email=_text(comment, "wp:comment_author_email"),
             url=_text(comment, "wp:comment_author_url"),
@@ -291,8 +360,8 @@ def _item(element: Element, line: int) -> WpItem:
             content=comment.findtext("wp:comment_content") or "",
             approved=_text(comment, "wp:comment_approved") or "1",
             type=_text(comment, "wp:comment_type"),
-            parent=_number(comment, "wp:comment_parent", 0, line),
-            user_id=_number(comment, "wp:comment_user_id", 0, line),
+            parent=_number(comment, "wp:comment_parent", 0),
+            user_id=_number(comment, "wp:comment_user_id", 0),
             meta=[(_text(meta, "wp:meta_key"), meta.findtext("wp:meta_value") or "")
                   for meta in comment.findall("wp:commentmeta")]))
     return item
@@ -302,27 +371,33 @@ def _text(element: Element, path: str) -> str:
     return (element.findtext(path) or "").strip()
 
 
-def _number(element: Element, path: str, default, line: int = 0):
-    value = _text(element, path)
+def _number(element: Element, path: str, default, signed: bool = False):
+    """A whole number the database can store (ASCII digits, bounded), else WxrError."""
+    child = element.find(path)
+    value = (child.text or "").strip() if child is not None else ""
     if not value:
         return default
-    try:
-        return int(value)
-    except ValueError:
-        raise WxrError(BAD_NUMBER % {"line": line, "tag": path, "value": value[:40]},
-                       line) from None
+    negative = signed and value.startswith("-")
+    number = parse_int(value[1:] if negative else value, high=MAX_NUMBER)
+    if number is None:
+        low = -MAX_NUMBER if signed else 0
+        raise WxrError(BAD_NUMBER % {"line": child.line, "tag": path, "value": value[:40],
+                                     "low": low, "high": MAX_NUMBER}, child.line)
+    return -number if negative else number
 
 
 def _date(element: Element, path: str) -> datetime | None:
-    value = _text(element, path)
+    """A date the blog can store; None for WordPress's "no date" (0000-00-00 00:00:00,
+    written for drafts), WxrError for anything else it cannot use."""
+    child = element.find(path)
+    value = (child.text or "").strip() if child is not None else ""
     if not value or value.startswith("0000-00-00"):
         return None
     try:
-        return datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S")
+        moment = datetime.fromisoformat(value[:19])  # WordPress: 2020-01-31 14:05:00
     except ValueError:
-        return None
-
-
-def _line_of(data: bytes, needle: bytes) -> int:
-    position = data.find(needle)
-    return data.count(b"\n", 0, position) + 1 if position >= 0 else 1
+        moment = None
+    if not date_in_range(moment):
+        raise WxrError(BAD_DATE % {"line": child.line, "tag": path, "value": value[:40],
+                                   "first": EARLIEST_YEAR, "last": LATEST_YEAR}, child.line)
+    return moment

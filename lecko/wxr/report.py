@@ -78,6 +78,23 @@ class Report:
     def warnings(self) -> list[str]:
         return [str(note) for note in self.notes]
 
+    def as_dict(self) -> dict:
+        """The report as JSON can keep it, its warnings written in the current language."""
+        return {"version": self.version, "dry_run": self.dry_run,
+                "counts": {kind: dict(counter) for kind, counter in self.counts.items()},
+                "notes": self.warnings, "shortcodes": self.shortcodes,
+                "series": [[s.title, s.parts, s.grouped] for s in self.series],
+                "files_copied": self.files_copied, "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        return cls(version=data["version"], dry_run=data["dry_run"],
+                   counts={kind: Counter(c) for kind, c in data["counts"].items()},
+                   notes=[Note(text) for text in data["notes"]],
+                   shortcodes=data["shortcodes"],
+                   series=[ProposedSeries(*s) for s in data["series"]],
+                   files_copied=data["files_copied"], seconds=data["seconds"])
+
 
 def as_text(report: Report) -> str:
     """The report as the terminal shows it (English: the CLI speaks English)."""

@@ -34,7 +34,7 @@ class Candidate:
     published_at: datetime | None
     # Every address the post answers to: old path, permalink, "?p=ID".
     addresses: set[str] = field(default_factory=set)
-    body: str = ""
+    links: set[str] = field(default_factory=set)  # links_of(its body)
 
 
 def split_title(title: str) -> tuple[str, bool]:
@@ -95,7 +95,7 @@ def linked(members: list[Candidate]) -> list[Candidate]:
     owner = {a: m for m in members for a in m.addresses}
     neighbours: dict[int, set[int]] = {id(m): set() for m in members}
     for member in members:
-        for target in links_of(member.body):
+        for target in member.links:
             other = owner.get(target)
             if other is not None and other is not member:
                 neighbours[id(member)].add(id(other))
