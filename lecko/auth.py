@@ -29,7 +29,7 @@ from .forms import Form
 from .keptforms import CARRY_PREFIX, KeptForm, kept_form, resend_page
 from .models import User
 from .origin import local_path, safe_next
-from .throttling import record_failure, throttle_wait  # noqa: F401 (protected posts use them)
+from .parsing import parse_id, parse_int
 
 bp = Blueprint("auth", __name__)
 
@@ -43,10 +43,11 @@ login_manager.session_protection = "strong"
 def load_user(user_id: str) -> User | None:
     """'id:epoch' (User.get_id); a session from before the last sign-out is refused."""
     number, _, epoch = user_id.partition(":")
-    if not number.isdigit() or not (epoch or "0").isdigit():
+    user_number, epoch_number = parse_id(number), parse_int(epoch or "0")
+    if user_number is None or epoch_number is None:
         return None
-    user = db.session.get(User, int(number))
-    if user is None or not user.active or user.session_epoch != int(epoch or 0):
+    user = db.session.get(User, user_number)
+    if user is None or not user.active or user.session_epoch != epoch_number:
         return None
     return user
 

@@ -36,9 +36,12 @@ def register_error_handlers(app: Flask) -> None:
 
         if request.method != "POST":
             return render_error(400), 400
-        if request.blueprint in ("admin", "auth") and not current_user.is_authenticated:
-            return login_page_keeping(401 if request.blueprint == "admin" else 400)
-        return resend_page(), 400
+        try:
+            if request.blueprint in ("admin", "auth") and not current_user.is_authenticated:
+                return login_page_keeping(401 if request.blueprint == "admin" else 400)
+            return resend_page(), 400
+        except DBAPIError as db_error:  # an error inside a handler is not handled again
+            return database_error(db_error)
 
     @app.errorhandler(DBAPIError)
     def database_error(error: DBAPIError):

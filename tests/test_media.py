@@ -488,7 +488,6 @@ def test_a_wordpress_attachment_in_the_trash_is_imported_into_the_trash(app, tmp
     """The import sets the flag itself: its file must land out of the served folder too,
     and follow the flag when a later import changes it."""
     from lecko.wxr.importer import ImportOptions, run_import
-    from lecko.wxr.reader import read_wxr
 
     folder = tmp_path / "wp-uploads" / "2020" / "01"
     folder.mkdir(parents=True)
@@ -506,13 +505,13 @@ def test_a_wordpress_attachment_in_the_trash_is_imported_into_the_trash(app, tmp
 <wp:post_type>attachment</wp:post_type><wp:attachment_url>{url}</wp:attachment_url>
 </item></channel></rss>""".encode()
 
-    run_import(read_wxr(export("trash")), ImportOptions(media_dir=tmp_path / "wp-uploads"))
+    run_import(export("trash"), ImportOptions(media_dir=tmp_path / "wp-uploads"))
     media = db.session.scalar(select(Media))
     assert media.trashed and media.variants == [480]
     served, trash = app.config["UPLOAD_FOLDER"], app.config["UPLOAD_TRASH_FOLDER"]
     assert files_in(served) == []
     assert relative(trash, files_in(trash)) == set(uploads.media_files(media))
-    run_import(read_wxr(export("inherit")), ImportOptions(media_dir=tmp_path / "wp-uploads"))
+    run_import(export("inherit"), ImportOptions(media_dir=tmp_path / "wp-uploads"))
     db.session.expire_all()
     assert not db.session.scalar(select(Media)).trashed
     assert relative(served, files_in(served)) == set(uploads.media_files(media))

@@ -75,19 +75,7 @@ class CrawlFailure(AssertionError):
 
 # (screen, button label): why it fails today. The crawl of the screen leaves the case out
 # and it runs alone as a strict xfail, so the day it is fixed it fails: delete it here then.
-KNOWN_BROKEN = {
-    ("admin.comments", "Publier la réponse"): (
-        ("admin", "editor"),
-        "the reply form's 'reply' prefix renames its CSRF field: a reply as served is "
-        "refused, 400 without a message (moderation helper, lecko/admin/comments.py)"),
-    ("admin.edit_comment", "Publier la réponse"): (
-        ("admin", "editor"),
-        "the same reply form on the comment's edit page (moderation helper)"),
-    ("admin.posts", "Appliquer"): (
-        ("author",),
-        "the bulk menu offers authors 'Publier', which bulk_posts refuses with a bare 403 "
-        "(visibility helper, lecko/admin/posts.py: offer it to editors only)"),
-}
+KNOWN_BROKEN: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {}
 
 
 def cases():

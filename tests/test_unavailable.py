@@ -161,10 +161,6 @@ def test_a_database_that_cannot_be_opened_gives_the_plain_503(tmp_path):
     assert "Rien de ce que vous avez envoyé" in page  # the POST: go back, the text is there
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the stale-form handler (lecko/errors.py, stale_form) draws a page that reads the "
-    "settings: with the database down, a form whose token expired fails with the "
-    "database error (a 500) instead of the 503 (sign-in helper)"))
 def test_a_stale_form_while_the_database_cannot_be_opened_gets_the_503(tmp_path):
     missing = tmp_path / "absent" / "lecko.db"
     broken = build_app(tmp_path / "instance",

@@ -45,6 +45,9 @@ def wxr():
             jobs.start_check(form.file.data, form.detect_series.data)
         except jobs.Busy:
             flash(BUSY, "error")
+        else:
+            flash(_("File received: it is being checked. You may leave this page and come "
+                    "back later."), "info")
         return redirect(url_for("admin.wxr_job"), 303)
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     return render_template("admin/wxr.html", form=form, job=jobs.current_job(),
@@ -73,6 +76,7 @@ def wxr_job_action():
     try:
         if action == "discard":
             jobs.discard(form.job.data)
+            flash(_("The file was set aside: nothing was imported."), "info")
             return redirect(url_for("admin.wxr"), 303)
         started = (jobs.confirm_import if action == "import" else jobs.restart)(form.job.data)
     except jobs.Busy:
@@ -81,6 +85,9 @@ def wxr_job_action():
         if started is None:
             flash(_("Nothing was started: this file was imported already, or replaced by "
                     "another one."), "error")
+        else:
+            flash(_("Started: the report appears on this page when it is done. You may "
+                    "leave it and come back later."), "info")
     return redirect(url_for("admin.wxr_job"), 303)
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from .. import redirects
-from ..auth import record_failure, throttle_wait
 from ..clients import client_ip, ip_hash
 from ..comments.forms import CommentForm
 from ..comments.forms import comment_form as new_comment_form
@@ -30,6 +29,7 @@ from ..parsing import parse_id
 from ..permissions import may_read, skips_password
 from ..search import clean_query, search_posts
 from ..settings import site_settings
+from ..throttling import record_failure, throttle_wait
 from ..widgets import PostLink, post_links
 from . import bp
 from .links import post_url, site_timezone
