@@ -337,3 +337,22 @@ def test_other_file_errors_are_still_bugs(app, client, make_user, auth, monkeypa
     response = form.fill(file=(photo(), "photo.jpg")).submit("Envoyer")
     assert response.status_code == 500
     assert stored_files(app) == []
+
+
+def test_a_request_body_spooled_to_a_full_temporary_disk_is_a_503(disk_app, staff,
+                                                                   small_disk, monkeypatch):
+    import tempfile
+    from functools import partial
+
+    # The browser's side (the test client) keeps its copy elsewhere; the server spools
+    # the body to the temporary folder, here the full disk.
+    monkeypatch.setattr("werkzeug.test.TemporaryFile",
+                        partial(tempfile.TemporaryFile, dir=tempfile.gettempdir()))
+    monkeypatch.setattr(tempfile, "tempdir", str(small_disk.root))
+    assert len(photo()) > 500 * 1024  # beyond what Werkzeug keeps in memory
+    form = upload_form(staff)
+    small_disk.fill()
+    assert_french_503(form.submit("Envoyer"))
+    assert stored_files(disk_app) == [] and media_count() == 0
+    small_disk.empty()
+    assert form.submit("Envoyer").status_code == 302
