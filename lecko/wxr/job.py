@@ -40,8 +40,8 @@ CHECKING, CHECKED, IMPORTING, DONE, REFUSED = "checking", "checked", "importing"
 RUNNING = (CHECKING, IMPORTING)
 # The settings the process needs to work on the same blog as the request that starts it
 # (handed over on its standard input, never on its command line or environment).
-CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "UPLOAD_FOLDER", "SQLITE_BUSY_TIMEOUT",
-               "BABEL_DEFAULT_LOCALE", "BABEL_DEFAULT_TIMEZONE")
+CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "UPLOAD_FOLDER", "UPLOAD_TRASH_FOLDER",
+               "SQLITE_BUSY_TIMEOUT", "BABEL_DEFAULT_LOCALE", "BABEL_DEFAULT_TIMEZONE")
 PROGRESS_EVERY = 0.5  # seconds between two writes of the state while working
 LOCK_TRIES = 20  # every 50 ms: a process that just wrote its last state exits meanwhile
 
