@@ -356,3 +356,16 @@ def test_a_request_body_spooled_to_a_full_temporary_disk_is_a_503(disk_app, staf
     assert stored_files(disk_app) == [] and media_count() == 0
     small_disk.empty()
     assert form.submit("Envoyer").status_code == 302
+
+
+def test_the_demo_on_a_full_disk_says_so_and_leaves_nothing(disk_app, small_disk):
+    small_disk.fill()
+    result = disk_app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 1, result.output
+    assert "No space left on device" in result.output and "free some space" in result.output
+    assert stored_files(disk_app) == [] and media_count() == 0
+    assert db.session.scalar(select(func.count()).select_from(Post)) == 0
+    small_disk.empty()
+    result = disk_app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert len(stored_files(disk_app)) == media_count() > 0
