@@ -46,10 +46,16 @@ def media_paths() -> set[str]:
 def find_orphans(now: float | None = None) -> tuple[list[Orphan], int]:
     """The orphans of the uploads and trash folders, and how many young files were left
     alone. The rows are read before the folders: a file committed meanwhile is young."""
+    instance = Path(current_app.instance_path).resolve()
+    roots = [upload_root().resolve(), trash_root().resolve()]
+    if any(instance.is_relative_to(root) for root in roots):
+        raise click.ClickException(
+            f"the uploads or trash folder holds the instance folder {instance} (its database, "
+            "its secret key): set UPLOAD_FOLDER and UPLOAD_TRASH_FOLDER to folders of their "
+            "own before looking for orphans")
     known = media_paths()
     now = time.time() if now is None else now
-    roots = [upload_root().resolve(), trash_root().resolve()]
-    not_ours = {*roots, Path(current_app.instance_path).resolve() / "wxr-import"}
+    not_ours = {*roots, instance / "wxr-import"}
     orphans, young = [], 0
     for root in roots:
         for path in files_below(root, skip=not_ours - {root}):

@@ -107,3 +107,11 @@ def test_a_trash_folder_inside_the_uploads_folder_is_not_an_orphan(app, runner, 
     result = runner.invoke(args=["media", "orphans", "--delete"])
     assert "No orphan file" in result.output
     assert len(every_file(app.config["UPLOAD_TRASH_FOLDER"])) == 2
+
+
+def test_an_uploads_folder_holding_the_instance_folder_is_refused(app, runner):
+    app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path).parent)
+    result = runner.invoke(args=["media", "orphans", "--delete"])
+    assert result.exit_code == 1 and "holds the instance folder" in result.output
+    assert (Path(app.instance_path) / "lecko.db").exists() or app.config[
+        "SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
