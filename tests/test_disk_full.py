@@ -292,6 +292,30 @@ def test_a_web_import_on_a_full_disk_keeps_no_half_file(disk_app, small_disk):
     assert "Rapport de la vérification" in report and "0 avertissement" in report
 
 
+def test_confirming_an_import_on_a_full_disk_keeps_the_checked_job(disk_app, small_disk):
+    db.session.add(User(username="root", slug="root", display_name="Root", role="admin",
+                        password_hash=TEST_PASSWORD_HASH))
+    db.session.commit()
+    client = disk_app.test_client()
+    AuthActions(client).login("root")
+    form = open_form(client, "/admin/import", has="file")
+    assert form.fill(file=(wordpress_export(), "export.xml")).submit(
+        "Vérifier le fichier").status_code == 303
+    job_page_when_still(client)
+    confirm = open_form(client, "/admin/import/job", button="Importer")
+    jobs = Path(disk_app.instance_path) / "wxr-import"
+    state = (jobs / "state.json").read_text()
+    small_disk.fill(leave=0)
+    assert_french_503(confirm.submit("Importer"))
+    assert (jobs / "state.json").read_text() == state  # still checked, ready to import
+    assert sorted(p.name for p in jobs.iterdir()) == ["export.xml", "job.log", "state.json"]
+    small_disk.empty()
+    assert confirm.submit("Importer").status_code == 303
+    report = job_page_when_still(client).get_data(as_text=True)
+    assert "Rapport d’import" in report
+    assert db.session.scalar(select(func.count()).select_from(Post)) == 1
+
+
 def test_the_cli_import_of_media_on_a_full_disk_says_so_and_copies_nothing(
         disk_app, small_disk, tmp_path):
     media_dir = tmp_path / "wp-content-uploads"
