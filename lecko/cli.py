@@ -12,15 +12,36 @@ from .settings import SPECS, load_settings, parse_value, save_setting
 
 
 def register_commands(app: Flask) -> None:
-    app.cli.add_command(demo_group)
-    app.cli.add_command(users_group)
-    app.cli.add_command(settings_group)
-    app.cli.add_command(comments_group)
     from .backup import backup_group
-    app.cli.add_command(backup_group)
+    from .orphans import media_group
     from .wxr.cli import wxr_group
-    app.cli.add_command(wxr_group)
-    app.cli.add_command(search_group)
+
+    for group in (demo_group, users_group, settings_group, comments_group, backup_group,
+                  wxr_group, search_group, media_group):
+        app.cli.add_command(refusing_full_disk(group))
+
+
+class FullDiskRefusingGroup(click.Group):
+    """A full or read-only disk ends a command with what to do, not a traceback (each
+    command cleans up after itself: an import rolls back with its files)."""
+
+    def invoke(self, ctx: click.Context):
+        from .errors import disk_unavailable
+
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            if not disk_unavailable(error):
+                raise
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(
+                f"{where}{error.strerror}. The disk is full or read-only: free some space "
+                "(or make it writable), then run the command again.") from None
+
+
+def refusing_full_disk(group: click.Group) -> click.Group:
+    return FullDiskRefusingGroup(group.name, commands=group.commands, callback=group.callback,
+                                 params=group.params, help=group.help)
 
 
 @click.group("demo")

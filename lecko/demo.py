@@ -30,6 +30,7 @@ from .models.comments import APPROVED
 from .models.content import DRAFT, PAGE, POST, PUBLISHED, SCHEDULED
 from .models.queries import refresh_comment_count
 from .settings import save_setting
+from .uploads import write_new_files
 
 CONTENT = Path(__file__).with_name("demo_content")
 FRONT_MATTER = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n", re.DOTALL)
@@ -201,8 +202,7 @@ def store_file(demo: Demo, key: str, name: str, data: bytes, **fields) -> Media:
     path, n = f"{month}/{name}", 2
     while (root / path).exists() or db.session.scalar(select(Media.id).where(Media.path == path)):
         path, n = f"{month}/{stem}-{n}.{extension}", n + 1
-    (root / month).mkdir(parents=True, exist_ok=True)
-    (root / path).write_bytes(data)
+    write_new_files({path: data})  # removed unless the demo commits (a full disk)
     media = Media(path=path, original_name=name, size=len(data), **fields)
     db.session.add(media)
     demo.media[key] = media

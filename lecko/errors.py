@@ -1,5 +1,8 @@
 """Error pages in the site's language; the 500 handler rolls the session back, and a
-database that cannot write (disk full, read-only, locked, missing) gives a 503."""
+database that cannot write (disk full, read-only, locked, missing) or a file that cannot be
+written (disk full, over quota, read-only) gives a 503."""
+
+import errno
 
 from flask import Flask, abort, current_app, redirect, render_template, request
 from flask_login import current_user
@@ -59,6 +62,16 @@ def register_error_handlers(app: Flask) -> None:
         current_app.logger.error("database unavailable (503): %s", error.orig)
         return unavailable_page()
 
+    @app.errorhandler(OSError)
+    def disk_error(error: OSError):
+        """A file that cannot be written for want of room is not a bug either: whatever
+        wrote it (an upload, a trash move, an import's files) left nothing behind."""
+        if not disk_unavailable(error):
+            raise error
+        db.session.rollback()
+        current_app.logger.error("disk full or read-only (503): %s", error)
+        return unavailable_page()
+
     @app.errorhandler(OverflowError)
     def number_too_large(_error: OverflowError):
         """An id in an address beyond what SQLite can bind (over 2**63): nothing has it."""
@@ -95,6 +108,15 @@ def database_unavailable(error: DBAPIError) -> bool:
     message = str(error.orig).lower()
     return (any(sign in message for sign in UNAVAILABLE_MESSAGES)
             or sqlstate(error).startswith(UNAVAILABLE_SQLSTATES))
+
+
+# A disk full, a quota reached, a disk mounted read-only: passing conditions an admin clears.
+DISK_UNAVAILABLE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def disk_unavailable(error: OSError) -> bool:
+    """Whether a file could not be written because of the disk, not because of a bug."""
+    return error.errno in DISK_UNAVAILABLE_ERRNOS
 
 
 def unavailable_page():

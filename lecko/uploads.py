@@ -4,14 +4,18 @@ smaller copies for srcset; stored names are safe and never overwrite anything.
 `content_type()` is the check every file passes before the blog serves it, whichever way
 it arrives: an upload, a WordPress import's media folder, a restored backup. Files of
 trashed media live in another folder (UPLOAD_TRASH_FOLDER), out of reach of whatever
-serves /media/ (the app, or nginx straight from the disk): they follow the flag."""
+serves /media/ (the app, or nginx straight from the disk): they follow the flag. Files
+and rows succeed or fail together: new files and trash moves are undone unless the
+transaction commits (a full disk refuses cleanly: lecko/errors.py answers the 503)."""
 
 from __future__ import annotations
 
 import mimetypes
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from flask import current_app, url_for
@@ -93,8 +97,9 @@ def upload_limit() -> int:
 
 
 def store_upload(upload: FileStorage, uploader: User | None) -> Media:
-    """Check, clean and store an uploaded file; add its Media row (the caller commits).
-    Raises RefusedUpload, leaving nothing behind."""
+    """Check, clean and store an uploaded file; add its Media row (the caller commits:
+    its files go unless the commit succeeds). Raises RefusedUpload, leaving nothing
+    behind."""
     name = clean_name(upload.filename or "")
     limit = upload_limit()
     data = upload.stream.read(limit + 1)
@@ -107,11 +112,7 @@ def store_upload(upload: FileStorage, uploader: User | None) -> Media:
                   size=len(checked.data), width=checked.width, height=checked.height,
                   variants=sorted(checked.variants), title=stem[:300], uploader=uploader)
     db.session.add(media)
-    try:
-        db.session.flush()
-    except Exception:
-        remove_files(paths)
-        raise
+    db.session.flush()
     return media
 
 
@@ -192,7 +193,6 @@ def write_files(checked: Checked, name: str) -> list[str]:
     root = upload_root()
     month = f"{local_time(utcnow()):%Y/%m}"
     stem = safe_stem(name)
-    (root / month).mkdir(parents=True, exist_ok=True)
     for n in range(1, 10_000):
         base = f"{month}/{stem if n == 1 else f'{stem}-{n}'}.{checked.extension}"
         files = {base: checked.data} | {variant_path(base, w): data
@@ -202,21 +202,35 @@ def write_files(checked: Checked, name: str) -> list[str]:
         if taken_on_disk or db.session.scalar(
                 select(Media.id).where(Media.path.in_(list(files))).limit(1)):
             continue
-        written: list[str] = []
         try:
-            for path, data in files.items():
-                target = inside_root(root, path)
-                with open(target, "xb") as out:  # "x": never overwrite, even in a race
-                    written.append(path)
-                    out.write(data)
+            write_new_files(files)
         except FileExistsError:
-            remove_files(written)
             continue
-        except BaseException:
-            remove_files(written)
-            raise
-        return written
+        return list(files)
     raise RefusedUpload(BAD_NAME)
+
+
+def write_new_files(files: dict[str, bytes]) -> None:
+    """Write these files into the uploads folder, all or none, never over another file
+    (FileExistsError), and tie them to the session's transaction: they are removed unless
+    it commits, so a refused commit, a full disk or a failing request leave no file
+    behind. Synced before the commit, so that a disk that accepts writes it cannot keep
+    (a quota on a network disk) says so before the row points at the file."""
+    root = upload_root()
+    written: list[str] = []
+    try:
+        for path, data in files.items():
+            target = inside_root(root, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as out:  # "x": never overwrite, even in a race
+                written.append(path)
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+    except BaseException:
+        remove_files(written)
+        raise
+    db.session.info.setdefault(WRITTEN, []).extend(written)
 
 
 def inside_root(root: Path, path: str) -> Path:
@@ -241,9 +255,10 @@ def remove_files(paths: list[str], root: Path | None = None) -> None:
             target.unlink(missing_ok=True)
 
 
-def place_files(paths: list[str], trashed: bool) -> None:
+def place_files(paths: list[str], trashed: bool, moved: list | None = None) -> None:
     """Move what is in the wrong folder of these files to the trash folder or back to the
-    uploads folder: a rename on one disk, never over another file. Safe to repeat."""
+    uploads folder: a rename on one disk, never over another file. Safe to repeat. Each
+    move done is added to `moved` as (where it is, where it was), to undo it."""
     source, target = (upload_root(), trash_root()) if trashed else (trash_root(), upload_root())
     for path in paths:
         origin, destination = (source / path).resolve(), (target / path).resolve()
@@ -251,8 +266,21 @@ def place_files(paths: list[str], trashed: bool) -> None:
                   and destination.is_relative_to(target.resolve()))
         if not inside or not origin.is_file() or destination.exists():
             continue
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        move_file(origin, destination)
+        if moved is not None:
+            moved.append((destination, origin))
+
+
+def move_file(origin: Path, destination: Path) -> None:
+    """A rename, or a copy when the folders are on two disks: a copy that fails half-way
+    (a full disk) is removed and the file stays where it was."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
         shutil.move(origin, destination)
+    except BaseException:
+        if origin.exists():
+            destination.unlink(missing_ok=True)
+        raise
 
 
 def place_every_file() -> None:
@@ -262,31 +290,54 @@ def place_every_file() -> None:
         place_files(media_files(item), item.trashed)
 
 
+# Files and rows succeed or fail together: files written for new rows (WRITTEN) and trash
+# moves (made just before the commit, MOVED) stand once the transaction commits, and are
+# undone when it ends any other way (a rollback, a refused commit, a request that fails).
+WRITTEN, TO_PLACE, MOVED = "files_written", "media_to_place", "files_moved"
+
+
 @event.listens_for(Session, "after_flush")
 def note_trash_changes(session, _context) -> None:
-    """Media whose trash flag was set (trash, restore, an import): their files move once
+    """Media whose trash flag was set (trash, restore, an import): their files move when
     the change is committed, whoever made it."""
     for item in session.new | session.dirty:
         if isinstance(item, Media):
             added = inspect(item).attrs.trashed.history.added
             if added:
-                session.info.setdefault("media_to_place", []).append(
+                session.info.setdefault(TO_PLACE, []).append(
                     (media_files(item), bool(added[0])))
 
 
-@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "before_commit")
 def move_trashed_files(session) -> None:
-    for paths, trashed in session.info.pop("media_to_place", []):
+    """Before the commit, so that a move the disk refuses (full, read-only) stops it: the
+    row and its files stay as they were. A commit that fails afterwards moves them back."""
+    session.flush()
+    moved = session.info.setdefault(MOVED, [])
+    for paths, trashed in session.info.pop(TO_PLACE, []):
+        place_files(paths, trashed, moved)
+
+
+@event.listens_for(Session, "after_commit")
+def keep_files(session) -> None:
+    session.info.pop(WRITTEN, None)
+    session.info.pop(MOVED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def undo_files(session, transaction) -> None:
+    """The transaction ended without a commit: its new files go, its moves are undone."""
+    if transaction.parent is not None:  # a savepoint: the transaction goes on
+        return
+    session.info.pop(TO_PLACE, None)
+    undo = [partial(remove_files, [path]) for path in session.info.pop(WRITTEN, [])]
+    undo += [partial(move_file, here, there)
+             for here, there in reversed(session.info.pop(MOVED, []))]
+    for step in undo:
         try:
-            place_files(paths, trashed)
-        except OSError as error:  # the commit stands; /media/ checks the flag as well
-            current_app.logger.error("media files not moved %s the trash folder: %s (%s)",
-                                     "to" if trashed else "out of", paths, error)
-
-
-@event.listens_for(Session, "after_rollback")
-def forget_trash_changes(session) -> None:
-    session.info.pop("media_to_place", None)
+            step()
+        except OSError as error:  # `flask --app app media orphans` finds what is left
+            current_app.logger.error("a file of a failed transaction not undone: %s", error)
 
 
 def media_url(media: Media, width: int | None = None) -> str:

@@ -21,7 +21,7 @@ def test_every_site_setting_is_documented():
 
 
 def test_every_cli_command_is_documented(app):
-    ours = ("demo", "users", "settings", "comments", "backup", "wxr", "search")
+    ours = ("demo", "users", "settings", "comments", "backup", "wxr", "search", "media")
     missing = []
     for name in ours:
         group = app.cli.get_command(None, name)

@@ -516,3 +516,44 @@ def test_a_wordpress_attachment_in_the_trash_is_imported_into_the_trash(app, tmp
     assert not db.session.scalar(select(Media)).trashed
     assert relative(served, files_in(served)) == set(uploads.media_files(media))
     assert app.test_client().get(f"/media/{media.path}").status_code == 200
+
+
+def test_the_web_import_moves_files_into_the_configured_trash_folder(app, client, make_user,
+                                                                     auth, tmp_path):
+    """The web import runs in a process of its own: it must be told where the trash is,
+    or the files of a media it trashes land in the default folder."""
+    from test_wxr_job import choose_file, job_page_when_still
+
+    from lecko.wxr.importer import ImportOptions, run_import
+
+    folder = tmp_path / "wp-uploads" / "2020" / "01"
+    folder.mkdir(parents=True)
+    (folder / "ancienne.png").write_bytes(image_bytes("PNG", (600, 300)))
+    url = "https://old.example/wp-content/uploads/2020/01/ancienne.png"
+
+    def export(status: str) -> bytes:
+        return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Ancien</title>
+<link>https://old.example</link><wp:wxr_version>1.2</wp:wxr_version>
+<item><title>Ancienne</title><link>https://old.example/?attachment_id=9</link>
+<guid isPermaLink="false">{url}</guid><wp:post_id>9</wp:post_id>
+<wp:post_date_gmt>2020-01-15 09:00:00</wp:post_date_gmt><wp:status>{status}</wp:status>
+<wp:post_type>attachment</wp:post_type><wp:attachment_url>{url}</wp:attachment_url>
+</item></channel></rss>""".encode()
+
+    app.config["UPLOAD_TRASH_FOLDER"] = str(tmp_path / "corbeille-du-blog")
+    run_import(export("inherit"), ImportOptions(media_dir=tmp_path / "wp-uploads"))
+    media = db.session.scalar(select(Media))
+    make_user(username="root", role="admin")
+    auth.login("root")
+    choose_file(client, export("trash"))
+    job_page_when_still(client)
+    response = open_form(client, "/admin/import/job", button="Importer").submit("Importer")
+    assert response.status_code == 303
+    job_page_when_still(client)
+    db.session.expire_all()
+    assert db.session.get(Media, media.id).trashed
+    trash = app.config["UPLOAD_TRASH_FOLDER"]
+    assert relative(trash, files_in(trash)) == set(uploads.media_files(media))
+    assert files_in(app.config["UPLOAD_FOLDER"]) == []

@@ -40,8 +40,8 @@ CHECKING, CHECKED, IMPORTING, DONE, REFUSED = "checking", "checked", "importing"
 RUNNING = (CHECKING, IMPORTING)
 # The settings the process needs to work on the same blog as the request that starts it
 # (handed over on its standard input, never on its command line or environment).
-CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "UPLOAD_FOLDER", "SQLITE_BUSY_TIMEOUT",
-               "BABEL_DEFAULT_LOCALE", "BABEL_DEFAULT_TIMEZONE")
+CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "UPLOAD_FOLDER", "UPLOAD_TRASH_FOLDER",
+               "SQLITE_BUSY_TIMEOUT", "BABEL_DEFAULT_LOCALE", "BABEL_DEFAULT_TIMEZONE")
 PROGRESS_EVERY = 0.5  # seconds between two writes of the state while working
 LOCK_TRIES = 20  # every 50 ms: a process that just wrote its last state exits meanwhile
 
@@ -100,22 +100,30 @@ def read_job(where: Path) -> Job | None:
 def save_job(where: Path, job: Job) -> None:
     """Write the state whole or not at all (a reader never sees half a file)."""
     partial = where / (STATE + ".part")
-    partial.write_text(json.dumps(asdict(job)), encoding="utf-8")
-    partial.replace(where / STATE)
+    try:
+        partial.write_text(json.dumps(asdict(job)), encoding="utf-8")
+        partial.replace(where / STATE)
+    except OSError:  # a full disk: the last state written stands
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def start_check(upload, detect_series: bool) -> Job:
     """Keep the uploaded file (replacing a job that is not running) and start checking
-    it; Busy when a job runs."""
+    it; Busy when a job runs. A disk too full to keep the file keeps nothing of it."""
     where = folder()
     with _lock() as lock:
         if where.exists():
             shutil.rmtree(where)
         where.mkdir(parents=True)
-        upload.save(where / UPLOAD)
         job = Job(id=secrets.token_urlsafe(8), stage=CHECKING,
                   file_name=(upload.filename or UPLOAD)[-200:], detect_series=detect_series)
-        save_job(where, job)
+        try:
+            upload.save(where / UPLOAD)
+            save_job(where, job)
+        except OSError:
+            shutil.rmtree(where, ignore_errors=True)
+            raise
         _spawn(where, lock)
     return job
 

@@ -132,15 +132,11 @@ class MediaFolder:
         raise uploads.RefusedUpload(uploads.BAD_NAME)
 
     def write(self, path: str, checked: uploads.Checked) -> None:
-        root = uploads.upload_root()
+        """Written like an upload's: removed unless the import commits."""
         files = {path: checked.data} | {uploads.variant_path(path, w): data
                                         for w, data in checked.variants.items()}
-        for name, data in files.items():
-            target = uploads.inside_root(root, name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "xb") as out:  # never overwrite
-                self.written.append(name)
-                out.write(data)
+        uploads.write_new_files(files)
+        self.written += files
 
     def remove_written(self) -> None:
         """Undo the copies when the import is rolled back."""

@@ -65,8 +65,10 @@ def test_an_editor_trashes_a_picture_and_its_address_stops_answering(
     assert status_for_a_new_reader(open_page, address) == 404
 
     page.goto(site.url + "/admin/media/?type=trash")
-    thumbnail = page.locator(".media-card--trashed img.media-card__thumb")
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")  # staff see it
+    # Staff see it (waited for: a lazy thumbnail may still be loading when the page is).
+    page.wait_for_function("""() => {
+        const img = document.querySelector(".media-card--trashed img.media-card__thumb");
+        return img && img.complete && img.naturalWidth > 0; }""")
     page.screenshot(path=artifacts / "media-trash-1280.png", full_page=True)
 
     page.goto(edit_page)
