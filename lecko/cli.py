@@ -21,6 +21,11 @@ def register_commands(app: Flask) -> None:
     from .wxr.cli import wxr_group
     app.cli.add_command(wxr_group)
     app.cli.add_command(search_group)
+    # `db copy` beside Flask-Migrate's `db upgrade`: moving to another database.
+    from flask_migrate.cli import db as migrate_group
+
+    from .dbcopy import db_copy_command
+    migrate_group.add_command(db_copy_command)
 
 
 @click.group("demo")
