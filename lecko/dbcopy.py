@@ -249,8 +249,9 @@ def copy_all(source_engine: Engine, target_engine: Engine, progress) -> dict[str
         for table in model_tables():
             checks[table.name] = copy_table(source, target, table, progress)
         set_sequences(target)
+        started = time.monotonic()
         indexed = reindex_all(target)
-        progress(f"Search index rebuilt: {indexed} posts.")
+        progress(f"Search index rebuilt: {indexed} posts ({time.monotonic() - started:.1f} s).")
         verify(target, checks, progress)
     return {name: check.rows for name, check in checks.items()}
 
@@ -365,7 +366,7 @@ def set_sequences(target: Connection) -> None:
 def verify(target: Connection, expected: dict[str, TableCheck], progress) -> None:
     """Every table's row count and checksum on the target, as read from the source;
     a difference rolls the whole copy back."""
-    differ = []
+    started, differ = time.monotonic(), []
     for table in model_tables():
         found = TableCheck()
         rows = target.execution_options(yield_per=BATCH_ROWS).execute(select(table))
@@ -380,7 +381,8 @@ def verify(target: Connection, expected: dict[str, TableCheck], progress) -> Non
     if differ:
         raise CopyRefused(f"the copy does not match the source: {'; '.join(differ)}. It was "
                           "rolled back: the target holds no rows. Report this message.")
-    progress(f"Checked: every table's row count and checksum match ({len(expected)} tables).")
+    progress(f"Checked: every table's row count and checksum match ({len(expected)} tables, "
+             f"{time.monotonic() - started:.1f} s).")
 
 
 # The command line
