@@ -199,7 +199,8 @@ def copy_database(raw_target: str, progress: Callable[[str], None] = click.echo)
             prepare_target(db.engine, shown, revision, progress)
             tables = copy_all(source_engine, db.engine, progress)
         except DBAPIError as error:
-            raise CopyRefused(f"the target database failed: {first_line(error)}") from None
+            raise CopyRefused(f"the copy stopped: {first_line(error)}. The target holds no "
+                              "rows (its schema stays).") from None
         except (NoSuchModuleError, ImportError) as error:
             raise CopyRefused(f"cannot use {shown}: {error} (PostgreSQL needs "
                               "`pip install '.[postgres]'`)") from None
@@ -293,7 +294,7 @@ def copy_table(source: Connection, target: Connection, table: Table, progress) -
     later = []  # (key value, column, value): bounded by the forward links, rare
     rows = source.execution_options(yield_per=BATCH_ROWS).execute(
         select(table).order_by(*key))
-    for batch in rows.partitions():
+    for batch in read_batches(rows, table):
         values = []
         for row in batch:
             check.add(row)
@@ -309,6 +310,22 @@ def copy_table(source: Connection, target: Connection, table: Table, progress) -
             raise refused_row(table, key_value, error) from None
     progress(f"{table.name}: {check.rows} rows ({time.monotonic() - started:.1f} s)")
     return check
+
+
+def read_batches(rows, table: Table):
+    """The source's rows in batches; a value its column type cannot read (a date that is
+    not one, written behind the app's back) stops the copy with the table named."""
+    batches = rows.partitions()
+    while True:
+        try:
+            batch = next(batches, None)
+        except ValueError as error:
+            raise CopyRefused(f"a row of table {table.name} cannot be read ({error}): put it "
+                              "right in this blog, then copy again. The target holds no rows "
+                              "(its schema stays).") from None
+        if batch is None:
+            return
+        yield batch
 
 
 def row_values(row, key, links, later) -> dict:

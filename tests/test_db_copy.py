@@ -328,6 +328,18 @@ def test_a_row_sqlite_refuses_midway_leaves_it_without_rows(blog, tmp_path):
     assert_left_empty(result, instance, target, comment_id, "FOREIGN KEY constraint failed")
 
 
+def test_a_value_the_source_cannot_read_stops_the_copy_with_its_table(blog, tmp_path):
+    instance, source = blog
+    break_a_comment(instance / "lecko.db", "created_at", "hier soir")
+    target = new_database("sqlite", tmp_path)
+    result = copy(instance, source, target)
+    assert result.exit_code == 1
+    error = result.output.splitlines()[-1]
+    assert error.startswith("Error: a row of table comment cannot be read (")
+    assert "hier soir" in error and "The target holds no rows" in error
+    assert target_rows(target, instance) == {}
+
+
 def test_a_copy_that_differs_from_its_source_is_rolled_back(blog, tmp_path):
     """The target rewrites what it is given (a trigger left on it): the checksums see it."""
     instance, source = blog
