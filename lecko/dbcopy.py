@@ -100,6 +100,14 @@ def target_url(raw: str) -> URL:
                           "postgresql+psycopg:// and sqlite:/// only")
     if url.drivername in DEFAULT_DRIVERS:
         url = url.set(drivername=f"{engine}+{DEFAULT_DRIVERS[engine]}")
+    try:
+        url.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise CopyRefused(f"unknown database URL scheme {url.drivername!r}: Lecko runs on "
+                          "postgresql+psycopg:// and sqlite:/// only") from None
+    except ImportError as error:
+        raise CopyRefused(f"the driver of {url.drivername} is not installed ({error}): "
+                          "Lecko's is psycopg 3, `pip install '.[postgres]'`") from None
     if engine == "sqlite":
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
             raise CopyRefused("give the SQLite target as a file: sqlite:///PATH")
@@ -201,9 +209,6 @@ def copy_database(raw_target: str, progress: Callable[[str], None] = click.echo)
         except DBAPIError as error:
             raise CopyRefused(f"the copy stopped: {first_line(error)}. The target holds no "
                               "rows (its schema stays).") from None
-        except (NoSuchModuleError, ImportError) as error:
-            raise CopyRefused(f"cannot use {shown}: {error} (PostgreSQL needs "
-                              "`pip install '.[postgres]'`)") from None
         finally:
             db.session.remove()
             db.engine.dispose()

@@ -268,6 +268,7 @@ def test_the_blogs_own_database_is_refused_however_spelled(blog, monkeypatch):
 
 
 @pytest.mark.parametrize("url", ["mysql://lecko@localhost/lecko", "postgres://a@b/c",
+                                 "postgresql+nosuch://a@b/c",
                                  "mongodb://localhost", "lecko.db"])
 def test_an_unknown_url_scheme_is_refused_in_one_line(blog, url):
     instance, source = blog
