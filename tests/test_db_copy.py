@@ -156,7 +156,8 @@ def pages(instance: Path, url: str) -> dict[str, object]:
                  for path in ("/", page_path(client, article), "/category/archives/",
                               "/feed/")}
         assert db.session.scalar(select(func.count()).where(Comment.post_id == article.id)) >= 3
-        shown["media"] = client.get(f"/media/{media.path}").data
+        with client.get(f"/media/{media.path}") as served:  # the file it names, as it was
+            shown["media"] = served.data
         for word in SEARCHED:
             found = client.get("/", query_string={"s": word}).get_data(as_text=True)
             shown[word] = sorted(set(re.findall(r'<h2[^>]*>\s*<a href="([^"]+)"', found)))
