@@ -19,6 +19,12 @@ def register_commands(app: Flask) -> None:
     for group in (demo_group, users_group, settings_group, comments_group, backup_group,
                   wxr_group, search_group, media_group):
         app.cli.add_command(refusing_full_disk(group))
+    # `db copy` beside Flask-Migrate's `db upgrade`: moving to another database.
+    from flask_migrate.cli import db as migrate_group
+
+    from .dbcopy import db_copy_command
+
+    migrate_group.add_command(db_copy_command)
 
 
 class FullDiskRefusingGroup(click.Group):

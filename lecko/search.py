@@ -178,26 +178,27 @@ def index_posts(post_ids: Iterable[int]) -> int:
     return done
 
 
-def reindex_all() -> int:
-    """Rebuild the whole index from the posts (caller commits); returns how many."""
-    connection = db.session.connection()
+def reindex_all(connection=None) -> int:
+    """Rebuild the whole index from the posts (caller commits); returns how many. On the
+    session's connection, or on `connection` (another database: `db copy`'s target)."""
+    connection = connection or db.session.connection()
     connection.execute(text(f"DELETE FROM {SEARCH_TABLE}"))
     done, last_id = 0, 0
     while True:
         stmt = (select(*INDEXED_COLUMNS).where(Post.id > last_id)
                 .order_by(Post.id).limit(_BATCH))
-        rows = [index_values(*row) for row in db.session.execute(stmt)]
+        rows = [index_values(*row) for row in connection.execute(stmt)]
         if not rows:
             break
         write_rows(connection, rows)
         done, last_id = done + len(rows), rows[-1]["id"]
-    optimize_index()
+    optimize_index(connection)
     return done
 
 
-def optimize_index() -> None:
+def optimize_index(connection=None) -> None:
     """Merge FTS5's segments after a bulk load (faster queries); PostgreSQL needs nothing."""
-    connection = db.session.connection()
+    connection = connection or db.session.connection()
     if not _is_postgres(connection):
         connection.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')"))
 
