@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from slugify import slugify
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from . import permissions
 from .blog.links import site_timezone
@@ -109,6 +109,22 @@ def keep_revision(post: Post, user: User | None, kind: str = SAVED,
                         excerpt=post.excerpt if excerpt is None else excerpt)
     db.session.add(revision)
     return revision
+
+
+def saved_since(post: Post, user: User, base_revision: int) -> bool:
+    """True when this person saved the post (or kept a colliding save) after
+    `base_revision`, the save their page opened: an autosave from that page arriving now
+    holds older text than theirs (it left before the save and arrived after it)."""
+    return db.session.scalar(select(Revision.id).where(
+        Revision.post_id == post.id, Revision.author_id == user.id,
+        Revision.kind != AUTOSAVE, Revision.id > base_revision).limit(1)) is not None
+
+
+def drop_autosave(post: Post, user: User) -> None:
+    """This person's text was just kept as a revision: their autosave is older."""
+    db.session.execute(delete(Revision).where(
+        Revision.post_id == post.id, Revision.author_id == user.id,
+        Revision.kind == AUTOSAVE))
 
 
 def autosave(post: Post, user: User, title: str, body: str, excerpt: str) -> Revision:
