@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 
 from . import permissions
 from .blog.links import site_timezone
+from .database import lock_for_writing
 from .extensions import db
 from .models import Post, Redirect, Revision, Series, Tag, User, utcnow
 from .models.content import (
@@ -89,14 +90,8 @@ def changed_since(post: Post, base_revision: int) -> bool:
 
 
 def lock_for_saving(post: Post) -> None:
-    """Hold from now until the commit the lock a save needs. SQLite has one writer at a
-    time and takes its lock at the first write, after our reads: BEGIN IMMEDIATE takes
-    it now (waiting up to the busy timeout). Other engines lock the post's row."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update())
-    elif not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Hold the lock a save needs until the commit (on PostgreSQL, the post's row)."""
+    lock_for_writing(select(Post.id).where(Post.id == post.id))
 
 
 def keep_revision(post: Post, user: User | None, kind: str = SAVED,
