@@ -91,10 +91,7 @@ def delete_user(user_id: int):
         return render_template("admin/delete_user.html", user=user, refusal=refusal), \
             400 if request.method == "POST" else 200
     form = DeleteUserForm()
-    form.reassign_to.choices = [("", _("Choose an account…"))] + [
-        (other.id, f"{other.display_name} ({other.username})")
-        for other in db.session.scalars(select(User).where(User.id != user.id)
-                                        .order_by(User.display_name, User.username))]
+    form.reassign_to.choices = successor_choices(user)
     status = 200
     if form.validate_on_submit():
         successor = db.session.get(User, form.reassign_to.data)
@@ -114,6 +111,15 @@ def delete_user(user_id: int):
         status = 400
     return render_template("admin/delete_user.html", user=user, form=form,
                            holdings=holdings(user)), status
+
+
+def successor_choices(user: User) -> list[tuple]:
+    """Every other account, disabled ones included (as WordPress offers them); nobody
+    chosen at first."""
+    others = db.session.scalars(select(User).where(User.id != user.id)
+                                .order_by(User.display_name, User.username))
+    return [("", _("Choose an account…"))] + [
+        (other.id, f"{other.display_name} ({other.username})") for other in others]
 
 
 @bp.route("/profile", methods=["GET", "POST"])
