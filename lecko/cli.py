@@ -124,6 +124,34 @@ def users_create(name: str, role: str, password: str, email: str, display_name: 
     click.echo(f"User {name} created with role {role}.")
 
 
+@users_group.command("delete")
+@click.argument("name")
+@click.option("--reassign-to", "successor_name", required=True, metavar="OTHER",
+              help="The account that receives the articles, pages, revisions, files and "
+                   "comments of NAME.")
+def users_delete(name: str, successor_name: str):
+    """Delete a staff account; everything it wrote moves to OTHER (never the last admin)."""
+    from flask_babel import force_locale
+
+    from .accounts import AccountRefused, delete_account
+
+    user, successor = (db.session.scalar(select(User).where(User.username == login))
+                       for login in (name, successor_name))
+    if user is None:
+        raise click.BadParameter(f"no user is named {name!r}", param_hint="NAME")
+    if successor is None or successor.id == user.id:
+        raise click.BadParameter("name another existing account", param_hint="--reassign-to")
+    try:
+        moved = delete_account(user, successor)
+    except AccountRefused as refused:
+        db.session.rollback()
+        with force_locale("en"):
+            raise click.ClickException(f"{refused.message} Nothing was changed.") from None
+    db.session.commit()
+    summary = ", ".join(f"{kind}: {count}" for kind, count in moved.items())
+    click.echo(f"User {name} deleted; moved to {successor_name}: {summary}.")
+
+
 def unique_user_slug(name: str) -> str:
     base = slugify(name) or "auteur"
     slug, n = base, 2

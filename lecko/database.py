@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import click
 from flask import Flask
-from sqlalchemy import bindparam, event, inspect, update
+from sqlalchemy import Select, bindparam, event, inspect, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -120,6 +120,18 @@ def refuse_new_violations(connection: Connection, before: Counter) -> None:
         parts.append(f"{table} row{'s' if len(ids) > 1 else ''} {shown} "
                      f"({columns} → {parent})")
     raise MigrationRefused("; ".join(parts))
+
+
+def lock_for_writing(rows: Select) -> None:
+    """Hold from now until the commit the lock a check-then-write needs. SQLite has one
+    writer at a time and takes its lock at the first write, after our reads: BEGIN
+    IMMEDIATE takes it now (waiting up to the busy timeout). Other engines lock the
+    `rows` selected."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        db.session.execute(rows.with_for_update())
+    elif not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @event.listens_for(Session, "before_flush")

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from slugify import slugify
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from . import permissions
 from .blog.links import site_timezone
+from .database import lock_for_writing
 from .extensions import db
 from .models import Post, Redirect, Revision, Series, Tag, User, utcnow
 from .models.content import (
@@ -89,14 +90,8 @@ def changed_since(post: Post, base_revision: int) -> bool:
 
 
 def lock_for_saving(post: Post) -> None:
-    """Hold from now until the commit the lock a save needs. SQLite has one writer at a
-    time and takes its lock at the first write, after our reads: BEGIN IMMEDIATE takes
-    it now (waiting up to the busy timeout). Other engines lock the post's row."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        db.session.execute(select(Post.id).where(Post.id == post.id).with_for_update())
-    elif not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Hold the lock a save needs until the commit (on PostgreSQL, the post's row)."""
+    lock_for_writing(select(Post.id).where(Post.id == post.id))
 
 
 def keep_revision(post: Post, user: User | None, kind: str = SAVED,
@@ -109,6 +104,22 @@ def keep_revision(post: Post, user: User | None, kind: str = SAVED,
                         excerpt=post.excerpt if excerpt is None else excerpt)
     db.session.add(revision)
     return revision
+
+
+def saved_since(post: Post, user: User, base_revision: int) -> bool:
+    """True when this person saved the post (or kept a colliding save) after
+    `base_revision`, the save their page opened: an autosave from that page arriving now
+    holds older text than theirs (it left before the save and arrived after it)."""
+    return db.session.scalar(select(Revision.id).where(
+        Revision.post_id == post.id, Revision.author_id == user.id,
+        Revision.kind != AUTOSAVE, Revision.id > base_revision).limit(1)) is not None
+
+
+def drop_autosave(post: Post, user: User) -> None:
+    """This person's text was just kept as a revision: their autosave is older."""
+    db.session.execute(delete(Revision).where(
+        Revision.post_id == post.id, Revision.author_id == user.id,
+        Revision.kind == AUTOSAVE))
 
 
 def autosave(post: Post, user: User, title: str, body: str, excerpt: str) -> Revision:

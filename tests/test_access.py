@@ -13,9 +13,9 @@ AUTHOR_ALLOWED = {
     "admin.upload_media", "admin.media_picker", "admin.autosave_post", "admin.preview_post",
     "admin.bulk_posts", "admin.trashed_file",
 }
-EDITOR_DENIED = {"admin.users", "admin.new_user", "admin.edit_user", "admin.settings",
-                 "admin.privacy", "admin.wxr", "admin.wxr_job", "admin.wxr_job_action",
-                 "admin.wxr_export"}
+EDITOR_DENIED = {"admin.users", "admin.new_user", "admin.edit_user", "admin.delete_user",
+                 "admin.settings", "admin.privacy", "admin.wxr", "admin.wxr_job",
+                 "admin.wxr_job_action", "admin.wxr_export"}
 
 
 def staff_routes(app):

@@ -206,6 +206,82 @@ def test_autosave_creates_a_draft_then_updates_one_autosave(client, editor):
     assert not post.is_public
 
 
+def page_autosave(client, form, **typed):
+    """The autosave editor.js sends from the page `form` was served with: its post, its
+    base revision (the save it opened) and what is typed."""
+    return autosave(client, form["csrf_token"], post_id=form.element.get("data-post-id"),
+                    base_revision=form["base_revision"], title=TITLE, **typed)
+
+
+def offers_unsaved_text(client, post) -> bool:
+    page = client.get(f"/admin/posts/{post.id}/edit").get_data(as_text=True)
+    return "texte non enregistré" in page
+
+
+def test_an_autosave_arriving_after_the_save_is_dropped_and_never_offered(client, editor):
+    write(client, body_source="<p>Version une</p>")
+    post = db.session.query(Post).one()
+    form = editor_form(client, f"/admin/posts/{post.id}/edit")
+    form.fill(body_source="<p>Version deux, enregistrée</p>")
+    # The page's autosave left before the save but reaches the server after it.
+    assert form.submit("save").status_code == 302
+    late = page_autosave(client, form, body_source="<p>Version deux, en cours</p>")
+    assert late.status_code == 409 and late.get_json()["stale"] is True
+    assert not db.session.query(Revision).filter_by(kind=AUTOSAVE).count()
+    assert not offers_unsaved_text(client, post)
+    db.session.refresh(post)
+    assert post.body_source == "<p>Version deux, enregistrée</p>"
+
+
+def test_an_autosave_from_the_page_the_save_opened_is_kept(client, editor):
+    write(client, body_source="<p>Version une</p>")
+    post = db.session.query(Post).one()
+    response = editor_form(client, f"/admin/posts/{post.id}/edit").fill(
+        body_source="<p>Version deux</p>").submit("save")
+    after_save = editor_form(client, response.headers["Location"])
+    assert page_autosave(client, after_save, body_source="<p>Suite</p>").status_code == 200
+    assert offers_unsaved_text(client, post)
+
+
+def test_an_autosave_after_someone_elses_save_is_still_offered(app, client, editor,
+                                                               make_user):
+    from conftest import AuthActions
+
+    write(client, body_source="<p>Départ</p>")
+    post = db.session.query(Post).one()
+    url = f"/admin/posts/{post.id}/edit"
+    claires_page = editor_form(client, url)
+    other = app.test_client()
+    make_user(username="julien", role="editor")
+    AuthActions(other).login("julien")
+    assert write(other, url, body_source="<p>Texte de Julien</p>").status_code == 302
+    # Claire's typing is in no save: it stays hers to restore.
+    typed = page_autosave(client, claires_page, body_source="<p>Texte de Claire</p>")
+    assert typed.status_code == 200
+    assert offers_unsaved_text(client, post)
+
+
+def test_a_colliding_save_replaces_the_autosave_it_holds_newer_text_than(app, client,
+                                                                         editor, make_user):
+    from conftest import AuthActions
+
+    write(client, body_source="<p>Départ</p>")
+    post = db.session.query(Post).one()
+    url = f"/admin/posts/{post.id}/edit"
+    claires_page = editor_form(client, url)
+    assert page_autosave(client, claires_page, body_source="<p>Claire, en cours</p>"
+                         ).status_code == 200
+    other = app.test_client()
+    make_user(username="julien", role="editor")
+    AuthActions(other).login("julien")
+    assert write(other, url, body_source="<p>Texte de Julien</p>").status_code == 302
+    collided = claires_page.fill(body_source="<p>Claire, fini</p>").submit("save")
+    assert collided.status_code == 409
+    # Her finished text is kept as a revision: the older autosave is offered no more.
+    assert not db.session.query(Revision).filter_by(kind=AUTOSAVE).count()
+    assert not offers_unsaved_text(client, post)
+
+
 def test_autosave_does_not_invalidate_public_caches(client, editor, make_post):
     from lecko.models import ContentState
 

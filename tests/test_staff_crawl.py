@@ -325,6 +325,7 @@ VALID = {
     "admin.upload_media": lambda form, world: {"file": (png(), "vitrine.png", "image/png")},
     "admin.wxr": lambda form, world: {"file": (own_export(world), "export.xml",
                                                "application/xml")},
+    "admin.delete_user": lambda form, world: {"reassign_to": first_option(form, "reassign_to")},
     "admin.bulk_posts": lambda form, world: {"action": first_option(form, "action"),
                                              "ids": first_box(form, "ids")},
     "admin.bulk_comments": lambda form, world: (

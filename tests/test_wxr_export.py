@@ -3,14 +3,16 @@
 threading, terms and media records."""
 
 import io
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import build_app, clone_database
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lecko.extensions import db
-from lecko.models import Category, Comment, Media, Post, Tag, User
+from lecko.models import Category, Comment, Media, Post, Setting, Tag, User
+from lecko.site_identity import SITE_ID, new_site_id
 from lecko.wxr.exporter import allocate, cdata, export_wxr
 from lecko.wxr.importer import ImportOptions, run_import
 from lecko.wxr.reader import read_wxr
@@ -65,9 +67,15 @@ def content_of() -> dict:
 
 @pytest.fixture
 def other_blog(tmp_path, template_db):
-    """An empty blog on another instance (another secret key, as on another server)."""
+    """An empty blog on another instance (another secret key and site id, as on another
+    server: test blogs are copies of one database, so it draws its own)."""
     instance = tmp_path / "other"
     app = build_app(instance, SECRET_KEY="another blog", **clone_database(template_db, instance))
+    with app.app_context():
+        db.session.execute(update(Setting).where(Setting.key == SITE_ID)
+                           .values(value=json.dumps(new_site_id())))
+        db.session.commit()
+        db.session.remove()
     yield app
     with app.app_context():
         db.session.remove()

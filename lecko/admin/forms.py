@@ -29,7 +29,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import Form
 from ..models.people import ROLES
-from ..parsing import EARLIEST_YEAR, LATEST_YEAR, date_in_range
+from ..parsing import EARLIEST_YEAR, LATEST_YEAR, date_in_range, parse_id
 from ..permissions import may_publish
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -98,6 +98,18 @@ class UserForm(Form):
     bio = TextAreaField(_l("Short biography"), validators=[Length(max=2000)])
     password = PasswordField(_l("New password"), validators=[
         Optional(), Length(min=8, max=1000, message=_l("Use 8 to 1000 characters."))])
+
+
+class DeleteUserForm(Form):
+    """An admin deleting an account: who receives its content (the view fills the menu)."""
+
+    # The menu starts on "Choose an account…" (value ""): nobody is chosen for the admin.
+    reassign_to = SelectField(_l("Attribute all content to"), validate_choice=False,
+                              coerce=lambda raw: parse_id(str(raw)) or 0)
+
+    def validate_reassign_to(self, field):
+        if field.data not in {value for value, _label in field.choices if value}:
+            raise ValidationError(_l("Choose the account that will receive the content."))
 
 
 class ProfileForm(Form):

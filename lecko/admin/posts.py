@@ -3,7 +3,7 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import editing
@@ -239,9 +239,7 @@ def save(post: Post, form: PostForm, choice: editing.StatusChoice) -> None:
     if post.is_public:
         editing.record_old_address(post, old_path, post_url(post))
     editing.keep_revision(post, current_user)
-    db.session.execute(delete(Revision).where(
-        Revision.post_id == post.id, Revision.author_id == current_user.id,
-        Revision.kind == AUTOSAVE))
+    editing.drop_autosave(post, current_user)
     db.session.commit()
 
 
@@ -250,6 +248,7 @@ def keep_colliding_save(post: Post, form: PostForm) -> None:
     post as they left it, and let the user look before saving again."""
     editing.keep_revision(post, current_user, CONFLICT, title=form.title.data,
                           body=form.body_source.data, excerpt=form.excerpt.data)
+    editing.drop_autosave(post, current_user)
     db.session.commit()
     form.base_revision.data = editing.newest_revision_id(post)
     flash(_("This article was changed by someone else since you opened it. Your text is "
@@ -269,11 +268,20 @@ def own_autosave(post: Post) -> Revision | None:
 @bp.post("/posts/autosave")
 def autosave_post():
     """Save what is being typed (JavaScript, every few seconds). A new article becomes a
-    draft on its first autosave, so it has somewhere to live."""
+    draft on its first autosave, so it has somewhere to live. An autosave that left its
+    page before this person's save and arrives after it is dropped (409): the editor
+    would otherwise offer text older than the saved one."""
     title = request.form.get("title", "")[:300]
     body = lf_line_breaks(request.form.get("body_source", ""))[:500_000]
     excerpt = lf_line_breaks(request.form.get("excerpt", ""))[:1000]
     post = chosen_post(request.form.get("post_id", ""))
+    # The save the page opened; absent from a page served before it was sent (let in).
+    base = parse_int(request.form.get("base_revision", ""))
+    if post is not None and base is not None:
+        editing.lock_for_saving(post)  # a save committing meanwhile is seen, or waits
+        if editing.saved_since(post, current_user, base):
+            db.session.rollback()
+            return jsonify(stale=True, post_id=post.id), 409
     if post is None:
         post = editing.new_post(writable_type(request.form.get("type")), current_user)
         post.title = title.strip()

@@ -1,17 +1,18 @@
 """Accounts: the admin manages users; everyone manages their own profile."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..accounts import AccountRefused, delete_account, deletion_refusal, holdings
 from ..auth import role_required, stay_signed_in
 from ..cli import unique_user_slug
 from ..extensions import db
 from ..models import Post, User
 from ..models.people import ADMIN
 from . import ROLE_LABELS, bp
-from .forms import ProfileForm, UserForm
+from .forms import DeleteUserForm, ProfileForm, UserForm
 
 
 @bp.get("/users/")
@@ -77,6 +78,48 @@ def account_error(user: User, form: UserForm) -> tuple[str, str] | None:
     if user.id == current_user.id and (form.role.data != ADMIN or not form.active.data):
         return "role", _("You cannot remove your own administrator rights.")
     return None
+
+
+@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
+@role_required(ADMIN)
+def delete_user(user_id: int):
+    """Delete an account after choosing who receives its content: the screen lists what
+    moves. Never one's own account, never the last administrator."""
+    user = db.get_or_404(User, user_id)
+    refusal = deletion_refusal(user, current_user)
+    if refusal is not None:
+        return render_template("admin/delete_user.html", user=user, refusal=refusal), \
+            400 if request.method == "POST" else 200
+    form = DeleteUserForm()
+    form.reassign_to.choices = successor_choices(user)
+    status = 200
+    if form.validate_on_submit():
+        successor = db.session.get(User, form.reassign_to.data)
+        name = user.display_name
+        try:
+            delete_account(user, successor, by=current_user)
+        except AccountRefused as refused:
+            db.session.rollback()
+            form.reassign_to.errors.append(str(refused.message))
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Account “%(name)s” deleted; its content now belongs to %(successor)s.",
+                    name=name, successor=successor.display_name), "success")
+            return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/delete_user.html", user=user, form=form,
+                           holdings=holdings(user)), status
+
+
+def successor_choices(user: User) -> list[tuple]:
+    """Every other account, disabled ones included (as WordPress offers them); nobody
+    chosen at first."""
+    others = db.session.scalars(select(User).where(User.id != user.id)
+                                .order_by(User.display_name, User.username))
+    return [("", _("Choose an account…"))] + [
+        (other.id, f"{other.display_name} ({other.username})") for other in others]
 
 
 @bp.route("/profile", methods=["GET", "POST"])

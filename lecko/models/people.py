@@ -17,6 +17,10 @@ ROLES = (ADMIN, EDITOR, AUTHOR)
 class User(UserMixin, db.Model):
     """A member of staff. Readers never have accounts."""
 
+    # Sessions name the account by id: a deleted account's id is never handed out again
+    # (SQLite reuses the largest one without AUTOINCREMENT; migration 0014).
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
     # The URL part of /author/<slug>/ (WordPress's user_nicename).

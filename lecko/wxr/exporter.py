@@ -5,7 +5,8 @@ terms, then one <item> per attachment, page and post with its postmeta and comme
 Ids: a row imported from WordPress keeps its WordPress id; the others get our id, or the
 next free number when that id is already taken by an imported row, so that ids stay
 unique within the file (posts and attachments share one sequence, as in WordPress).
-Each item also carries `_lecko_id`, so importing the file back here finds its rows."""
+Each item also carries `_lecko_id` (this blog's site id and the row's), so importing the
+file back here, or into this blog restored elsewhere, finds its rows."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ from ..models import Category, Comment, Media, Post, Tag, User, utcnow
 from ..models import comments as c
 from ..models.content import DRAFT, PAGE, PENDING, PRIVATE, PUBLISHED, TRASH
 from ..settings import site_settings
+from ..site_identity import site_id
 from ..urls import site_root
-from .importer import OWN_ID, site_token
+from .importer import OWN_ID
 
 NO_DATE = "0000-00-00 00:00:00"
 # XML 1.0 refuses these characters even in CDATA: they would make the file unreadable.
@@ -119,7 +121,7 @@ class Exporter:
     def __init__(self, out: TextIO, progress: Callable[[int], None] | None = None):
         self.out = out
         self.progress = progress or (lambda n: None)
-        self.token = site_token()
+        self.token = site_id()
         self.counts = {"authors": 0, "categories": 0, "tags": 0, "posts": 0, "pages": 0,
                        "media": 0, "comments": 0}
 

@@ -9,7 +9,6 @@ posts.py, comments.py and addresses.py do the work for their kind of row."""
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import pickle
 import re
@@ -22,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import select
@@ -36,6 +34,7 @@ from ..models.content import PAGE, POST, TRASH
 from ..models.people import AUTHOR
 from ..parsing import parse_id
 from ..settings import site_is_french
+from ..site_identity import own_tokens
 from . import posts
 from .addresses import import_redirects
 from .comments import import_comments
@@ -45,7 +44,7 @@ from .report import CREATED, SKIPPED, UPDATED, Report
 from .series import Candidate
 from .text import assign
 
-OWN_ID = "_lecko_id"  # meta our exporter writes: "<site token>:<row id>"
+OWN_ID = "_lecko_id"  # meta our exporter writes: "<site id>:<row id>" (site_identity.py)
 CHUNK = 500  # ids per IN (…) query
 BATCH = 200  # posts and pages imported, then let go of, together
 # A post's attributes dropped from memory once flushed (reloaded if ever read again).
@@ -64,12 +63,6 @@ class ImportOptions:
     dry_run: bool = False
     media_dir: Path | None = None
     detect_series: bool = False
-
-
-def site_token() -> str:
-    """Names this blog in the exports it writes (from the secret key, which never leaves)."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hashlib.sha256(b"lecko-wxr\0" + secret).hexdigest()[:16]
 
 
 def run_import(source: bytes | Path, options: ImportOptions,
@@ -112,7 +105,7 @@ class Importer:
         self.progress = progress or (lambda phase, done, total: None)
         self.report = Report(dry_run=options.dry_run)
         self.french = site_is_french()
-        self.token = site_token()
+        self.own_tokens = own_tokens()
         self.line = 0  # the item being imported, for error messages
         self.folder: MediaFolder | None = None
         self.authors: list[WpAuthor] = []
@@ -307,7 +300,7 @@ class Importer:
     def own_id(self, record) -> int | None:
         """Our row id when the item or comment was exported by this very blog."""
         token, _, number = (record.meta_value(OWN_ID) or "").partition(":")
-        return parse_id(number) if token == self.token else None
+        return parse_id(number) if token in self.own_tokens else None
 
     def moment(self, gmt: datetime | None, local: datetime | None) -> datetime | None:
         """UTC from the GMT field, else from the local one read in the site's timezone."""

@@ -50,7 +50,8 @@
       failed: "Le brouillon n’a pas pu être enregistré (pas de réponse du serveur). Votre texte est toujours dans la page ; nouvel essai dans un instant.",
       failedStatus: "Le brouillon n’a pas pu être enregistré (erreur {status}). Votre texte est toujours dans la page ; ne la fermez pas.",
       expired: "Votre session a pris fin : le brouillon n’a pas été enregistré. Votre texte est toujours dans la page. En cliquant sur « Enregistrer », on vous demandera de vous reconnecter, sans rien perdre.",
-      forbidden: "Vous n’avez pas le droit d’enregistrer ce texte. Votre texte est toujours dans la page."
+      forbidden: "Vous n’avez pas le droit d’enregistrer ce texte. Votre texte est toujours dans la page.",
+      stale: "Vous avez enregistré cet article depuis l’ouverture de cette page : le brouillon automatique s’arrête ici. Votre texte est toujours dans la page ; « Enregistrer » le garde dans les révisions pour que vous compariez."
     },
     en: {
       toolbar: "Text formatting",
@@ -93,7 +94,8 @@
       failed: "The draft could not be saved (no answer from the server). Your text is still in the page; trying again shortly.",
       failedStatus: "The draft could not be saved (error {status}). Your text is still in the page; do not close it.",
       expired: "Your session has ended: the draft was not saved. Your text is still in the page. Clicking “Save” will ask you to sign in again, and nothing will be lost.",
-      forbidden: "You are not allowed to save this text. Your text is still in the page."
+      forbidden: "You are not allowed to save this text. Your text is still in the page.",
+      stale: "You saved this article since this page was opened: automatic drafts stop here. Your text is still in the page; “Save” keeps it in the revisions for you to compare."
     }
   };
   var LANG = (document.documentElement.lang || "fr").slice(0, 2).toLowerCase();
@@ -891,6 +893,7 @@
     this.dirty = false;
     this.saving = false;
     this.submitting = false;
+    this.stale = false;
     this.timer = null;
     this.inflight = null;
     var self = this;
@@ -920,13 +923,13 @@
 
   Autosave.prototype.changed = function () {
     this.dirty = true;
-    if (this.status && !this.saving) { this.show(T.unsaved, "unsaved"); }
+    if (this.status && !this.saving && !this.stale) { this.show(T.unsaved, "unsaved"); }
     this.schedule(AUTOSAVE_DELAY);
   };
 
   Autosave.prototype.schedule = function (delay) {
     var self = this;
-    if (this.timer || this.submitting) { return; }
+    if (this.timer || this.submitting || this.stale) { return; }
     this.timer = window.setTimeout(function () { self.timer = null; self.save(false); }, delay);
   };
 
@@ -944,7 +947,7 @@
   Autosave.prototype.save = function (leaving) {
     var self = this;
     var form = this.form;
-    if (this.saving || !this.dirty || !form.dataset.autosaveUrl) { return; }
+    if (this.saving || this.stale || !this.dirty || !form.dataset.autosaveUrl) { return; }
     var body = this.visual ? this.visual.source() : this.value("body_source");
     var title = this.value("title");
     // Nothing typed yet: no empty draft.
@@ -956,6 +959,8 @@
     data.append("title", title);
     data.append("body_source", body);
     data.append("excerpt", this.value("excerpt"));
+    // The save this page opened: an autosave arriving after a later save is dropped.
+    data.append("base_revision", this.value("base_revision"));
     this.dirty = false;
     this.saving = true;
     this.show(T.saving, "saving");
@@ -966,12 +971,13 @@
       headers: { Accept: "application/json" }
     }).then(function (response) {
       var json = /json/.test(response.headers.get("content-type") || "");
-      if (response.ok && json) { return response.json(); }
+      if ((response.ok || response.status === 409) && json) { return response.json(); }
       var error = new Error("HTTP " + response.status);
       error.status = response.ok || response.redirected ? 401 : response.status;
       throw error;
     }).then(function (answer) {
       self.saving = false;
+      if (answer.stale) { self.outdated(); return; }
       self.saved(answer);
       if (self.dirty) { self.schedule(AUTOSAVE_DELAY); }
     }).catch(function (error) {
@@ -1014,6 +1020,14 @@
     if (isNaN(when.getTime())) { when = new Date(); }
     var time = when.toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" });
     this.show(T.savedAt.replace("{time}", time), "saved");
+  };
+
+  /* A save newer than this page's text exists (another tab): stop autosaving; leaving
+     still warns, and saving keeps the text as a colliding revision to compare. */
+  Autosave.prototype.outdated = function () {
+    this.stale = true;
+    this.dirty = true;
+    this.show(T.stale, "error");
   };
 
   Autosave.prototype.failed = function (status) {

@@ -371,6 +371,62 @@ def test_saving_while_the_first_autosave_runs_makes_one_article(signed_in, blog)
 
 
 @pytest.mark.browser
+def test_an_autosave_arriving_after_the_save_is_not_offered_on_reopening(signed_in, blog):
+    page = signed_in("edith", viewport=DESKTOP)
+    page.clock.install()
+    new_article(page, blog, "Autosauvegarde en retard")
+    page.locator(".rte__surface").click()
+    page.keyboard.type("Première version.")
+    publish(page)
+    edit_url = page.url
+    held = []
+    page.route("**/admin/posts/autosave", lambda route: held.append(route))
+    page.locator(".rte__surface").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" Deuxième version.")
+    page.clock.run_for(11_000)
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, "the autosave should have started"
+    publish(page)
+    # The request the page's script sent before the save reaches the server after it.
+    late = page.context.request.fetch(held[0].request,
+                                      headers=held[0].request.all_headers())
+    assert late.status == 409, late.text()
+    page.unroute("**/admin/posts/autosave")
+    page.goto(edit_url)
+    assert "Deuxième version." in page.locator(".rte__surface").inner_text()
+    assert page.get_by_text("texte non enregistré").count() == 0
+    assert page.errors == []
+
+
+@pytest.mark.browser
+def test_a_tab_left_behind_by_a_save_in_another_stops_autosaving_and_says_why(signed_in,
+                                                                              blog):
+    first = signed_in("edith", viewport=DESKTOP)
+    new_article(first, blog, "Deux onglets")
+    first.locator(".rte__surface").click()
+    first.keyboard.type("Depuis le premier onglet.")
+    publish(first)
+    second = first.context.new_page()
+    second.clock.install()
+    second.goto(first.url)
+    publish(first)  # saved again in the first tab, after the second opened
+    second.locator(".rte__surface").click()
+    second.keyboard.type(" Depuis le second.")
+    second.clock.run_for(11_000)
+    status = second.locator('.autosave-status[data-state="error"]')
+    expect(status).to_contain_text("Vous avez enregistré cet article depuis l’ouverture")
+    dialogs = []
+    second.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    second.close(run_before_unload=True)
+    expect(second.locator(".rte__surface")).to_contain_text("Depuis le second.")
+    assert dialogs == ["beforeunload"], "the text is in no save: leaving must warn"
+
+
+@pytest.mark.browser
 def test_autosave_after_the_session_ended_says_the_text_is_still_there(signed_in, blog):
     page = signed_in("edith", viewport=DESKTOP)
     page.clock.install()
