@@ -38,6 +38,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from .extensions import db
 from .search import is_search_table, reindex_all
+from .site_identity import SITE_ID
 
 # Rows read and written at a time: memory stays flat whatever the size of the blog.
 BATCH_ROWS = 1000
@@ -47,8 +48,9 @@ ENGINES = ("sqlite", "postgresql")
 # The driver Lecko installs for PostgreSQL (the postgres extra), when the URL names none.
 DEFAULT_DRIVERS = {"postgresql": "psycopg"}
 MIGRATION_TABLE = "alembic_version"
-# The migrations write its one row: replaced by the source's, not counted as content.
-SEEDED_TABLE = "content_state"
+# Rows the migrations write themselves (the content version, the site's id): replaced by
+# the source's, not counted as content. Table -> the SQL condition that picks them.
+SEEDED_ROWS = {"content_state": "1 = 1", "setting": f"key = '{SITE_ID}'"}
 LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 
 
@@ -175,11 +177,11 @@ def tables_with_rows(connection: Connection) -> list[str]:
     (the revision, the content version) and the index rebuilt from the posts."""
     found = []
     for name in sorted(inspect(connection).get_table_names()):
-        if name in (MIGRATION_TABLE, SEEDED_TABLE) or is_search_table(name) \
-                or name.startswith("sqlite_"):
+        if name == MIGRATION_TABLE or is_search_table(name) or name.startswith("sqlite_"):
             continue
         quoted = connection.dialect.identifier_preparer.quote(name)
-        if connection.execute(text(f"SELECT 1 FROM {quoted} LIMIT 1")).first():
+        content = f"NOT ({SEEDED_ROWS[name]})" if name in SEEDED_ROWS else "1 = 1"
+        if connection.execute(text(f"SELECT 1 FROM {quoted} WHERE {content} LIMIT 1")).first():
             found.append(name)
     return found
 
@@ -251,10 +253,11 @@ def copy_all(source_engine: Engine, target_engine: Engine, progress) -> dict[str
     checks = {}
     with source_engine.connect() as source, target_engine.connect() as target, \
             snapshot(source), write_transaction(target):
-        target.execute(text(f"DELETE FROM {SEEDED_TABLE}"))
+        for name, seeded in SEEDED_ROWS.items():
+            target.execute(text(f"DELETE FROM {name} WHERE {seeded}"))
         for table in model_tables():
             checks[table.name] = copy_table(source, target, table, progress)
-        set_sequences(target)
+        set_sequences(target, ids_handed_out(source))
         started = time.monotonic()
         indexed = reindex_all(target)
         progress(f"Search index rebuilt: {indexed} posts ({time.monotonic() - started:.1f} s).")
@@ -369,20 +372,48 @@ def refused_row(table: Table, key, error: DBAPIError) -> CopyRefused:
                        "(its schema stays). Correct that row in this blog, then copy again.")
 
 
-def set_sequences(target: Connection) -> None:
-    """On PostgreSQL, each id sequence moves past the highest id copied, so the next post
-    or comment gets the next id; SQLite takes max(rowid) + 1 by itself."""
-    if target.dialect.name != "postgresql":
-        return
+def ids_handed_out(source: Connection) -> dict[str, int]:
+    """The highest id each table ever gave out, where the engine remembers one past the
+    rows still there (a deleted account's id is never handed out again: its old cookie
+    must not open the next account): SQLite's sqlite_sequence (AUTOINCREMENT tables),
+    PostgreSQL's sequences."""
+    if source.dialect.name == "sqlite":
+        if not inspect(source).has_table("sqlite_sequence"):
+            return {}
+        return dict(source.execute(text("SELECT name, seq FROM sqlite_sequence")).all())
+    found = {}
+    quote = source.dialect.identifier_preparer.quote
+    for table in model_tables():
+        column = table.autoincrement_column
+        sequence = column is not None and source.execute(
+            text("SELECT pg_get_serial_sequence(:table, :column)"),
+            {"table": quote(table.name), "column": column.name}).scalar()
+        if sequence:
+            last, called = source.execute(
+                text(f"SELECT last_value, is_called FROM {sequence}")).one()
+            found[table.name] = last if called else last - 1
+    return found
+
+
+def set_sequences(target: Connection, handed_out: dict[str, int]) -> None:
+    """Each id counter moves past the highest id copied and the highest the source ever
+    handed out, so the next post or comment gets the next id and no old id comes back."""
     quote = target.dialect.identifier_preparer.quote
+    if target.dialect.name == "sqlite":  # AUTOINCREMENT tables keep their counter there
+        for name, seq in handed_out.items():
+            target.execute(text("UPDATE sqlite_sequence SET seq = max(seq, :seq) "
+                                "WHERE name = :name"), {"name": name, "seq": seq})
+        return
     for table in model_tables():
         column = table.autoincrement_column
         if column is None:
             continue
         target.execute(text(
             f"SELECT setval(pg_get_serial_sequence(:table, :column), "
-            f"coalesce(max({quote(column.name)}), 0) + 1, false) FROM {quote(table.name)}"),
-            {"table": quote(table.name), "column": column.name})
+            f"greatest(coalesce(max({quote(column.name)}), 0), :floor) + 1, false) "
+            f"FROM {quote(table.name)}"),
+            {"table": quote(table.name), "column": column.name,
+             "floor": handed_out.get(table.name, 0)})
 
 
 def verify(target: Connection, expected: dict[str, TableCheck], progress) -> None:
