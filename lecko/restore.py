@@ -500,12 +500,12 @@ def staged_blog(plan: Plan):
 def upgrade_restored(manifest: dict, migrations: str) -> None:
     """Bring a backup made by an older Lecko up to today's schema, through the same
     migrations as `db upgrade` (foreign keys checked, all or nothing)."""
-    from flask_migrate import upgrade
+    from alembic import command
 
     from .database import MigrationRefused
 
-    try:
-        upgrade(directory=migrations)
+    try:  # Alembic's own command: Flask-Migrate's would exit on an error
+        command.upgrade(current_app.extensions["migrate"].migrate.get_config(migrations), "head")
     except MigrationRefused as refused:
         raise BackupError(say(UPGRADE_REFUSED, rows=refused.what,
                               version=manifest.get("app_version", "?"))) from None

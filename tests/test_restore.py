@@ -24,6 +24,7 @@ from test_backup import database_rows, file_digests, png_bytes, repack, run, wit
 
 from lecko.extensions import db
 from lecko.models import Media
+from lecko.restore import PREVIOUS_DUMP
 from lecko.settings import save_setting
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +89,9 @@ def leftovers(app) -> list[str]:
 
 
 def one_line(output: str) -> str:
-    lines = [line for line in output.splitlines() if line.strip()]
+    """The one line a command says (Alembic's log of the migrations aside)."""
+    lines = [line for line in output.splitlines() if line.strip()
+             and not line.startswith("INFO  [alembic")]
     assert len(lines) == 1, output
     return lines[0]
 
@@ -238,11 +241,14 @@ def test_a_restore_killed_at_any_moment_leaves_the_old_or_the_new_blog(
     assert whole.returncode == 0, whole.stderr
     new = blog_state(app)
     assert new != old and leftovers(app) == []
-    renames, writes = map(int, re.search(r"KILL POINTS rename=(\d+) write=(\d+)",
-                                         whole.stderr).groups())
+    counts = {kind: int(count) for kind, count in re.findall(r"(\w+)=(\d+)", re.search(
+        r"KILL POINTS .*", whole.stderr).group())}
 
-    points = [f"rename:{n}" for n in range(1, renames + 1)]
-    points += [f"write:{n}" for n in sorted(rng.sample(range(1, writes + 1), 3))]
+    # Every rename (the journal's steps, the swaps), every process started (PostgreSQL's
+    # dump and load), some files written, some moments.
+    points = [f"{kind}:{n}" for kind in ("rename", "spawn")
+              for n in range(1, counts[kind] + 1)]
+    points += [f"write:{n}" for n in sorted(rng.sample(range(1, counts["write"] + 1), 3))]
     points += ["time", "time"]
     outcomes, ways = {}, ["start", "command", "restore"]
     for n, point in enumerate(points):
@@ -297,3 +303,72 @@ def test_an_older_backup_replaces_a_newer_blog_entirely(demo_app, tmp_path):
     assert rows["post"] == [] and rows["media"] == []
     assert [value for _key, value in rows["setting"]] == ['"Le blog d\'avant"']
     assert leftovers(demo_app) == []
+
+
+BROKEN_MIGRATION = '''"""a migration with a bug: it raises after changing the schema"""
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("CREATE TABLE half_done (id INTEGER)")
+    raise RuntimeError("a bug in migration 9999")
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_a_restore_whose_upgrade_fails_leaves_the_blog_as_it_was(demo_app, new_archive,
+                                                                  tmp_path, monkeypatch):
+    """The migrations run on the staged database (on PostgreSQL, the loaded one, whose
+    previous content is loaded back): the blog is never left at the backup's schema."""
+    from alembic.script import ScriptDirectory
+
+    import lecko
+
+    migrations = tmp_path / "migrations"
+    shutil.copytree(Path(lecko.__file__).parent / "migrations", migrations,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    head = ScriptDirectory(str(migrations)).get_current_head()
+    (migrations / "versions" / "9999_broken.py").write_text(BROKEN_MIGRATION.format(head=head))
+    migrate = demo_app.extensions["migrate"].migrate
+    monkeypatch.setattr(migrate, "directory", str(migrations))
+    before = blog_state(demo_app)
+
+    result = run(demo_app, "backup", "restore", new_archive, "--force")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    message = one_line(result.output)
+    assert "a bug in migration 9999" in message and FRENCH_NOTHING_CHANGED in message
+    assert blog_state(demo_app) == before and leftovers(demo_app) == []
+
+
+HALF_A_SCRIPT = """#!/bin/sh
+# pg_restore stopping halfway through its script (a damaged dump, a full disk)
+case "$*" in *{previous}*) exec "{real}" "$@";; esac  # loading the previous state back
+"{real}" "$@" | head -n 400
+exit 1
+"""
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's pg_restore and psql")
+def test_a_database_load_that_stops_halfway_leaves_the_blog_as_it_was(
+        demo_app, new_archive, tmp_path, monkeypatch):
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "pg_restore"
+    fake.write_text(HALF_A_SCRIPT.format(real=shutil.which("pg_restore"),
+                                         previous=PREVIOUS_DUMP))
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    before = blog_state(demo_app)
+
+    result = run(demo_app, "backup", "restore", new_archive, "--force")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "rolled back" in result.output, result.output
+    assert blog_state(demo_app) == before and leftovers(demo_app) == []
