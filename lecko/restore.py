@@ -23,6 +23,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -217,9 +218,11 @@ def restore_lock(instance: Path, wait: bool):
         except BlockingIOError:
             raise BackupError(say(BUSY)) from None
         HELD[str(instance)] = fd
-        yield
+        try:
+            yield
+        finally:
+            del HELD[str(instance)]
     finally:
-        HELD.pop(str(instance), None)
         os.close(fd)
 
 
@@ -389,7 +392,7 @@ def stage(instance: Path, archive: Path, plan: Plan, manifest: dict, old_version
     return revision
 
 
-def give_up(instance: Path, plan: Plan, error: BaseException):
+def give_up(instance: Path, plan: Plan, error: BaseException) -> NoReturn:
     """Undo the staging after `error`, then raise what to tell the admin."""
     try:
         settle_interrupted(instance)

@@ -3,6 +3,8 @@ tmpfs stands for the shared volume, and for a full disk), a SIGKILL at any momen
 followed by the next start or the next restore, a database load or a schema upgrade
 that fails. The tmpfs tests need root (CI runs as root); elsewhere they are skipped."""
 
+import io
+import logging
 import os
 import random
 import re
@@ -205,9 +207,11 @@ def killed_restore(instance: Path, overrides: dict, archive: Path, kill_at: str,
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
-def next_start(way: str, instance: Path, overrides: dict, archive: Path, caplog):
+def next_start(way: str, app, overrides: dict, archive: Path):
     """What follows the crash: an app created (gunicorn starting), any command, or the
-    next restore; returns the app to look at the blog through, and what was said."""
+    next restore (by an app created before the crash: the restore itself settles it);
+    returns the app to look at the blog through, and what was said."""
+    instance = Path(app.instance_path)
     if way == "command":
         env = {**os.environ, "LECKO_INSTANCE_PATH": str(instance), "FLASK_SECRET_KEY": "test",
                "FLASK_UPLOAD_FOLDER": overrides["UPLOAD_FOLDER"]}
@@ -218,17 +222,22 @@ def next_start(way: str, instance: Path, overrides: dict, archive: Path, caplog)
         assert done.returncode == 0, done.stderr
         return build_app(instance, **overrides), done.stderr
     if way == "restore":
-        done = killed_restore(instance, overrides, archive, "", random.Random())
-        assert done.returncode == 0, done.stderr
-        return build_app(instance, **overrides), done.stderr
-    caplog.clear()
-    app = build_app(instance, **overrides)  # "start": the app's creation settles it
-    return app, caplog.text
+        result = run(app, "backup", "restore", archive, "--force")
+        assert result.exit_code == 0, result.output
+        return app, result.output
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)  # Flask's app.logger is "lecko"
+    logging.getLogger("lecko").addHandler(handler)
+    try:
+        app = build_app(instance, **overrides)  # "start": the app's creation settles it
+    finally:
+        logging.getLogger("lecko").removeHandler(handler)
+    return app, log.getvalue()
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_restore_killed_at_any_moment_leaves_the_old_or_the_new_blog(
-        demo_template, new_archive, tmp_path, volumes, caplog):
+        demo_template, new_archive, tmp_path, volumes):
     volume = volumes(tmp_path / "volume", "64m")
     rng = random.Random(os.environ.get("LECKO_KILL_SEED", "13"))
 
@@ -248,8 +257,8 @@ def test_a_restore_killed_at_any_moment_leaves_the_old_or_the_new_blog(
     # dump and load), some files written, some moments.
     points = [f"{kind}:{n}" for kind in ("rename", "spawn")
               for n in range(1, counts[kind] + 1)]
-    points += [f"write:{n}" for n in sorted(rng.sample(range(1, counts["write"] + 1), 3))]
-    points += ["time", "time"]
+    points += [f"write:{n}" for n in sorted(rng.sample(range(1, counts["write"] + 1), 2))]
+    points += ["time"]
     outcomes, ways = {}, ["start", "command", "restore"]
     for n, point in enumerate(points):
         app, overrides = old_blog(f"run{n}")
@@ -257,7 +266,7 @@ def test_a_restore_killed_at_any_moment_leaves_the_old_or_the_new_blog(
         assert killed.returncode in (0, -9), (point, killed.stderr)
         instance, way = Path(app.instance_path), ways[n % len(ways)]
         journal = [name for name in os.listdir(instance) if name.startswith("restore-journal")]
-        app, said = next_start(way, instance, overrides, new_archive, caplog)
+        app, said = next_start(way, app, overrides, new_archive)
         state = blog_state(app)
         outcome = "old" if state == old else "new" if state == new else "a mix"
         outcomes[f"{point}, then {way}"] = outcome
@@ -272,7 +281,31 @@ def test_a_restore_killed_at_any_moment_leaves_the_old_or_the_new_blog(
     assert {"old", "new"} <= set(outcomes.values())
 
 
-# What is not a backup, a database that cannot be loaded, an upgrade that fails
+# Another restore under way, what is not a backup, a database that cannot be loaded, an
+# upgrade that fails
+
+HOLD_THE_LOCK = """import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)  # as a restore under way holds its instance folder
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_restore_while_another_is_under_way_is_refused(demo_app, new_archive):
+    before = blog_state(demo_app)
+    other = subprocess.Popen([sys.executable, "-c", HOLD_THE_LOCK, demo_app.instance_path],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline() == "held\n"
+        result = run(demo_app, "backup", "restore", new_archive, "--force")
+    finally:
+        other.kill()
+        other.wait()
+    assert result.exit_code != 0
+    assert "Une autre restauration de ce blog est en cours" in one_line(result.output)
+    assert blog_state(demo_app) == before and leftovers(demo_app) == []
+
 
 def test_a_file_that_is_not_an_archive_is_named_as_such_even_in_a_blog_with_content(
         demo_app, tmp_path):
