@@ -83,6 +83,7 @@ MOUNT_POINT = _l("Restore impossible: %(folder)s is a mount point, which cannot 
 IN_THE_WAY = _l("Restore impossible: %(path)s is in the way (left by a restore run by "
                 "hand?). Check it, move it away, then restore again. Nothing was changed.")
 BUSY = _l("Another restore of this blog is under way: wait for its end. Nothing was changed.")
+WAITING = _l("A restore of this blog is under way: waiting for its end…")
 FINISHED = _l("An interrupted restore was finished: the blog is the one of the backup "
               "%(archive)s.")
 UNDONE = _l("An interrupted restore was undone: the blog is as it was before it.")
@@ -214,9 +215,12 @@ def restore_lock(instance: Path, wait: bool):
     fd = os.open(instance, os.O_RDONLY | os.O_DIRECTORY)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BackupError(say(BUSY)) from None
+            if not wait:
+                raise BackupError(say(BUSY)) from None
+            current_app.logger.warning(say(WAITING))
+            fcntl.flock(fd, fcntl.LOCK_EX)
         HELD[str(instance)] = fd
         try:
             yield
@@ -256,7 +260,7 @@ def settle_interrupted(instance: Path) -> str | None:
         if journal:
             undo(instance, journal)
         (instance / JOURNAL_DRAFT).unlink(missing_ok=True)
-    except (OSError, BackupError) as error:
+    except (OSError, ValueError, KeyError, BackupError) as error:  # ValueError: a bad journal
         raise BackupError(say(NOT_SETTLED, error=reason(error))) from None
     return say(UNDONE)
 
