@@ -20,6 +20,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
@@ -53,6 +54,10 @@ PG_TOOL_MISSING = (
     "`apt install postgresql-client`), then run this command again; or run "
     "`{tool} --format=custom` yourself and keep its output with a copy of the uploads "
     "folder.")
+
+
+FILE_REFUSED = _l("Restore refused: the file %(name)s is not accepted. %(reason)s Nothing "
+                  "was changed.")
 
 
 class BackupError(click.ClickException):
@@ -106,6 +111,14 @@ def app_version() -> str:
         return version("lecko-blog")
     except PackageNotFoundError:
         return "unknown"
+
+
+def say(message, **values) -> str:
+    """`message` (a lazy_gettext string) in the site's default language, for the admin."""
+    from flask_babel import force_locale
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(message) % {key: str(value) for key, value in values.items()}
 
 
 # Creating
@@ -492,8 +505,6 @@ def check_upload_contents(folders: dict[str, Path]) -> None:
     passes (lecko.uploads): served from the blog's address, an HTML page, a script or an
     SVG smuggled into an archive would run as the blog's own page. The message is for the
     admin, in the site's default language."""
-    from flask_babel import force_locale, gettext
-
     from .uploads import RefusedUpload, check_stored_file
 
     files = sorted((folder, path) for folder, root in folders.items() for path in root.rglob("*"))
@@ -504,10 +515,7 @@ def check_upload_contents(folders: dict[str, Path]) -> None:
         try:
             check_stored_file(name, path.read_bytes())
         except RefusedUpload as refused:
-            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-                raise BackupError(gettext(
-                    "Restore refused: the file %(name)s is not accepted. %(reason)s Nothing "
-                    "was changed.", name=name, reason=str(refused.message))) from None
+            raise BackupError(say(FILE_REFUSED, name=name, reason=refused.message)) from None
 
 
 # The command line
