@@ -26,7 +26,7 @@ from test_backup import database_rows, file_digests, png_bytes, repack, run, wit
 
 from lecko.extensions import db
 from lecko.models import Media
-from lecko.restore import PREVIOUS_DUMP
+from lecko.restore_journal import PREVIOUS_DUMP, restore_lock
 from lecko.settings import save_setting
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -222,6 +222,10 @@ def next_start(way: str, app, overrides: dict, archive: Path):
         assert done.returncode == 0, done.stderr
         return build_app(instance, **overrides), done.stderr
     if way == "restore":
+        # The processes a killed restore started (pg_dump, psql) live on with its lock
+        # until they end; a command's start waits for them (the restore itself refuses to).
+        with restore_lock(instance, wait=True):
+            pass
         result = run(app, "backup", "restore", archive, "--force")
         assert result.exit_code == 0, result.output
         return app, result.output
