@@ -68,6 +68,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from .cli import register_commands
 
     register_commands(app)
+    from .restore_journal import finish_interrupted_restore
+
+    finish_interrupted_restore(app)  # a restore a crash stopped: undone or finished first
     return app
 
 

@@ -1,7 +1,6 @@
 """Backups: one .tar.gz holding a consistent snapshot of the database, the uploads (trashed
-files included) and a manifest with a checksum for every file. A restore verifies the
-whole archive in a scratch folder before it touches the instance, then brings the schema
-up to date."""
+files included) and a manifest with a checksum for every file; written here, read and
+verified here, put in place by lecko.restore (all or nothing)."""
 
 import hashlib
 import io
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import inspect, text
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from .extensions import db
@@ -43,6 +43,7 @@ CHUNK = 1024 * 1024
 # Smaller jobs finish before a progress bar would tell anything.
 PROGRESS_FILES = 200
 PROGRESS_BYTES = 50 * 1024 * 1024
+MANIFEST_LIMIT = 64 * 1024 * 1024  # a manifest larger than this is not one of ours
 # Images and PDFs are compressed already: the top gzip levels cost time for nothing.
 GZIP_LEVEL = 6
 SECRET_KEY_NOTE = ("instance/secret_key is not in backups: keep a copy of it apart "
@@ -53,6 +54,10 @@ PG_TOOL_MISSING = (
     "`apt install postgresql-client`), then run this command again; or run "
     "`{tool} --format=custom` yourself and keep its output with a copy of the uploads "
     "folder.")
+
+
+FILE_REFUSED = _l("Restore refused: the file %(name)s is not accepted. %(reason)s Nothing "
+                  "was changed.")
 
 
 class BackupError(click.ClickException):
@@ -106,6 +111,14 @@ def app_version() -> str:
         return version("lecko-blog")
     except PackageNotFoundError:
         return "unknown"
+
+
+def say(message, **values) -> str:
+    """`message` (a lazy_gettext string) in the site's default language, for the admin."""
+    from flask_babel import force_locale
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(message) % {key: str(value) for key, value in values.items()}
 
 
 # Creating
@@ -227,13 +240,13 @@ def libpq_command(tool: str, *args: str) -> tuple[list[str], dict]:
     return [tool, f"--dbname={dsn}", *args], env
 
 
-def run_pg_tool(tool: str, *args: str) -> None:
+def run_pg_tool(tool: str, *args: str, pass_fds: tuple = ()) -> None:
     """Run pg_dump or pg_restore on our database; its own message on failure."""
     path = shutil.which(tool)
     if not path:
         raise BackupError(PG_TOOL_MISSING.format(tool=tool))
     command, env = libpq_command(path, *args)
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, pass_fds=pass_fds)
     if result.returncode:
         raise BackupError(f"{tool} failed (exit {result.returncode}): "
                           f"{result.stderr.strip()[-2000:]}")
@@ -312,147 +325,66 @@ def tar_info(name: str, size: int, mtime: float) -> tarfile.TarInfo:
     return info
 
 
-# Restoring
+# Reading an archive
 
 
-def restore_backup(archive: Path, force: bool = False) -> dict:
-    """Verify `archive`, then put its database and uploads in place of the instance's
-    and upgrade the schema; return the manifest. Nothing changes unless all checks pass."""
-    from .uploads import place_every_file
-
-    engine = database_engine()
+def read_outline(archive: Path) -> tuple[dict, dict[str, int]]:
+    """The archive's manifest and the size of each member, read without writing anything:
+    what is not a Lecko backup is refused here, before any other check."""
     if not archive.is_file():
         raise BackupError(f"{archive}: no such file")
-    present = instance_content()
-    if present and not force:
-        found = ", ".join(f"{count} {label}" for label, count in present.items())
-        raise BackupError(f"this instance has content already ({found}): restore into an "
-                          "empty instance, or pass --force to replace its database and "
-                          "uploads")
-    old_version = content_version()
-    db.session.remove()
-    db.engine.dispose()  # our own pooled connections must not outlive the old file
-    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=current_app.instance_path))
-    set_aside: list[Path | None] = []  # the instance's folders before the restore
+    sizes, manifest = {}, None
     try:
-        manifest = unpack_verified(archive, staging)
-        check_compatible(manifest, engine)
-        check_upload_contents(staging)
-        db_copy = staging / manifest["database"]["member"]
-        if engine == "sqlite":
-            with closing_sqlite(db_copy) as conn:
-                check_integrity(conn, "the database in the backup")
-        try:
-            if engine == "sqlite":
-                replace_sqlite(db_copy, sqlite_file())
-            else:
-                run_pg_tool("pg_restore", "--clean", "--if-exists", "--no-owner",
-                            "--single-transaction", str(db_copy))
-            for folder in FILE_FOLDERS:
-                if (staging / folder).exists() or folder_root(folder).exists():
-                    set_aside.append(replace_uploads(staging / folder, folder_root(folder)))
-        except OSError as error:
-            raise BackupError(f"the restore stopped while replacing files ({error}): fix the "
-                              "cause, then restore again with --force") from None
-        try:
-            upgrade_restored(manifest)
-            place_every_file()  # trashed files out of the served folder, whatever the backup
-            bump_content_version(old_version)
-            manifest["restored_revision"] = db.session.scalar(
-                text("SELECT version_num FROM alembic_version"))
-        finally:
-            for old in filter(None, set_aside):
-                shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return manifest
-
-
-def upgrade_restored(manifest: dict) -> None:
-    """Bring a backup made by an older Lecko up to today's schema, through the same
-    migrations as `db upgrade` (foreign keys checked, all or nothing)."""
-    from flask_migrate import upgrade
-
-    from .database import MigrationRefused
-
-    try:
-        upgrade()
-    except MigrationRefused as refused:
-        revision = manifest["database"]["alembic_revision"]
-        maker = manifest.get("app_version", "?")
-        raise BackupError(
-            "the backup's database and uploads are in place, but bringing its schema up "
-            "to date was stopped and rolled back, as it would leave rows pointing at rows "
-            f"that do not exist: {refused.what}. The database is as the backup holds it "
-            f"(revision {revision}), which this Lecko cannot serve: keep the site stopped "
-            "and report this message (a migration is at fault); the Lecko version that "
-            f"made the backup ({maker}) can serve it meanwhile.") from None
-
-
-def instance_content() -> dict[str, int]:
-    """What the instance holds already: non-zero counts of posts, comments, media, users
-    and upload files (an empty dict for a fresh instance)."""
-    found = {}
-    if database_engine() != "sqlite" or sqlite_file().exists():
-        with db.engine.connect() as conn:
-            tables = set(inspect(conn).get_table_names())
-            for label, table in COUNTED_TABLES.items():
-                if table in tables:
-                    count = conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
-                    found |= {label: count} if count else {}
-    files = sum(len(upload_files(folder_root(folder))) for folder in FILE_FOLDERS)
-    return found | ({"upload files": files} if files else {})
-
-
-def content_version() -> int:
-    """The instance's content version before the restore (0 when it has none)."""
-    if database_engine() == "sqlite" and not sqlite_file().exists():
-        return 0
-    with db.engine.connect() as conn:
-        if not inspect(conn).has_table("content_state"):
-            return 0
-        return conn.execute(text("SELECT max(version) FROM content_state")).scalar() or 0
-
-
-def bump_content_version(old_version: int) -> None:
-    """Move the content version past both the old and the restored one: ETags and caches
-    made before the restore must not match pages of the restored content."""
-    from .models import ContentState, utcnow
-
-    state = db.session.get(ContentState, 1)
-    if state:
-        state.version = max(state.version, old_version) + 1
-        state.changed_at = utcnow()
-        db.session.commit()
-
-
-def unpack_verified(archive: Path, staging: Path) -> dict:
-    """Extract every member into `staging`, refusing unsafe ones, and check each against
-    the manifest (sha256 and size); return the manifest."""
-    found, size = {}, archive.stat().st_size
-    bar = (click.progressbar(length=size, label="Verifying")
-           if size > PROGRESS_BYTES else nullcontext())
-    try:
-        with open(archive, "rb") as raw, bar as progress:
-            reader = ProgressReader(raw, progress)
-            # Stream mode reads straight through: no seeking back into a gzip stream.
-            with tarfile.open(fileobj=reader, mode="r|gz") as tar:
-                for member in tar:
-                    name = member_name(member)
-                    if name is None:
-                        continue
-                    if name in found:
-                        raise BackupError(f"{archive} holds {name} twice: refused")
-                    found[name] = extract(tar, member, staging / name)
+        with reading(archive, "Reading") as reader, \
+                tarfile.open(fileobj=reader, mode="r|gz") as tar:
+            for member in tar:
+                name = member_name(member)
+                if name is None:
+                    continue
+                if name in sizes:
+                    raise BackupError(f"{archive} holds {name} twice: refused")
+                sizes[name] = member.size
+                if name == MANIFEST and member.size <= MANIFEST_LIMIT:
+                    manifest = tar.extractfile(member).read()
     except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
         raise BackupError(f"cannot read {archive}: it is not a Lecko backup or it is "
                           f"damaged ({error}); nothing was changed") from None
-    if MANIFEST not in found:
+    if manifest is None:
         # tarfile takes a damaged header for the end: the manifest, last, is then missing.
         raise BackupError(f"{archive} has no {MANIFEST}: it is not a Lecko backup, or it is "
                           "truncated or damaged; nothing was changed")
-    manifest = read_manifest(staging / MANIFEST)
-    expected, found = manifest["files"], {k: v for k, v in found.items() if k != MANIFEST}
+    return parse_manifest(manifest), sizes
+
+
+@contextmanager
+def reading(archive: Path, label: str):
+    """The archive opened for one pass, with a progress bar when it is large."""
+    size = archive.stat().st_size
+    bar = click.progressbar(length=size, label=label) if size > PROGRESS_BYTES else nullcontext()
+    with open(archive, "rb") as raw, bar as progress:
+        yield ProgressReader(raw, progress)
+
+
+def unpack_verified(archive: Path, destination, seen: dict) -> None:
+    """Extract every member to `destination(name)`, refusing unsafe ones, and check each
+    against the manifest (sha256 and size), which must be the one `seen` before."""
+    found = {}
+    try:
+        with reading(archive, "Verifying") as reader, \
+                tarfile.open(fileobj=reader, mode="r|gz") as tar:
+            for member in tar:
+                name = member_name(member)
+                if name is None:
+                    continue
+                if name in found:
+                    raise BackupError(f"{archive} holds {name} twice: refused")
+                found[name] = extract(tar, member, destination(name))
+    except (tarfile.TarError, EOFError, zlib.error) as error:
+        raise BackupError(f"cannot read {archive}: it is damaged ({error}); nothing was "
+                          "changed") from None
+    if MANIFEST not in found or parse_manifest(destination(MANIFEST).read_bytes()) != seen:
+        raise BackupError(f"{archive} changed while it was read: refused, nothing was changed")
+    expected, found = seen["files"], {k: v for k, v in found.items() if k != MANIFEST}
     problems = [f"{name} is missing" for name in sorted(set(expected) - set(found))]
     problems += [f"{name} is not in the manifest" for name in sorted(set(found) - set(expected))]
     problems += [f"{name} fails its {'size' if found[name]['size'] != entry['size'] else 'sha256'}"
@@ -462,7 +394,6 @@ def unpack_verified(archive: Path, staging: Path) -> dict:
         shown = "; ".join(problems[:10]) + ("; …" if len(problems) > 10 else "")
         raise BackupError(f"{archive} does not match its manifest ({shown}): it was damaged "
                           "or altered; nothing was changed")
-    return manifest
 
 
 class ProgressReader:
@@ -500,13 +431,17 @@ def member_name(member: tarfile.TarInfo) -> str | None:
 
 def extract(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> dict:
     """Write one member's bytes (nothing of its metadata but the time) and checksum them."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     source, sha256, size = tar.extractfile(member), hashlib.sha256(), 0
-    with open(target, "xb") as out:
-        while chunk := source.read(CHUNK):
-            sha256.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as out:
+            while chunk := source.read(CHUNK):
+                sha256.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+    except OSError as error:  # a full disk names no file: say where it was writing
+        error.filename = error.filename or str(target)
+        raise
     try:  # media keep their Last-Modified
         os.utime(target, (member.mtime, member.mtime))
     except (OverflowError, ValueError, OSError):
@@ -514,10 +449,10 @@ def extract(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> dict
     return {"sha256": sha256.hexdigest(), "size": size}
 
 
-def read_manifest(path: Path) -> dict:
+def parse_manifest(data: bytes) -> dict:
     """The manifest, refused unless it is a Lecko backup's in a format we can read."""
     try:
-        manifest = json.loads(path.read_text("utf-8"))
+        manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise BackupError(f"{MANIFEST} cannot be read ({error}): refused") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -539,8 +474,9 @@ def read_manifest(path: Path) -> dict:
     return manifest
 
 
-def check_compatible(manifest: dict, engine: str) -> None:
-    """Same database engine, and a schema revision this code knows (not a newer one)."""
+def check_compatible(manifest: dict, engine: str) -> bool:
+    """Same database engine, and a schema revision this code knows (not a newer one);
+    True when the migrations have work to do on it."""
     from alembic.script import ScriptDirectory
 
     database = manifest["database"]
@@ -552,72 +488,34 @@ def check_compatible(manifest: dict, engine: str) -> None:
         raise BackupError(f"{MANIFEST} names an unexpected database file: refused")
     migrate = current_app.extensions["migrate"]
     config = migrate.migrate.get_config(migrate.directory)
-    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    scripts = ScriptDirectory.from_config(config)
+    known = {script.revision for script in scripts.walk_revisions()}
     if database.get("alembic_revision") not in known:
         raise BackupError(f"this backup's schema (revision {database.get('alembic_revision')})"
                           " is unknown to this Lecko, probably newer: upgrade Lecko, then "
                           "restore")
-    if engine == "postgresql" and not shutil.which("pg_restore"):
-        raise BackupError(PG_TOOL_MISSING.format(tool="pg_restore"))
+    for tool in ("pg_dump", "pg_restore", "psql") if engine == "postgresql" else ():
+        if not shutil.which(tool):
+            raise BackupError(PG_TOOL_MISSING.format(tool=tool))
+    return database["alembic_revision"] != scripts.get_current_head()
 
 
-def check_upload_contents(staging: Path) -> None:
+def check_upload_contents(folders: dict[str, Path]) -> None:
     """Every file the archive puts in the uploads folder passes the checks an upload
     passes (lecko.uploads): served from the blog's address, an HTML page, a script or an
     SVG smuggled into an archive would run as the blog's own page. The message is for the
     admin, in the site's default language."""
-    from flask_babel import force_locale, gettext
-
     from .uploads import RefusedUpload, check_stored_file
 
-    for path in sorted(p for folder in FILE_FOLDERS for p in (staging / folder).rglob("*")):
+    files = sorted((folder, path) for folder, root in folders.items() for path in root.rglob("*"))
+    for folder, path in files:
         if not path.is_file():
             continue
-        name = path.relative_to(staging).as_posix()
+        name = f"{folder}/{path.relative_to(folders[folder]).as_posix()}"
         try:
             check_stored_file(name, path.read_bytes())
         except RefusedUpload as refused:
-            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-                raise BackupError(gettext(
-                    "Restore refused: the file %(name)s is not accepted. %(reason)s Nothing "
-                    "was changed.", name=name, reason=str(refused.message))) from None
-
-
-def replace_sqlite(verified: Path, live: Path) -> None:
-    """Put the verified copy in place of the live file in one rename, after removing the
-    old file's -wal/-shm/-journal: SQLite would replay them into the new file."""
-    if live.exists():
-        with closing_sqlite(live, timeout=1) as conn:
-            try:  # leaving WAL needs the only connection: it fails while a server has one
-                conn.execute("PRAGMA journal_mode=DELETE")
-            except sqlite3.OperationalError:
-                raise BackupError(f"{live} is in use: stop the site (gunicorn), then restore"
-                                  "; nothing was changed") from None
-    live.parent.mkdir(parents=True, exist_ok=True)
-    incoming = live.with_name(f".{live.name}.restoring")
-    shutil.move(verified, incoming)  # a rename when both sit on one file system
-    for suffix in ("-wal", "-shm", "-journal"):
-        Path(f"{live}{suffix}").unlink(missing_ok=True)
-    os.replace(incoming, live)
-
-
-def replace_uploads(incoming: Path, root: Path) -> Path | None:
-    """Swap the uploads folder for the restored one; return the old one, set aside for
-    the caller to delete once the restore is through."""
-    incoming.mkdir(exist_ok=True)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if root.exists():
-        old = root.with_name(f".{root.name}-before-restore-{os.getpid()}")
-        os.rename(root, old)
-    try:
-        shutil.move(incoming, root)
-    except BaseException:
-        if old:
-            shutil.rmtree(root, ignore_errors=True)
-            os.rename(old, root)
-        raise
-    return old
+            raise BackupError(say(FILE_REFUSED, name=name, reason=refused.message)) from None
 
 
 # The command line
@@ -663,6 +561,8 @@ def backup_create(file: Path, force: bool):
 def backup_restore(file: Path, force: bool):
     """Verify FILE, then restore its database and uploads into this instance (which must
     be empty unless --force) and upgrade the schema. Stop the site first."""
+    from .restore import restore_backup
+
     manifest = restore_backup(file, force=force)
     click.echo(f"Restored {file} (taken {manifest.get('created_at', '?')}, "
                f"{manifest.get('site_title', '?')!r}): {describe(manifest)}; schema revision "
