@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import policy
 from email.errors import HeaderParseError
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -17,6 +18,13 @@ from flask import current_app, has_request_context
 from .hosts import MAIL_WITHOUT_SITE_URL
 
 log = logging.getLogger(__name__)
+
+# Headers stored raw (Message.set_raw) are written as given, never refolded: the standard
+# policy would fold a long address into RFC 2047 encoded words, which no mail provider
+# reads as a List-Unsubscribe address. Headers set the ordinary way are folded as usual.
+VERBATIM_POLICY = policy.default.clone(refold_source="none")
+# RFC 5322's hard limit for one line, CRLF aside.
+MAX_LINE = 998
 
 
 @dataclass
@@ -77,7 +85,7 @@ def mails_reach_nobody() -> bool:
 
 def build_message(mail: Mail) -> EmailMessage | None:
     """The EmailMessage for a Mail, or None (logged) when an address or header is unusable."""
-    message = EmailMessage()
+    message = EmailMessage(policy=VERBATIM_POLICY)
     try:
         message["From"] = current_app.config["MAIL_SENDER"]
         message["To"] = ", ".join(mail.to)
@@ -88,13 +96,23 @@ def build_message(mail: Mail) -> EmailMessage | None:
         # RFC 3834: no vacation replies or bounces to a robot.
         message["Auto-Submitted"] = "auto-generated"
         for name, value in mail.headers.items():
-            message[name] = value
+            add_header(message, name, value)
         # Quoted-printable: 7-bit clean for any server, whatever the line lengths.
         message.set_content(mail.body, cte="quoted-printable")
     except (ValueError, TypeError, IndexError, HeaderParseError) as error:
         log.warning("mail to %s not built: %s", mail.to, error)
         return None
     return message
+
+
+def add_header(message: EmailMessage, name: str, value: str) -> None:
+    """A header of printable ASCII that fits on one line goes out exactly as given (an
+    address in <…>: RFC 2369, 8058); any other value is encoded as usual, and a line break
+    is refused (ValueError) either way."""
+    if len(name) + 2 + len(value) <= MAX_LINE and all(" " <= c <= "~" for c in value):
+        message.set_raw(name, value)
+    else:
+        message[name] = value
 
 
 def sender_domain() -> str:

@@ -31,7 +31,7 @@ class Collector:
     """An aiosmtpd handler keeping every message; it refuses addresses at refused.test."""
 
     def __init__(self):
-        self.messages = []
+        self.messages, self.raw = [], []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.endswith("@refused.test"):
@@ -42,6 +42,7 @@ class Collector:
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((list(envelope.rcpt_tos), message))
+        self.raw.append(envelope.content)
         return "250 Message accepted"
 
     def to(self, address: str) -> list:
@@ -95,6 +96,14 @@ def caplog(caplog):
         logging.getLogger(name).disabled = False
     caplog.set_level(logging.INFO, logger="lecko")
     return caplog
+
+
+def raw_header(raw: bytes, name: str) -> str:
+    """A header exactly as its bytes came over SMTP: folded lines joined, nothing decoded."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    found = re.search(rf"^{name}:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head,
+                      re.MULTILINE | re.IGNORECASE)
+    return found.group(1) if found else None
 
 
 def body(message) -> str:
@@ -485,3 +494,27 @@ def test_send_mail_writes_utf8_and_keeps_headers_on_one_line(mail_app, smtp):
     assert message["Subject"] == "Réponse à « l’article » Bcc: evil@example.org"
     assert message["Bcc"] is None and message["Auto-Submitted"] == "auto-generated"
     assert body(message) == "Déjà lu ?\n" + "é" * 300 + "\n"
+
+
+def test_list_unsubscribe_goes_out_verbatim_for_one_click_unsubscribe(mail_app, smtp):
+    """RFC 2369/8058: mail providers read `<https://…>` as sent; an encoded word
+    (=?utf-8?q?=3Chttps…) or a fold inside the brackets hides the one-click address."""
+    link = "https://blog.example.fr/un/chemin/assez/long/" + "x" * 160 + "/one-click"
+    assert send_mail(["zoe@example.org"], "Réponse", "Corps", {
+        "List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    raw = smtp.raw[0]
+    assert raw_header(raw, "List-Unsubscribe") == f" <{link}>"
+    assert raw_header(raw, "List-Unsubscribe-Post") == " List-Unsubscribe=One-Click"
+    assert b"=?" not in raw.split(b"\r\n\r\n", 1)[0].replace(
+        raw_header(raw, "Subject").encode(), b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # RFC 5322's hard limit
+
+
+@pytest.mark.parametrize("value", ["<https://a.example/x>\r\nBcc: evil@example.org",
+                                   "<https://a.example/é>", "<https://a.example/\x00>"])
+def test_a_header_that_cannot_go_verbatim_is_encoded_never_injected(mail_app, smtp, value):
+    """Not printable ASCII: the ordinary (encoded) header, or no mail at all (a line break
+    is refused as before), never a header of its own."""
+    sent = send_mail(["zoe@example.org"], "Sujet", "Corps", {"List-Unsubscribe": value})
+    assert sent == ("\n" not in value) and len(smtp.raw) == int(sent)
+    assert all(b"\r\nBcc:" not in raw for raw in smtp.raw)
