@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.errors import HeaderParseError
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 
 # Headers stored raw (Message.set_raw) are written as given, never refolded: the standard
 # policy would fold a long address into RFC 2047 encoded words, which no mail provider
-# reads as a List-Unsubscribe address. Headers set the ordinary way are folded as usual.
+# reads as a List-Unsubscribe address, and folds accented text into encoded words with
+# the spaces between them lost ("Mesurerl’adoption"). Others are folded as usual.
 VERBATIM_POLICY = policy.default.clone(refold_source="none")
 # RFC 5322's hard limit for one line, CRLF aside.
 MAX_LINE = 998
@@ -90,7 +92,7 @@ def build_message(mail: Mail) -> EmailMessage | None:
         message["From"] = current_app.config["MAIL_SENDER"]
         message["To"] = ", ".join(mail.to)
         # A title or a name must never smuggle a header in: one line, always.
-        message["Subject"] = " ".join(mail.subject.split())
+        add_header(message, "Subject", " ".join(mail.subject.split()))
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = make_msgid(domain=sender_domain())
         # RFC 3834: no vacation replies or bounces to a robot.
@@ -106,13 +108,15 @@ def build_message(mail: Mail) -> EmailMessage | None:
 
 
 def add_header(message: EmailMessage, name: str, value: str) -> None:
-    """A header of printable ASCII that fits on one line goes out exactly as given (an
-    address in <…>: RFC 2369, 8058); any other value is encoded as usual, and a line break
-    is refused (ValueError) either way."""
-    if len(name) + 2 + len(value) <= MAX_LINE and all(" " <= c <= "~" for c in value):
+    """Printable ASCII that fits on one line goes out exactly as given (an address in
+    <…>: RFC 2369, 8058); other text as RFC 2047 encoded words that keep its spaces; a
+    control character (a line break smuggling a header in) is refused: ValueError."""
+    if any(c < " " or c == "\x7f" for c in value):
+        raise ValueError(f"the {name} header holds a control character")
+    if len(name) + 2 + len(value) <= MAX_LINE and value.isascii():
         message.set_raw(name, value)
     else:
-        message[name] = value
+        message.set_raw(name, Header(value, "utf-8", header_name=name).encode())
 
 
 def sender_domain() -> str:

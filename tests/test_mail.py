@@ -4,6 +4,7 @@ they carry, followed with the test client as a reader or an editor would."""
 import logging
 import re
 import socket
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 
 import pytest
@@ -52,14 +53,23 @@ class Collector:
         return sorted(address for rcpt, _message in self.messages for address in rcpt)
 
 
-@pytest.fixture
-def smtp():
+@contextmanager
+def smtp_server():
+    """A real SMTP server on loopback, collecting what it is sent."""
     handler = Collector()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     handler.port = controller.port
-    yield handler
-    controller.stop()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp():
+    with smtp_server() as handler:
+        yield handler
 
 
 def use_mail_server(app, smtp):
@@ -530,8 +540,20 @@ def test_list_unsubscribe_goes_out_verbatim_for_one_click_unsubscribe(mail_app, 
 @pytest.mark.parametrize("value", ["<https://a.example/x>\r\nBcc: evil@example.org",
                                    "<https://a.example/é>", "<https://a.example/\x00>"])
 def test_a_header_that_cannot_go_verbatim_is_encoded_never_injected(mail_app, smtp, value):
-    """Not printable ASCII: the ordinary (encoded) header, or no mail at all (a line break
-    is refused as before), never a header of its own."""
+    """Not ASCII: encoded words; a control character (a line break, a NUL): no mail at
+    all, never a header of its own."""
     sent = send_mail(["zoe@example.org"], "Sujet", "Corps", {"List-Unsubscribe": value})
-    assert sent == ("\n" not in value) and len(smtp.raw) == int(sent)
+    assert sent == value.isprintable() and len(smtp.raw) == int(sent)
     assert all(b"\r\nBcc:" not in raw for raw in smtp.raw)
+
+
+def test_an_accented_subject_keeps_its_spaces_whatever_its_length(mail_app, smtp):
+    """The standard folding put adjacent encoded words where the spaces were, and mail
+    clients joined them: « Mesurer l’adoption » arrived as « Mesurerl’adoption »."""
+    subjects = ["[Le blog des consultants Lecko] Réponse à votre commentaire sur "
+                "“Sobriété écologique”", "[Blog] Réponse à « " + "Été très élevé " * 12 + "»"]
+    for subject in subjects:
+        assert send_mail(["zoe@example.org"], subject, "Corps")
+    assert [message["Subject"] for _rcpt, message in smtp.messages] == subjects
+    for raw in smtp.raw:
+        assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
