@@ -2,6 +2,7 @@
 configured. Sending never raises: the comment that caused a mail is already stored."""
 
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 # reads as a List-Unsubscribe address, and folds accented text into encoded words with
 # the spaces between them lost ("Mesurerl’adoption"). Others are folded as usual.
 VERBATIM_POLICY = policy.default.clone(refold_source="none")
+# Whitespace but the no-break spaces of French typography (before « : », inside « »).
+BREAKABLE_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
 # RFC 5322's hard limit for one line, CRLF aside.
 MAX_LINE = 998
 
@@ -92,7 +95,7 @@ def build_message(mail: Mail) -> EmailMessage | None:
         message["From"] = current_app.config["MAIL_SENDER"]
         message["To"] = ", ".join(mail.to)
         # A title or a name must never smuggle a header in: one line, always.
-        add_header(message, "Subject", " ".join(mail.subject.split()))
+        add_header(message, "Subject", one_line(mail.subject))
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = make_msgid(domain=sender_domain())
         # RFC 3834: no vacation replies or bounces to a robot.
@@ -105,6 +108,11 @@ def build_message(mail: Mail) -> EmailMessage | None:
         log.warning("mail to %s not built: %s", mail.to, error)
         return None
     return message
+
+
+def one_line(text: str) -> str:
+    """Runs of spaces and line breaks as one space; French no-break spaces kept."""
+    return BREAKABLE_SPACE.sub(" ", text).strip()
 
 
 def add_header(message: EmailMessage, name: str, value: str) -> None:
