@@ -341,3 +341,16 @@ def test_privacy_export_and_erase_include_the_requests(app, smtp, blog, runner):
     assert result.exit_code == 0 and subscriptions() == []
     assert json.loads(runner.invoke(args=["comments", "export-personal", LUCIE])
                       .stdout)["reply_notices"] == []
+
+
+def test_a_request_whose_comments_are_gone_is_forgotten(app, smtp, blog):
+    reader = browser(app)
+    send(reader, blog[0], LUCIE, "Finalement non.", notify=True)
+    confirmation_page(reader, confirm_link(smtp.to(LUCIE)[0])).submit("Confirmer")
+    mine = stored("Finalement non.")
+    open_form(reader, permalink(reader, blog[0]),
+              action=f"/comments/{mine.id}/delete").submit()  # within the edit window
+    assert db.session.get(Comment, mine.id) is None
+    purge_ip_hashes()
+    db.session.commit()
+    assert subscriptions() == []
