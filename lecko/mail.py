@@ -2,12 +2,15 @@
 configured. Sending never raises: the comment that caused a mail is already stored."""
 
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import policy
 from email.errors import HeaderParseError
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
@@ -17,6 +20,16 @@ from flask import current_app, has_request_context
 from .hosts import MAIL_WITHOUT_SITE_URL
 
 log = logging.getLogger(__name__)
+
+# Headers stored raw (Message.set_raw) are written as given, never refolded: the standard
+# policy would fold a long address into RFC 2047 encoded words, which no mail provider
+# reads as a List-Unsubscribe address, and folds accented text into encoded words with
+# the spaces between them lost ("Mesurerl’adoption"). Others are folded as usual.
+VERBATIM_POLICY = policy.default.clone(refold_source="none")
+# Whitespace but the no-break spaces of French typography (before « : », inside « »).
+BREAKABLE_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
+# RFC 5322's hard limit for one line, CRLF aside.
+MAX_LINE = 998
 
 
 @dataclass
@@ -77,24 +90,41 @@ def mails_reach_nobody() -> bool:
 
 def build_message(mail: Mail) -> EmailMessage | None:
     """The EmailMessage for a Mail, or None (logged) when an address or header is unusable."""
-    message = EmailMessage()
+    message = EmailMessage(policy=VERBATIM_POLICY)
     try:
         message["From"] = current_app.config["MAIL_SENDER"]
         message["To"] = ", ".join(mail.to)
         # A title or a name must never smuggle a header in: one line, always.
-        message["Subject"] = " ".join(mail.subject.split())
+        add_header(message, "Subject", one_line(mail.subject))
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = make_msgid(domain=sender_domain())
         # RFC 3834: no vacation replies or bounces to a robot.
         message["Auto-Submitted"] = "auto-generated"
         for name, value in mail.headers.items():
-            message[name] = value
+            add_header(message, name, value)
         # Quoted-printable: 7-bit clean for any server, whatever the line lengths.
         message.set_content(mail.body, cte="quoted-printable")
     except (ValueError, TypeError, IndexError, HeaderParseError) as error:
         log.warning("mail to %s not built: %s", mail.to, error)
         return None
     return message
+
+
+def one_line(text: str) -> str:
+    """Runs of spaces and line breaks as one space; French no-break spaces kept."""
+    return BREAKABLE_SPACE.sub(" ", text).strip()
+
+
+def add_header(message: EmailMessage, name: str, value: str) -> None:
+    """Printable ASCII that fits on one line goes out exactly as given (an address in
+    <…>: RFC 2369, 8058); other text as RFC 2047 encoded words that keep its spaces; a
+    control character (a line break smuggling a header in) is refused: ValueError."""
+    if any(c < " " or c == "\x7f" for c in value):
+        raise ValueError(f"the {name} header holds a control character")
+    if len(name) + 2 + len(value) <= MAX_LINE and value.isascii():
+        message.set_raw(name, value)
+    else:
+        message.set_raw(name, Header(value, "utf-8", header_name=name).encode())
 
 
 def sender_domain() -> str:

@@ -51,12 +51,15 @@ def count_personal(email: str) -> int:
 def export_personal(email: str) -> dict[str, Any]:
     """Everything kept about the person who commented with this email, as JSON-ready data.
     Needs a request context for the posts' absolute URLs (mail.site_request_context)."""
+    from .comments.subscriptions import for_email
+
     comments = list(db.session.scalars(comments_by_email(email)))
     return {
         "email": email,
         "exported_at": iso(utcnow()),
         "count": len(comments),
         "comments": [export_comment(comment) for comment in comments],
+        "reply_notices": [export_subscription(s) for s in for_email(email)],
     }
 
 
@@ -79,14 +82,30 @@ def export_comment(comment: Comment) -> dict[str, Any]:
     }
 
 
+def export_subscription(subscription) -> dict[str, Any]:
+    """A request for reply notices on one article: confirmed, or pending until when."""
+    post: Post = subscription.post
+    return {
+        "post_title": post.title,
+        "post_url": post_url(post, external=True) if post.is_public else None,
+        "status": "confirmed" if subscription.confirmed_at else "pending",
+        "requested": iso(subscription.requested_at),
+        "confirmed": iso(subscription.confirmed_at) if subscription.confirmed_at else None,
+    }
+
+
 def iso(moment) -> str:
     return moment.replace(microsecond=0).isoformat() + "Z"
 
 
 def erase_personal(email: str, delete: bool = False) -> int:
     """Anonymise (keep the text, drop name, email, website, address hash, subscription) or
-    delete every comment left with this email; recounts the posts. Caller commits.
-    Goes through the ORM so the content version moves and cached pages are dropped."""
+    delete every comment left with this email, and drop its requests for reply notices;
+    recounts the posts. Caller commits. Goes through the ORM so the content version moves
+    and cached pages are dropped. Returns how many comments matched."""
+    from .comments.subscriptions import erase
+
+    erase(email)
     comments = list(db.session.scalars(comments_by_email(email)))
     posts = {comment.post_id: comment.post for comment in comments}
     for comment in comments:
@@ -120,7 +139,15 @@ def purge_ip_hashes(now=None) -> int:
     # The rate-limit counters hold hashed addresses too: they go with the same window.
     db.session.execute(delete(RateEvent).where(RateEvent.created_at < cutoff)
                        .execution_options(synchronize_session=False))
+    forget_unconfirmed_notices(now)
     return result.rowcount
+
+
+def forget_unconfirmed_notices(now=None) -> None:
+    """Requests for reply notices never confirmed in time, or whose comments are gone."""
+    from .comments.subscriptions import forget_unconfirmed
+
+    forget_unconfirmed(now=now)
 
 
 def purge_ip_hashes_now_and_then() -> None:

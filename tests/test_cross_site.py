@@ -304,8 +304,8 @@ PROXIED = {"X-Forwarded-Host": "blog.example.fr", "X-Forwarded-Proto": "https",
     ({"ALLOWED_HOSTS": ["blog.example.fr"]}, "http://blog.example.fr",
      {"Origin": "https://blog.example.fr"}, True),
     # a proxy that passes neither: SITE_URL names the public address (and the proxy's
-    # own name for the app is allowed)
-    ({"SITE_URL": "https://blog.example.fr", "ALLOWED_HOSTS": ["127.0.0.1"]},
+    # own name for the app is allowed, with its port: a name alone means SITE_URL's port)
+    ({"SITE_URL": "https://blog.example.fr", "ALLOWED_HOSTS": ["127.0.0.1:8000"]},
      "http://127.0.0.1:8000", {"Origin": "https://blog.example.fr"}, True),
     ({}, "http://127.0.0.1:8000", {"Origin": "https://blog.example.fr"}, False),
 ])

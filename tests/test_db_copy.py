@@ -22,7 +22,7 @@ from sqlalchemy import func, make_url, select, text
 from lecko.demo import load_demo
 from lecko.extensions import db
 from lecko.models import Category, Comment, LoginFailure, Media, Post, Redirect, Revision, User
-from lecko.models.comments import APPROVED
+from lecko.models.comments import APPROVED, ReplySubscription
 from lecko.models.content import PUBLISHED
 from lecko.settings import save_setting
 
@@ -72,7 +72,7 @@ def rows_per_table() -> dict[str, int]:
 
 def fill_every_table(app) -> None:
     """Besides the demo: an admin with a password, a failed sign-in, a reader's reply
-    (rate event, sent fingerprint), media variants, a redirect, links to newer rows (as
+    (rate event, sent fingerprint), a confirmed reply notice, media variants, a redirect, links to newer rows (as
     WordPress imports make them), and a NUL in a text (from before the app dropped them)."""
     save_setting("comment_min_fill_seconds", 0)  # a test types faster than a person
     save_setting("comment_min_interval", 0)
@@ -103,6 +103,8 @@ def fill_every_table(app) -> None:
     db.session.flush()
     db.session.scalars(select(Comment).where(Comment.post_id == article.id)
                        .order_by(Comment.id)).first().parent = newest
+    db.session.add(ReplySubscription(post=article, email="lucie@lecko.example",
+                                     comment_id=newest.id, confirmed_at=newest.created_at))
     db.session.commit()
     db.session.execute(text("UPDATE revision SET excerpt = :value WHERE id = 1"),
                        {"value": NUL_TEXT})

@@ -172,3 +172,78 @@ def test_the_command_line_says_mail_needs_site_url_in_one_line(tmp_path):
 
 def post_path(post) -> str:
     return f"/{post.published_at:%Y}/{post.published_at:%m}/{post.slug}/"
+
+
+def test_the_port_of_the_host_must_be_site_urls(app, client, make_post):
+    """The review's request: `Host: 127.0.0.1:5099` to the blog served as 127.0.0.1:5050
+    was answered with a redirect to port 5099 (Werkzeug's host check ignores ports)."""
+    serve_at(app, SITE_URL="http://127.0.0.1:5050")
+    path = post_path(make_post())
+    assert client.get(path, headers={"Host": "127.0.0.1:5050"}).status_code == 200
+    redirect = client.get(path.rstrip("/"), headers={"Host": "127.0.0.1:5050"})
+    assert redirect.status_code == 308
+    assert redirect.headers["Location"] in (path, f"http://127.0.0.1:5050{path}")
+    # hand-made: a bot's requests naming the blog's host on another port, or none (80)
+    for host in ("127.0.0.1:5099", "127.0.0.1", "127.0.0.1:80", "localhost:5050"):
+        for asked in (path, path.rstrip("/")):
+            response = client.get(asked, headers={"Host": host})
+            assert response.status_code == 400 and "Location" not in response.headers, host
+            assert '<html lang="fr">' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("host, answered", [
+    ("blog.example.fr", True), ("blog.example.fr:443", True), ("blog.example.fr:80", False),
+    ("blog.example.fr:8443", False), ("www.example.fr", True), ("www.example.fr:443", True),
+    ("www.example.fr:8080", False), ("preview.example.fr:8443", True),
+    ("preview.example.fr", False), ("fr.lecko.example", True), ("fr.lecko.example:1", False),
+    ("blog.example.fr ", False), (" blog.example.fr", False), ('"blog.example.fr"', False),
+    ("blog.example.fr:", False), ("blog.example.fr:0443", False), ("blog.example.fr.", False),
+    ("blog.example.fr:443:443", False), ("Blog.example.fr", False),
+])
+def test_allowed_hosts_name_their_port_or_take_site_urls(app, client, host, answered):
+    serve_at(app, SITE_URL=SITE, ALLOWED_HOSTS="www.example.fr preview.example.fr:8443 "
+                                               ".lecko.example")
+    # hand-made: requests naming each Host as a bot may
+    response = client.get("/", headers={"Host": host})
+    assert (response.status_code == 200) is answered, host
+    if not answered:
+        assert bare_400(response), host
+
+
+@pytest.mark.parametrize("host", ["localhost:5099", "127.0.0.1:1", "localhost:65535"])
+def test_without_site_url_any_port_of_this_machine_is_answered(client, host):
+    assert client.get("/", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1 ", "localhost:", "localhost:0", "local host",
+                                  "localhost:5000 ", "localhost\t"])
+def test_a_malformed_host_gets_a_400_even_without_site_url(client, host):
+    # hand-made: malformed Host headers as a bot sends them
+    assert bare_400(client.get("/", headers={"Host": host})), host
+
+
+def test_behind_the_proxy_the_forwarded_port_and_form_are_checked(tmp_path, template_db):
+    app = build_app(tmp_path, TRUSTED_PROXIES=1, SITE_URL=SITE,
+                    **clone_database(template_db, tmp_path))
+    with app.app_context():
+        client = app.test_client()
+        for forwarded, answered in (("blog.example.fr", True), ("blog.example.fr:443", True),
+                                    (f"{ATTACKER}, blog.example.fr", True),
+                                    ("blog.example.fr:8443", False),
+                                    ("blog.example.fr ", False), ('"blog.example.fr"', False),
+                                    ("blog.example.fr, blog.example.fr:8443", False)):
+            # hand-made: what a proxy forwards (the last hop is the trusted one)
+            response = client.get("/", headers={"Host": "127.0.0.1:8000",
+                                                "X-Forwarded-Host": forwarded,
+                                                "X-Forwarded-Proto": "https"})
+            assert (response.status_code == 200) is answered, forwarded
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("value", ["www.example.fr:http", "www example", "https://www.example.fr",
+                                   "www.example.fr:99999"])
+def test_an_allowed_host_that_is_not_one_stops_the_start(tmp_path, value):
+    with pytest.raises(ConfigError, match="ALLOWED_HOSTS"):
+        create_app({"TESTING": True, "SITE_URL": SITE, "ALLOWED_HOSTS": [value]},
+                   instance_path=str(tmp_path))

@@ -4,6 +4,7 @@ they carry, followed with the test client as a reader or an editor would."""
 import logging
 import re
 import socket
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 
 import pytest
@@ -14,7 +15,7 @@ from test_hosts import post_path, serve_at
 from lecko.comments.notify import on_comment_approved, on_comment_posted
 from lecko.extensions import db
 from lecko.mail import send_mail
-from lecko.models import Comment, Post
+from lecko.models import Comment, Post, ReplySubscription, utcnow
 from lecko.models.comments import APPROVED, PENDING, SPAM
 from lecko.settings import save_setting
 
@@ -31,7 +32,7 @@ class Collector:
     """An aiosmtpd handler keeping every message; it refuses addresses at refused.test."""
 
     def __init__(self):
-        self.messages = []
+        self.messages, self.raw = [], []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.endswith("@refused.test"):
@@ -42,6 +43,7 @@ class Collector:
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((list(envelope.rcpt_tos), message))
+        self.raw.append(envelope.content)
         return "250 Message accepted"
 
     def to(self, address: str) -> list:
@@ -51,14 +53,23 @@ class Collector:
         return sorted(address for rcpt, _message in self.messages for address in rcpt)
 
 
-@pytest.fixture
-def smtp():
+@contextmanager
+def smtp_server():
+    """A real SMTP server on loopback, collecting what it is sent."""
     handler = Collector()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     handler.port = controller.port
-    yield handler
-    controller.stop()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp():
+    with smtp_server() as handler:
+        yield handler
 
 
 def use_mail_server(app, smtp):
@@ -95,6 +106,14 @@ def caplog(caplog):
         logging.getLogger(name).disabled = False
     caplog.set_level(logging.INFO, logger="lecko")
     return caplog
+
+
+def raw_header(raw: bytes, name: str) -> str:
+    """A header exactly as its bytes came over SMTP: folded lines joined, nothing decoded."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    found = re.search(rf"^{name}:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head,
+                      re.MULTILINE | re.IGNORECASE)
+    return found.group(1) if found else None
 
 
 def body(message) -> str:
@@ -345,12 +364,21 @@ def test_the_author_is_not_told_about_their_own_comment(mail_app, smtp, team, ma
     assert smtp.messages == []
 
 
+def confirmed(post, email: str) -> None:
+    """The address confirmed reply notices on the article (its mail's link: see
+    test_reply_notices.py)."""
+    db.session.add(ReplySubscription(post=post, email=email.lower(), confirmed_at=utcnow()))
+    db.session.commit()
+
+
 @pytest.fixture
 def thread(mail_app, team, make_post, make_comment):
-    """An approved comment whose author opted in to reply notices, on a public post."""
+    """An approved comment whose author opted in to reply notices and confirmed them, on a
+    public post."""
     post = make_post(title="Télétravail", author=team["author"])
     parent = make_comment(post, "Question ?", author_name="Alice",
                           author_email="alice@example.org", notify_replies=True)
+    confirmed(post, "alice@example.org")
     return post, parent
 
 
@@ -377,8 +405,11 @@ def test_reply_notice_goes_out_once_and_only_when_approved(smtp, thread, make_co
     assert "Bruno" in body(message) and "Réponse !" in body(message)
     assert "bruno@ex.org" not in message.as_string()
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert re.fullmatch(r"<http://localhost/comments/unsubscribe/\S+/one-click>",
-                        message["List-Unsubscribe"])
+    # As the bytes came over SMTP: no encoded word, one line (see the test below).
+    raw = smtp.raw[smtp.messages.index((["alice@example.org"], message))]
+    assert re.fullmatch(r" <http://localhost/comments/unsubscribe/[\w.-]+/one-click>",
+                        raw_header(raw, "List-Unsubscribe"))
+    assert raw_header(raw, "List-Unsubscribe-Post") == " List-Unsubscribe=One-Click"
     assert db.session.get(Comment, reply.id).reply_notice_sent
 
 
@@ -404,6 +435,7 @@ def test_unsubscribe_link_asks_then_stops_the_notices(mail_app, smtp, client, ma
     post = make_post(title="Télétravail")
     parent = make_comment(post, "Question ?", author_email="alice@example.org",
                           notify_replies=True)
+    confirmed(post, "alice@example.org")
     on_comment_approved(make_comment(post, "Un", parent_id=parent.id, author_email="b@ex.org"))
     unsubscribe = [p for p in links(smtp.to("alice@example.org")[0]) if "unsubscribe" in p][0]
     page = client.get(unsubscribe)
@@ -421,6 +453,8 @@ def test_one_click_unsubscribe_needs_no_page_and_no_csrf_token(mail_app, smtp, c
     post = make_post()
     parent = make_comment(post, author_email="alice@example.org", notify_replies=True)
     elsewhere = make_comment(make_post(), author_email="alice@example.org", notify_replies=True)
+    confirmed(post, "alice@example.org")
+    confirmed(elsewhere.post, "alice@example.org")
     on_comment_approved(make_comment(post, "Un", parent_id=parent.id, author_email="b@ex.org"))
     one_click = smtp.to("alice@example.org")[0]["List-Unsubscribe"].strip("<>")
     # hand-made: the mail client's RFC 8058 one-click POST, sent without any page
@@ -428,6 +462,8 @@ def test_one_click_unsubscribe_needs_no_page_and_no_csrf_token(mail_app, smtp, c
     assert response.status_code == 200
     assert not db.session.get(Comment, parent.id).notify_replies
     assert db.session.get(Comment, elsewhere.id).notify_replies  # per article, as documented
+    # The confirmation goes with it: ticking the box again asks for a new one.
+    assert db.session.scalars(db.select(ReplySubscription.post_id)).all() == [elsewhere.post_id]
     # hand-made: the same, to a changed address
     assert client.post(one_click[:-12] + "x/one-click").status_code == 400
     assert client.get(one_click).status_code == 200  # a browser opening it gets the page
@@ -485,3 +521,39 @@ def test_send_mail_writes_utf8_and_keeps_headers_on_one_line(mail_app, smtp):
     assert message["Subject"] == "Réponse à « l’article » Bcc: evil@example.org"
     assert message["Bcc"] is None and message["Auto-Submitted"] == "auto-generated"
     assert body(message) == "Déjà lu ?\n" + "é" * 300 + "\n"
+
+
+def test_list_unsubscribe_goes_out_verbatim_for_one_click_unsubscribe(mail_app, smtp):
+    """RFC 2369/8058: mail providers read `<https://…>` as sent; an encoded word
+    (=?utf-8?q?=3Chttps…) or a fold inside the brackets hides the one-click address."""
+    link = "https://blog.example.fr/un/chemin/assez/long/" + "x" * 160 + "/one-click"
+    assert send_mail(["zoe@example.org"], "Réponse", "Corps", {
+        "List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    raw = smtp.raw[0]
+    assert raw_header(raw, "List-Unsubscribe") == f" <{link}>"
+    assert raw_header(raw, "List-Unsubscribe-Post") == " List-Unsubscribe=One-Click"
+    assert b"=?" not in raw.split(b"\r\n\r\n", 1)[0].replace(
+        raw_header(raw, "Subject").encode(), b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # RFC 5322's hard limit
+
+
+@pytest.mark.parametrize("value", ["<https://a.example/x>\r\nBcc: evil@example.org",
+                                   "<https://a.example/é>", "<https://a.example/\x00>"])
+def test_a_header_that_cannot_go_verbatim_is_encoded_never_injected(mail_app, smtp, value):
+    """Not ASCII: encoded words; a control character (a line break, a NUL): no mail at
+    all, never a header of its own."""
+    sent = send_mail(["zoe@example.org"], "Sujet", "Corps", {"List-Unsubscribe": value})
+    assert sent == value.isprintable() and len(smtp.raw) == int(sent)
+    assert all(b"\r\nBcc:" not in raw for raw in smtp.raw)
+
+
+def test_an_accented_subject_keeps_its_spaces_whatever_its_length(mail_app, smtp):
+    """The standard folding put adjacent encoded words where the spaces were, and mail
+    clients joined them: « Mesurer l’adoption » arrived as « Mesurerl’adoption »."""
+    subjects = ["[Le blog des consultants Lecko] Réponse à votre commentaire sur "
+                "“Sobriété écologique”", "[Blog] Réponse à « " + "Été très élevé " * 12 + "»"]
+    for subject in subjects:
+        assert send_mail(["zoe@example.org"], subject, "Corps")
+    assert [message["Subject"] for _rcpt, message in smtp.messages] == subjects
+    for raw in smtp.raw:
+        assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))

@@ -8,6 +8,7 @@ import pytest
 from conftest import AuthActions, build_app
 from flask import request, template_rendered
 from sqlalchemy import event
+from test_hosts import serve_at
 
 from lecko.extensions import db
 from lecko.models import utcnow
@@ -172,7 +173,7 @@ def test_errors_and_redirects_are_not_cached(app, client, make_post):
 
 
 def test_each_host_has_its_own_copy(app, client, make_post):
-    app.config["TRUSTED_HOSTS"] += ["blog.example.fr", "www.example.fr"]  # ALLOWED_HOSTS
+    serve_at(app, ALLOWED_HOSTS=["blog.example.fr", "www.example.fr"])
     post = make_post()
     url = f"/{post.published_at:%Y}/{post.published_at:%m}/{post.slug}/"
     first = client.get(url, base_url="http://blog.example.fr")

@@ -24,7 +24,8 @@ bp = Blueprint("comment_links", __name__, url_prefix="/comments")
 
 # One salt per purpose: a token made for one action is worthless for another.
 SALTS = {"approve": "lecko.comment-link.approve", "spam": "lecko.comment-link.spam",
-         "unsubscribe": "lecko.comment-link.unsubscribe"}
+         "unsubscribe": "lecko.comment-link.unsubscribe",
+         "confirm": "lecko.comment-link.confirm-notices"}
 MODERATION_ACTIONS = ("approve", "spam")
 STATUS_LABELS = {PENDING: _l("held for moderation"), APPROVED: _l("published on the blog"),
                  SPAM: _l("marked as spam"), TRASH: _l("in the trash")}
@@ -69,13 +70,15 @@ def unsubscribe_url(comment: Comment, one_click: bool = False) -> str:
     return url_for(endpoint, token=token, _external=True)
 
 
-def read_token(purpose: str, token: str, max_age: int | None = None) -> dict:
-    """The token's data, or LinkError: 410 when expired, 400 when tampered with."""
+def read_token(purpose: str, token: str, max_age: int | None = None,
+               expired: str | None = None) -> dict:
+    """The token's data, or LinkError: 410 when expired (with `expired` as its message),
+    400 when tampered with."""
     try:
         data = serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise LinkError(410, _("This link has expired. Moderate the comment from the "
-                               "administration instead.")) from None
+        raise LinkError(410, expired or _("This link has expired. Moderate the comment "
+                                          "from the administration instead.")) from None
     except BadSignature:
         raise LinkError(400, _("This link is not valid. It may have been cut or changed "
                                "when it was copied.")) from None
@@ -141,7 +144,12 @@ def act_on_link(comment: Comment, action: str, editor: User, data: dict) -> None
 
 def unsubscribe_replies(comment: Comment) -> int:
     """Stop reply notices for this comment's author on its post (every comment they left
-    there); caller commits. Returns how many comments were subscribed."""
+    there, and their confirmed request); caller commits. Returns how many comments were
+    subscribed."""
+    from .subscriptions import withdraw
+
+    if comment.author_email:
+        withdraw(comment.post_id, comment.author_email)
     same_author = (func.lower(Comment.author_email) == comment.author_email.lower()
                    if comment.author_email else Comment.id == comment.id)
     # Not a change readers can see: a bulk update keeps page caches warm.
@@ -231,3 +239,27 @@ def unsubscribe_one_click(token: str):
     db.session.commit()
     return render_template("comments/link_done.html", comment=comment, message=_(
         "Done: you will no longer receive mails about replies on this article."))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_notices(token: str):
+    """Confirm reply notices from the confirmation mail: a button, then the change (mail
+    scanners that open links confirm nothing)."""
+    from .subscriptions import confirm, confirmation_target
+
+    try:
+        subscription, data = confirmation_target(token)
+        if request.method == "POST":
+            confirm(subscription, data)
+    except LinkError as error:
+        return link_error_page(error)
+    post = subscription.post
+    if request.method == "GET":
+        return render_template(
+            "comments/link_confirm.html", post=post, show_comment=False,
+            question=_("Get a mail when someone replies to your comments on this article?"),
+            button=_("Confirm"), action_url=url_for("comment_links.confirm_notices",
+                                                    token=token))
+    return render_template("comments/link_done.html", post=post, message=_(
+        "Confirmed: you will get a mail when someone replies to your comments on this "
+        "article. Each mail has a link to stop them."))

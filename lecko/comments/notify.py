@@ -21,6 +21,7 @@ from ..models.comments import APPROVED, PENDING
 from ..models.people import ADMIN, EDITOR
 from ..settings import site_settings
 from .links import moderation_url, unsubscribe_url
+from .subscriptions import confirmed_emails
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,8 @@ def notify_post_author(comment: Comment) -> set[str]:
 
 
 def notify_thread(comment: Comment, skip: set[str] = frozenset()) -> None:
-    """Mail the opted-in authors of the comments this reply answers, once per reply."""
+    """Mail the opted-in, confirmed authors of the comments this reply answers, once per
+    reply."""
     # Claim the notice first, atomically: two moderators approving at once send it once.
     claimed = db.session.execute(
         update(Comment).where(Comment.id == comment.id, Comment.reply_notice_sent.is_(False))
@@ -121,9 +123,13 @@ def notify_thread(comment: Comment, skip: set[str] = frozenset()) -> None:
                 title=post.title)
     mails = []
     done = {*skip, comment.author_email.lower()} - {""}
-    for ancestor in subscribed_ancestors(comment):
+    ancestors = subscribed_ancestors(comment)
+    # Only addresses that confirmed notices on this article (subscriptions.py): a ticked
+    # box alone may carry an address anyone typed.
+    confirmed = confirmed_emails(post.id, {a.author_email.lower() for a in ancestors})
+    for ancestor in ancestors:
         email = ancestor.author_email.lower()
-        if email in done:
+        if email in done or email not in confirmed:
             continue
         done.add(email)
         one_click = unsubscribe_url(ancestor, one_click=True)

@@ -18,7 +18,7 @@ from ..models.comments import APPROVED
 from ..models.queries import refresh_comment_count
 from ..parsing import parse_id
 from ..settings import site_is_french
-from . import bp, guard, notify, proof
+from . import bp, guard, notify, proof, subscriptions
 from .forms import CommentEditForm, CommentForm, comment_form
 from .ownership import OWN_COMMENTS_MAX, may_change, own_comments
 
@@ -72,6 +72,8 @@ def post_comment(post_id: int):
     else:
         flash(_("Thank you! Your comment is awaiting moderation: only you can see it "
                 "for now."), "info")
+    if comment.notify_replies:
+        subscriptions.ask_for_notices(comment, proven)
     response = redirect(f"{post_url(post)}#comment-{comment.id}", 303)
     if not staff:
         proof.remember(response, comment.id, proven)

@@ -1,7 +1,7 @@
 """The data model; import models from here."""
 
 from .base import utcnow
-from .comments import Comment, RateEvent
+from .comments import Comment, RateEvent, ReplySubscription
 from .content import Category, Post, Redirect, Revision, Series, Tag
 from .media import Media
 from .people import LoginFailure, User
@@ -9,5 +9,5 @@ from .settings import ContentState, Setting
 
 __all__ = [
     "Category", "Comment", "ContentState", "LoginFailure", "Media", "Post", "RateEvent",
-    "Redirect", "Revision", "Series", "Setting", "Tag", "User", "utcnow",
+    "Redirect", "ReplySubscription", "Revision", "Series", "Setting", "Tag", "User", "utcnow",
 ]

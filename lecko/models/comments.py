@@ -118,3 +118,29 @@ class RateEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReplySubscription(db.Model):
+    """One address's reply notices on one article, by double opt-in: pending until the
+    link of the confirmation mail is pressed (comments/subscriptions.py). Anyone can
+    type an address in the comment form; only its owner can confirm it."""
+
+    __table_args__ = (
+        # One request per address and article: never two pending confirmations.
+        Index("ix_reply_subscription_post_email", "post_id", "email", unique=True),
+        Index("ix_reply_subscription_email", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    # Lowercased: one subscription whatever case the reader typed.
+    email: Mapped[str] = mapped_column(String(254))
+    # The comment whose form asked: a browser whose cookie proves it wrote it (comments/
+    # proof.py) is not asked to confirm this address again, on any article.
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL"))
+    # When the confirmation mail left: the link, and the request, expire from it.
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+
+    post: Mapped[Post] = relationship()  # noqa: F821
