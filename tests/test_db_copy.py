@@ -72,8 +72,9 @@ def rows_per_table() -> dict[str, int]:
 
 def fill_every_table(app) -> None:
     """Besides the demo: an admin with a password, a failed sign-in, a reader's reply
-    (rate event, sent fingerprint), a confirmed reply notice, media variants, a redirect, links to newer rows (as
-    WordPress imports make them), and a NUL in a text (from before the app dropped them)."""
+    (rate event, sent fingerprint), a confirmed reply notice, media variants, a redirect,
+    links to newer rows (as WordPress imports make them), and a NUL in a text (from before
+    the app dropped them)."""
     save_setting("comment_min_fill_seconds", 0)  # a test types faster than a person
     save_setting("comment_min_interval", 0)
     db.session.commit()
