@@ -11,6 +11,9 @@ nowhere near them and clean byte for byte as before."""
 
 import re
 
+from flask_babel import format_number
+from flask_babel import lazy_gettext as _l
+
 # What the parser works on one by one: characters that start a tag or an entity, those it
 # reports as errors (controls and non-characters, as html5lib counts them), and ".x",
 # which every dotted name the linkifier looks at (a web address, "3.5", "image.png") has.
@@ -30,12 +33,30 @@ _MARKUP = re.compile(r"[<&\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef" + _NONCH
                      + r"]|\.[\w-]")
 
 
+# What to tell the author, by kind of bound.
+MESSAGES = {
+    "markup": _l("This text holds too much markup to be cleaned in reasonable time: more "
+                 "than %(limit)s tags, entities or web addresses. Split it into several "
+                 "articles."),
+    "elements": _l("This text holds too much markup to be cleaned in reasonable time: more "
+                   "than %(limit)s elements. Split it into several articles."),
+    "depth": _l("Tags are nested more than %(limit)s levels deep: simplify the formatting "
+                "(pasted text often brings it along)."),
+    "attributes": _l("A tag carries more than %(limit)s attributes: simplify the "
+                     "formatting (pasted text often brings it along)."),
+}
+
+
 class TooComplex(ValueError):
-    """An article body past a bound: `kind` is "markup", "depth" or "elements"."""
+    """An article body past a bound: `kind` is a key of MESSAGES, `limit` the bound."""
 
     def __init__(self, kind: str, limit: int):
         super().__init__(f"article past its {kind} bound ({limit})")
         self.kind, self.limit = kind, limit
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES[self.kind]) % {"limit": format_number(self.limit)}
 
 
 def check_markup(source: str) -> None:
