@@ -1,10 +1,14 @@
-"""The only importer of bleach: the article allowlist, clean_article(), render_comment(),
-and French typography for rendered text."""
+"""The only importer of bleach: the article allowlist, clean_article() and the bounds on
+what it parses, render_comment(), and French typography for rendered text."""
 
+import html
 import re
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 
 from markupsafe import Markup, escape
+
+from . import html_bounds
+from .html_bounds import TooComplex
 
 ARTICLE_TAGS = frozenset({
     "p", "br", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "mark",
@@ -31,7 +35,7 @@ _TYPO_SKIP = ("code", "pre", "kbd", "script", "style")
 
 # How a browser reads a URL's scheme (WHATWG URL standard): controls and spaces trimmed
 # at the ends, tabs and newlines removed anywhere, then letters, digits, + - . and a colon.
-_URL_TRIM = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")
+_URL_TRIM = "".join(map(chr, range(0x21)))  # str.strip: a regex took seconds on long values
 _URL_TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 
@@ -39,7 +43,7 @@ _URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 def is_safe_url(value: str) -> bool:
     """Relative URLs and the allowed schemes only (bleach lets "javascript:123" through,
     taking it for host:port)."""
-    cleaned = _URL_TAB_NEWLINE.sub("", _URL_TRIM.sub("", value))
+    cleaned = _URL_TAB_NEWLINE.sub("", value.strip(_URL_TRIM))
     match = _URL_SCHEME.match(cleaned)
     return match is None or match.group(1).lower() in ARTICLE_PROTOCOLS
 
@@ -68,23 +72,59 @@ def _article_cleaner():
     """Built at the first article saved or imported: bleach (3 MB a process, with
     html5lib) is then loaded by that process only, not by every reader worker."""
     import bleach
-    from bleach.linkifier import LinkifyFilter
+    from bleach.html5lib_shim import allowed_protocols
+    from bleach.linkifier import URL_RE, LinkifyFilter
 
-    return bleach.Cleaner(
+    class Linkify(LinkifyFilter):
+        strip_non_url_bits = html_bounds.strip_non_url_bits
+
+    cleaner = bleach.Cleaner(
         tags=ARTICLE_TAGS,
         attributes=_allowed_attribute,
         protocols=ARTICLE_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[partial(LinkifyFilter, callbacks=[_link_rel], skip_tags={"pre", "code"},
-                         parse_email=False)],
+        filters=[partial(Linkify, callbacks=[_link_rel], skip_tags={"pre", "code"},
+                         parse_email=False,
+                         url_re=html_bounds.UrlFinder(URL_RE, allowed_protocols))],
     )
+    html_bounds.bound(cleaner.parser)
+    return cleaner
+
+
+@lru_cache(maxsize=2)
+def _sanitized(source: str) -> str | TooComplex:
+    """bleach's HTML for a body within the bounds (html_bounds.py), or why not. Kept for
+    the next call: the editor's form checks a body, then the save cleans the same one."""
+    try:
+        html_bounds.check_markup(source)
+        return _article_cleaner().clean(source)
+    except TooComplex as problem:
+        return problem
+
+
+def article_problem(source: str) -> TooComplex | None:
+    """Why the editor refuses this body (past a bound), or None."""
+    cleaned = _sanitized(source or "")
+    return cleaned if isinstance(cleaned, TooComplex) else None
 
 
 def clean_article(source: str, french: bool = True) -> str:
-    """Sanitize an article body for storage in body_html (run on save and import)."""
-    cleaned = _article_cleaner().clean(source or "")
+    """Sanitize an article body for storage in body_html (run on save and import). A body
+    past the bounds (a forged request, an absurd import) is kept as plain text."""
+    cleaned = _sanitized(source or "")
+    if isinstance(cleaned, TooComplex):
+        return render_comment(_text_of_markup(source), french)
     return french_typography_html(cleaned) if french else cleaned
+
+
+# Bounded by "<" on both sides: linear even on a run of "<" with no ">".
+_ANY_TAG = re.compile(r"<[^<>]*>")
+
+
+def _text_of_markup(source: str) -> str:
+    """The text of a body too complex to parse, without its tags."""
+    return html.unescape(_ANY_TAG.sub("", source))
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -117,7 +157,9 @@ def render_comment(text: str, french: bool = True) -> str:
 
 # French typography: a narrow no-break space (U+202F) before ; : ! ? and inside « ».
 NNBSP = "\u202f"
-_SPACE_BEFORE = re.compile(r"[ \u00a0\t]+([;:!?»])")
+# Each run of spaces is tried once, from its start: tried from every space, a long run
+# took seconds per 10,000 spaces (the same holds for _URL below).
+_SPACE_BEFORE = re.compile(r"(?<![ \u00a0\t])[ \u00a0\t]+([;:!?»])")
 _GLUED_BEFORE = re.compile(r"(?<=[\w»)])([;!?]+)(?=\s|$|<)")
 _GLUED_COLON = re.compile(r"(?<=[^\W\d])(:)(?=\s)")
 _AFTER_OPENING = re.compile(r"«[ \u00a0\t]*")
@@ -154,7 +196,7 @@ def french_typography_html(html: str) -> str:
     return "".join(out)
 
 
-_URL = re.compile(r"\S+://\S+")
+_URL = re.compile(r"(?<!\S)\S+://\S+")
 
 
 def _typeset_around_urls(text: str) -> str:

@@ -28,6 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import Form
+from ..html import article_problem
 from ..models.people import ROLES
 from ..parsing import EARLIEST_YEAR, LATEST_YEAR, date_in_range, parse_id
 from ..permissions import may_publish
@@ -56,6 +57,12 @@ def within_date_bounds(_form, field) -> None:
                                  first=EARLIEST_YEAR, last=LATEST_YEAR))
 
 
+def body_problem(source: str | None) -> str | None:
+    """What to tell an author whose body the sanitizer refuses, or None."""
+    problem = article_problem(source or "")
+    return problem.message if problem else None
+
+
 class PostForm(Form):
     title = StringField(_l("Title"), validators=[
         DataRequired(_l("Give the article a title.")), Length(max=300)])
@@ -81,6 +88,10 @@ class PostForm(Form):
     publish_at = DateTimeLocalField(_l("Publication date and time"), format="%Y-%m-%dT%H:%M",
                                     validators=[Optional(), within_date_bounds])
     base_revision = HiddenField()
+
+    def validate_body_source(self, field):
+        if message := body_problem(field.data):
+            raise ValidationError(message)
 
 
 class UserForm(Form):

@@ -26,7 +26,7 @@ from ..parsing import date_in_range, parse_id, parse_int, parse_page
 from ..permissions import may_edit, may_publish, may_write, status_choices
 from ..settings import site_is_french
 from . import bp, status_label
-from .forms import BulkForm, ConfirmForm, PostForm, lf_line_breaks
+from .forms import BulkForm, ConfirmForm, PostForm, body_problem, lf_line_breaks
 
 LIST_PAGE_SIZE = 20
 
@@ -306,6 +306,8 @@ def preview_post():
     post = Post(type=post_type, title=form.title.data or "", slug="apercu",
                 author=existing.author if existing else current_user._get_current_object(),
                 excerpt=form.excerpt.data or "", comments_open=False)
+    if message := body_problem(form.body_source.data):
+        flash(message, "error")  # the body is shown as plain text below
     post.set_body(form.body_source.data or "", french=site_is_french())
     post.published_at = preview_date(form, existing)
     post.updated_at = utcnow()

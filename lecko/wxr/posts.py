@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..editing import keep_revision, slug_from_title, unique_series_slug
 from ..extensions import db
-from ..html import html_to_text, summarize
+from ..html import article_problem, html_to_text, summarize
 from ..models import Media, Post, Series, utcnow
 from ..models.content import DRAFT, PAGE, PENDING, POST, PRIVATE, PUBLISHED, TRASH
 from ..parsing import parse_id, parse_int
@@ -34,6 +34,8 @@ STATUSES = {"publish": PUBLISHED, "future": PUBLISHED, "draft": DRAFT, "pending"
 POST_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 UNKNOWN_STATUS = _l("“%(title)s”: unknown status “%(status)s”, imported as a draft.")
+TOO_COMPLEX = _l("“%(title)s”: %(problem)s Its text is kept without its formatting; "
+                 "edit it in the blog to give it back.")
 MISSING_THUMBNAIL = _l("“%(title)s”: its featured image (attachment %(id)s) is not in the "
                        "file.")
 MISSING_PARENT = _l("“%(title)s”: its parent page (%(id)s) is not in the file.")
@@ -183,6 +185,8 @@ def set_body(importer: Importer, post: Post, item: WpItem) -> bool:
     if not excerpt and "<!--more" in item.content:  # WordPress's teaser
         excerpt = html_to_text(autop.wpautop(item.content.split("<!--more", 1)[0]))
     if post.body_source != source or (source and not post.body_html):
+        if problem := article_problem(source):
+            importer.report.warn(TOO_COMPLEX, title=name_of(item), problem=problem.message)
         post.excerpt = excerpt
         post.set_body(source, french=importer.french)  # the editor's sanitizer
         return True

@@ -324,6 +324,34 @@ def test_preview_opens_the_sanitized_article_in_a_new_tab(signed_in, blog):
 
 
 @pytest.mark.browser
+def test_a_huge_nested_body_is_refused_with_a_message_and_kept(signed_in, blog):
+    """The review's 50 KB of nested <div> (11.8 s of sanitizing, then a worker killed at
+    250 KB): the preview says why at once, saving refuses it and keeps the text."""
+    page = signed_in("arthur", viewport=DESKTOP)
+    page.clock.install()  # no autosave while the test runs
+    new_article(page, blog, "Collage énorme")
+    toolbar(page, "html").click()
+    body = "<div>" * 10_000 + "Le texte."
+    page.locator("#body_source").fill(body)
+    with page.context.expect_page() as new_tab:
+        page.get_by_role("button", name="Aperçu").click()
+    preview = new_tab.value
+    preview.wait_for_load_state()
+    expect(preview.locator(".flash--error")).to_contain_text("imbriquées sur plus de 50 niveaux")
+    assert preview.locator(".post__body div").count() == 0
+    assert "Le texte." in preview.locator(".post__body").inner_text()
+    preview.close()
+    page.locator("button[name=save]").click()
+    page.wait_for_load_state()
+    expect(page.locator("main")).to_contain_text("imbriquées sur plus de 50 niveaux")
+    toolbar(page, "html").click()
+    assert page.locator("#body_source").input_value().count("<div>") >= 500
+    assert page.locator("#title").input_value() == "Collage énorme"
+    with blog.app.app_context():
+        assert db.session.query(Post).filter_by(title="Collage énorme").count() == 0
+
+
+@pytest.mark.browser
 def test_autosave_creates_a_draft_that_survives_a_reload(signed_in, blog):
     page = signed_in("edith", viewport=DESKTOP)
     page.clock.install()  # ten seconds of waiting pass at once
