@@ -18,6 +18,12 @@ def may_publish(user) -> bool:
     return user.is_authenticated and user.is_editor
 
 
+def may_moderate(user) -> bool:
+    """Moderating comments belongs to editors and admins; their own comments skip the hold
+    rules, everyone else's (authors' included) go through them."""
+    return user.is_authenticated and user.is_editor
+
+
 def may_write(user, post_type: str) -> bool:
     """Anyone signed in writes articles; pages are the editors'."""
     return user.is_authenticated and (post_type == POST or user.is_editor)

@@ -124,9 +124,6 @@ def render_post(article: Post, comment_form: CommentForm | None = None, status: 
         comment_form = new_comment_form(formdata=None,
                                         data={"parent_id": str(reply_to or "")})
     comment_form.form_token.data = form_token(article.id)
-    if current_user.is_authenticated and not comment_form.author_name.data:
-        comment_form.author_name.data = current_user.display_name
-        comment_form.author_email.data = current_user.email
     parent_id = comment_form.parent_id.data or ""
     replying_to = next((c for c in comments if str(c.id) == parent_id), None)
     page = render_template(
