@@ -2,13 +2,17 @@
 as their account and under the readers' rules; what an editor published or scheduled is
 no longer the author's to change; trashed files stay their uploader's."""
 
+from datetime import timedelta
+
 import pytest
 from conftest import csrf_token_from
 from forms import FormError, open_form
 
+from lecko import uploads
 from lecko.extensions import db
-from lecko.models import Comment
+from lecko.models import Comment, Media, Post, Revision, utcnow
 from lecko.models.comments import APPROVED, PENDING
+from lecko.models.content import AUTOSAVE, DRAFT, PUBLISHED, TRASH
 from lecko.settings import save_setting
 
 SEND = "Envoyer le commentaire"
@@ -91,3 +95,131 @@ def test_an_editors_comment_skips_the_hold_rules(client, auth, article):
     comment_form(client, article).fill(text=THREE_LINKS).submit(SEND)
     comment = db.session.query(Comment).one()
     assert comment.status == APPROVED and comment.author_name == "Claire Morvan"
+
+
+# 2. What an editor published or scheduled is no longer its author's to change.
+
+BODY = "<p>Le texte relu par l’éditrice.</p>"
+
+
+@pytest.fixture
+def draft(app, make_post, team):
+    return make_post(title="Article d’Arthur", status=DRAFT, published_at=None,
+                     author=team["arthur"], body=BODY)
+
+
+def editor_decides(post, scheduled: bool = False):
+    """Claire publishes (or schedules for next week) Arthur's article, in her own browser."""
+    post.status = PUBLISHED
+    post.published_at = utcnow() + (timedelta(days=7) if scheduled else -timedelta(hours=1))
+    db.session.commit()
+
+
+def unchanged(post) -> bool:
+    db.session.expire_all()
+    post = db.session.get(Post, post.id)
+    return post.body_source == BODY and post.status == PUBLISHED
+
+
+@pytest.mark.parametrize("scheduled", [False, True])
+def test_the_author_reads_but_cannot_save_what_an_editor_published(client, auth, draft,
+                                                                    scheduled):
+    auth.login("arthur")
+    url = f"/admin/posts/{draft.id}/edit"
+    opened_before = open_form(client, url, selector="form.editor-form")
+    editor_decides(draft, scheduled)
+    page = client.get(url)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "relu par l’éditrice" in text
+    assert "ne pouvez plus le modifier" in text
+    with pytest.raises(FormError):
+        open_form(client, url, selector="form.editor-form")
+    # The form opened while it was a draft, sent afterwards.
+    response = opened_before.fill(body_source="<p>Changé sans relecture.</p>").submit("save")
+    assert response.status_code == 403 and unchanged(draft)
+
+
+def test_no_other_route_changes_what_an_editor_published(client, auth, draft):
+    auth.login("arthur")
+    editor_form = open_form(client, f"/admin/posts/{draft.id}/edit", selector="form.editor-form")
+    trash = open_form(client, f"/admin/posts/{draft.id}/edit", button="Mettre à la corbeille")
+    revision = db.session.query(Revision).filter_by(post_id=draft.id).first()
+    if revision is None:  # make_post keeps none: one save by Arthur makes the first
+        editor_form.submit("save")
+        editor_form = open_form(client, f"/admin/posts/{draft.id}/edit",
+                                selector="form.editor-form")
+        trash = open_form(client, f"/admin/posts/{draft.id}/edit",
+                          button="Mettre à la corbeille")
+        revision = db.session.query(Revision).filter_by(post_id=draft.id).one()
+    revision.body_source = "<p>Une vieille version.</p>"
+    db.session.commit()
+    restore = open_form(client, f"/admin/posts/{draft.id}/revisions/{revision.id}",
+                        button="Restaurer cette révision")
+    bulk = open_form(client, "/admin/posts/", action="/admin/posts/bulk")
+    editor_decides(draft)
+    assert trash.submit().status_code == 403
+    assert restore.submit().status_code == 403
+    bulk.fill(action="Mettre à la corbeille", ids=str(draft.id)).submit()
+    # hand-made: the request editor.js's autosave sends from the form opened before
+    response = client.post("/admin/posts/autosave", data={
+        "csrf_token": editor_form["csrf_token"], "post_id": str(draft.id),
+        "title": "Autre", "body_source": "<p>Autosauvé.</p>"})
+    assert response.status_code == 403
+    assert unchanged(draft)
+    assert db.session.query(Revision).filter_by(kind=AUTOSAVE).count() == 0
+    # The revisions stay readable.
+    assert client.get(f"/admin/posts/{draft.id}/revisions/").status_code == 200
+
+
+def test_the_author_cannot_bring_back_a_trashed_published_article(client, auth, draft):
+    auth.login("arthur")
+    url = f"/admin/posts/{draft.id}/edit"
+    editor_decides(draft)
+    draft.status_before_trash, draft.status = PUBLISHED, TRASH  # Claire trashed it
+    db.session.commit()
+    # hand-made: the restore button Arthur saw before Claire trashed it is no longer served
+    token = csrf_token_from(client.get("/admin/posts/").get_data(as_text=True))
+    response = client.post(f"/admin/posts/{draft.id}/restore", data={"csrf_token": token})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Post, draft.id).status == TRASH
+    assert client.get(url).status_code == 200
+
+
+def test_an_author_cannot_trash_a_file_a_published_article_shows(client, auth, draft, team):
+    item = Media(path="2026/11/schema.png", original_name="schema.png", title="Schéma",
+                 mime_type="image/png", size=10, uploader=team["arthur"])
+    db.session.add(item)
+    draft.featured_media = item
+    db.session.commit()
+    auth.login("arthur")
+    trash = open_form(client, f"/admin/media/{item.id}/edit", button="Mettre à la corbeille")
+    editor_decides(draft)
+    assert trash.submit().status_code == 403
+    db.session.refresh(item)
+    assert not item.trashed
+
+
+# 5. The media trash: authors see only their own trashed files.
+
+def test_authors_see_only_their_own_trashed_files(app, client, auth, team):
+    from test_media import image_bytes, press, uploaded
+
+    auth.login("claire")
+    hers = uploaded(client, image_bytes("JPEG", (1000, 500)), "plan-confidentiel.jpg")
+    press(client, hers, "Mettre à la corbeille")
+    with app.test_request_context():
+        hers_urls = uploads.thumbnail_url(hers), uploads.preview_url(hers)
+    auth.logout()
+    auth.login("arthur")
+    his = uploaded(client, image_bytes("PNG"), "mon-schema.png")
+    press(client, his, "Mettre à la corbeille")
+    trash = client.get("/admin/media/?type=trash").get_data(as_text=True)
+    assert "mon-schema" in trash and "plan-confidentiel" not in trash
+    with app.test_request_context():
+        his_urls = uploads.thumbnail_url(his), uploads.preview_url(his)
+    assert [client.get(url).status_code for url in his_urls + hers_urls] == [200, 200, 404, 404]
+    auth.logout()
+    auth.login("claire")  # editors see every trashed file
+    assert client.get(hers_urls[0]).status_code == 200
+    assert "mon-schema" in client.get("/admin/media/?type=trash").get_data(as_text=True)

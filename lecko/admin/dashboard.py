@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Comment, Post, Revision, utcnow
 from ..models.comments import PENDING as COMMENT_PENDING
 from ..models.content import AUTOSAVE, DRAFT, PENDING, POST, PUBLISHED
-from ..permissions import editable_clause
+from ..permissions import openable_clause
 from . import bp
 
 RECENT = 10
@@ -37,7 +37,7 @@ def dashboard():
     revisions = select(Revision).where(Revision.kind != AUTOSAVE).options(
         selectinload(Revision.post), selectinload(Revision.author))
     if not current_user.is_editor:
-        revisions = revisions.join(Post).where(editable_clause(current_user))
+        revisions = revisions.join(Post).where(openable_clause(current_user))
     recent_saves = db.session.scalars(revisions.order_by(Revision.id.desc()).limit(RECENT))
     pending_comments = db.session.scalar(
         select(func.count()).select_from(Comment).where(Comment.status == COMMENT_PENDING))
