@@ -2,13 +2,13 @@
 as their account and under the readers' rules; what an editor published or scheduled is
 no longer the author's to change; trashed files stay their uploader's."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from conftest import csrf_token_from
 from forms import FormError, open_form
 
-from lecko import uploads
+from lecko import editing, uploads
 from lecko.extensions import db
 from lecko.models import Comment, Media, Post, Revision, utcnow
 from lecko.models.comments import APPROVED, PENDING
@@ -223,3 +223,62 @@ def test_authors_see_only_their_own_trashed_files(app, client, auth, team):
     auth.login("claire")  # editors see every trashed file
     assert client.get(hers_urls[0]).status_code == 200
     assert "mon-schema" in client.get("/admin/media/?type=trash").get_data(as_text=True)
+
+
+# 7. A date with "Publié": a future one schedules (WordPress), and the message says so.
+
+NEXT_YEAR = utcnow().year + 1
+
+
+def flashed(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def save_article(client, url: str, status: str, date: str = "", **typed):
+    form = open_form(client, url, selector="form.editor-form")
+    form.fill(typed, status=status, publish_at=date)
+    return form.submit("save", follow_redirects=True)
+
+
+def test_published_with_a_future_date_is_scheduled_for_that_date(client, auth, team):
+    auth.login("claire")
+    page = flashed(save_article(client, "/admin/posts/new", "published",
+                                f"{NEXT_YEAR}-03-01T10:00", title="Bientôt",
+                                body_source="<p>Plus tard.</p>"))
+    assert f"Planifié pour le 1 mars {NEXT_YEAR} à 10 h 00." in page
+    post = db.session.query(Post).one()
+    assert post.display_status == "scheduled"
+    assert editing.utc_to_local(post.published_at) == datetime(NEXT_YEAR, 3, 1, 10, 0)
+    assert "Bientôt" not in client.application.test_client().get("/").get_data(as_text=True)
+
+
+def test_an_editor_changes_a_published_articles_date(client, auth, team, make_post):
+    post = make_post(title="En ligne", author=team["arthur"])
+    auth.login("claire")
+    url = f"/admin/posts/{post.id}/edit"
+    page = flashed(save_article(client, url, "published", "2024-05-02T08:30"))
+    db.session.refresh(post)
+    assert "Mis à jour." in page and post.is_public
+    assert editing.utc_to_local(post.published_at) == datetime(2024, 5, 2, 8, 30)
+    page = flashed(save_article(client, url, "published", f"{NEXT_YEAR}-06-15T09:00"))
+    db.session.refresh(post)
+    assert f"Planifié pour le 15 juin {NEXT_YEAR} à 09 h 00." in page
+    assert post.display_status == "scheduled"
+
+
+def test_the_message_says_what_a_save_did(client, auth, team):
+    auth.login("claire")
+    page = flashed(save_article(client, "/admin/posts/new", "draft", title="Idée"))
+    assert "Enregistré comme brouillon." in page
+    post = db.session.query(Post).one()
+    page = flashed(save_article(client, f"/admin/posts/{post.id}/edit", "published"))
+    assert "Publié." in page
+    auth.logout()
+    auth.login("arthur")
+    page = flashed(save_article_as_author(client, "pending", title="Proposition"))
+    assert "Proposé à la relecture : un éditeur le publiera." in page
+
+
+def save_article_as_author(client, status: str, **typed):
+    form = open_form(client, "/admin/posts/new", selector="form.editor-form")
+    return form.fill(typed, status=status).submit("save", follow_redirects=True)

@@ -238,8 +238,9 @@ def edit(post: Post):
             keep_colliding_save(post, form)
             status = 409
         else:
+            was_public = bool(post.id) and post.is_public
             save(post, form, choice)
-            flash(_("Saved."), "success")
+            flash(editing.saved_message(post, was_public), "success")
             return redirect(url_for("admin.edit_post", post_id=post.id))
     elif form.is_submitted():
         status = 400
