@@ -75,10 +75,12 @@ def role_required(*roles: str):
 
 
 def find_user(login: str) -> User | None:
-    """By username, or by email as WordPress allows."""
-    login = login.strip()
-    by_email = and_(User.email != "", func.lower(User.email) == login.lower())
-    return db.session.scalar(select(User).where(or_(User.username == login, by_email)).limit(1))
+    """By username or by email as WordPress allows, whatever their case: both are unique
+    whatever their case (accounts.py, migration 0018)."""
+    login = login.strip().lower()
+    by_email = and_(User.email != "", func.lower(User.email) == login)
+    return db.session.scalar(select(User).where(
+        or_(func.lower(User.username) == login, by_email)).limit(1))
 
 
 def login_page_keeping(status: int = 401):
