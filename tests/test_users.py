@@ -179,3 +179,33 @@ def test_upgrade_refuses_accounts_sharing_a_name_or_email_and_names_them(tmp_pat
         assert db.session.query(User).count() == 4
         db.session.remove()
         db.engine.dispose()
+
+
+# 4. Account enumeration: only accounts with public articles have a page.
+
+def test_accounts_without_public_articles_have_no_author_page(client, team, make_post):
+    make_post(title="Publié", author=team["arthur"])
+    make_post(title="Brouillon", author=team["edith"], status="draft", published_at=None)
+    answers = {}
+    for name, user in team.items():
+        answers[name] = client.get(f"/?author={user.id}").status_code
+        assert client.get(f"/author/{user.slug}/").status_code == (
+            200 if name == "arthur" else 404)
+        assert client.get(f"/?author_name={user.slug}").status_code == answers[name]
+    assert answers == {"root": 404, "edith": 404, "claire": 404, "arthur": 301}
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    shown = {name for name, user in team.items() if f"/author/{user.slug}/" in sitemap}
+    assert shown == {"arthur"}
+
+
+def test_a_new_account_gets_its_page_address_from_the_name_shown(client, auth, team):
+    auth.login("root")
+    new_user(client, username="emilie.d", display_name="Émilie Dupont")
+    user = db.session.query(User).filter_by(username="emilie.d").one()
+    assert user.slug == "emilie-dupont"
+    # An existing account's address stays (it is a public URL).
+    slug = team["arthur"].slug
+    form = open_form(client, f"/admin/users/{team['arthur'].id}/edit", has="username")
+    form.fill(display_name="Arthur L.").submit()
+    db.session.refresh(team["arthur"])
+    assert team["arthur"].slug == slug

@@ -346,10 +346,13 @@ def tag(slug: str, page: int):
 @bp.get("/author/<slug>/", defaults={"page": 1})
 @bp.get("/author/<slug>/page/<int:page>/")
 def author(slug: str, page: int):
-    """An author's bio and articles."""
+    """An author's bio and articles; a 404 for an account without public articles, as
+    for no account at all (staff accounts are not listed for anyone)."""
     person = db.first_or_404(select(User).where(User.slug == slug))
     pagination = paginate_or_404(
         lambda: public_posts().where(Post.author_id == person.id), page)
+    if not pagination.total:
+        abort(404)
     return render_template("blog/author.html", author=person, pagination=pagination,
                            page_endpoint="blog.author", page_args={"slug": slug})
 

@@ -29,6 +29,13 @@ def public_posts(post_type: str = POST, with_body: bool = False) -> Select:
     )
 
 
+def has_public_posts(user) -> bool:
+    """The account has an article readers can see: only then does it have an author page
+    (an account without one, the admin's say, is nobody's business)."""
+    return db.session.scalar(select(Post.id).where(
+        Post.author_id == user.id, Post.type == POST, Post.public_clause()).limit(1)) is not None
+
+
 def showing_media(item) -> ColumnElement[bool]:
     """A condition on Post: the post shows the file (featured, or in its text)."""
     return or_(Post.featured_media_id == item.id,
