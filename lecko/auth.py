@@ -36,7 +36,12 @@ bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
+# "basic": a session used from another address or browser is only marked non-fresh, so a
+# phone changing networks stays signed in ("strong" signed it out mid-work). What protects
+# a copied cookie is elsewhere: HttpOnly, Secure and SameSite flags, the session epoch
+# (signing out or a new password ends every copy), and the current password asked before
+# one's own email or password changes (README, Security).
+login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader

@@ -209,3 +209,20 @@ def test_a_new_account_gets_its_page_address_from_the_name_shown(client, auth, t
     form.fill(display_name="Arthur L.").submit()
     db.session.refresh(team["arthur"])
     assert team["arthur"].slug == slug
+
+
+# 6. A phone whose address changes stays signed in; signing out still ends every copy.
+
+def test_a_session_survives_a_new_address_and_browser_version(app, client, auth, team):
+    auth.login("arthur")
+    moved = {"environ_base": {"REMOTE_ADDR": "192.0.2.77"},
+             "headers": {"User-Agent": "Mozilla/5.0 (Linux; Android 15) Mobile"}}
+    assert client.get("/admin/", **moved).status_code == 200
+    with client.session_transaction() as session:
+        assert session.get("_fresh") is False  # marked as not freshly signed in
+    # A copy of the cookie elsewhere works until its owner signs out…
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    assert thief.get("/admin/", environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 200
+    auth.logout()
+    assert thief.get("/admin/", environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 302
