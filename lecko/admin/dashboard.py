@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..comments.links import STATUS_LABELS as COMMENT_STATUS_LABELS
 from ..extensions import db
 from ..models import Comment, Post, Revision, utcnow
 from ..models.comments import PENDING as COMMENT_PENDING
@@ -46,4 +47,5 @@ def dashboard():
         .order_by(Comment.id.desc()).limit(RECENT)) if current_user.is_editor else []
     return render_template("admin/dashboard.html", counts=post_counts(),
                            pending_comments=pending_comments, recent_saves=list(recent_saves),
-                           recent_comments=list(recent_comments))
+                           recent_comments=list(recent_comments),
+                           comment_status=COMMENT_STATUS_LABELS)
