@@ -11,7 +11,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
 from lecko.extensions import db
-from lecko.models import User
+from lecko.models import Post, User
 
 
 @pytest.fixture
@@ -226,3 +226,20 @@ def test_a_session_survives_a_new_address_and_browser_version(app, client, auth,
     assert thief.get("/admin/", environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 200
     auth.logout()
     assert thief.get("/admin/", environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 302
+
+
+def test_a_wordpress_import_joins_accounts_whatever_the_case_and_takes_no_email(app,
+                                                                                make_user):
+    from test_wxr_import import do_import, item, wxr
+
+    alice = make_user(username="Alice", display_name="Alice M.", email="")
+    make_user(username="amartin", display_name="A. Martin", email="ALICE@old.example")
+    do_import(wxr(item(1)))
+    users = {u.username: u for u in db.session.query(User)}
+    assert set(users) == {"Alice", "amartin"}  # "alice" of the file is Alice
+    assert db.session.query(Post).one().author_id == alice.id
+    # A login of the file that is new, with an e-mail another account has: kept empty.
+    do_import(wxr(item(2).replace("alice", "alice2"), header="").replace(
+        b"<wp:author_login>alice</wp:author_login>", b"<wp:author_login>alice2</wp:author_login>"))
+    imported = db.session.query(User).filter_by(username="alice2").one()
+    assert imported.email == "" and not imported.active
