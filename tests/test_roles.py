@@ -177,8 +177,8 @@ def test_the_author_cannot_bring_back_a_trashed_published_article(client, auth, 
     editor_decides(draft)
     draft.status_before_trash, draft.status = PUBLISHED, TRASH  # Claire trashed it
     db.session.commit()
-    # hand-made: the restore button Arthur saw before Claire trashed it is no longer served
     token = csrf_token_from(client.get("/admin/posts/").get_data(as_text=True))
+    # hand-made: no restore button is served to Arthur for this article: a forged request
     response = client.post(f"/admin/posts/{draft.id}/restore", data={"csrf_token": token})
     assert response.status_code == 403
     db.session.expire_all()
