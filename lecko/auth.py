@@ -36,7 +36,12 @@ bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
+# "basic": a session used from another address or browser is only marked non-fresh, so a
+# phone changing networks stays signed in ("strong" signed it out mid-work). What protects
+# a copied cookie is elsewhere: HttpOnly, Secure and SameSite flags, the session epoch
+# (signing out or a new password ends every copy), and the current password asked before
+# one's own email or password changes (README, Security).
+login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
@@ -75,10 +80,12 @@ def role_required(*roles: str):
 
 
 def find_user(login: str) -> User | None:
-    """By username, or by email as WordPress allows."""
-    login = login.strip()
-    by_email = and_(User.email != "", func.lower(User.email) == login.lower())
-    return db.session.scalar(select(User).where(or_(User.username == login, by_email)).limit(1))
+    """By username or by email as WordPress allows, whatever their case: both are unique
+    whatever their case (logins.py, migration 0016)."""
+    login = login.strip().lower()
+    by_email = and_(User.email != "", func.lower(User.email) == login)
+    return db.session.scalar(select(User).where(
+        or_(func.lower(User.username) == login, by_email)).limit(1))
 
 
 def login_page_keeping(status: int = 401):

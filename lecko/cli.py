@@ -109,15 +109,24 @@ def users_group():
 @click.option("--display-name", default="")
 def users_create(name: str, role: str, password: str, email: str, display_name: str):
     """Create a staff account that can sign in at /login."""
-    name = name.strip()
+    from .logins import identity_problems, username_problem
+
+    name, email, display_name = name.strip(), email.strip(), display_name.strip() or name.strip()
     if not name or len(name) > 60:
         raise click.BadParameter("give a login name of 1 to 60 characters", param_hint="NAME")
+    if username_problem(name):
+        raise click.BadParameter(username_problem(name), param_hint="NAME")
     if len(password) < 8:
         raise click.BadParameter("use at least 8 characters", param_hint="--password")
-    if db.session.scalar(select(User).where(User.username == name)):
-        raise click.ClickException(f"a user named {name!r} exists already")
-    user = User(username=name, slug=unique_user_slug(name), role=role, email=email,
-                display_name=display_name or name)
+    taken = identity_problems(name, email, display_name)
+    for field, what in (("username", f"a user named {name!r}"),
+                        ("email", f"an account with the email {email!r}"),
+                        ("display_name", f"an account shown as {display_name!r}")):
+        if field in taken:
+            raise click.ClickException(f"{what} exists already (whatever the case)")
+    # The author page's address comes from the name shown, not the login name.
+    user = User(username=name, slug=unique_user_slug(display_name), role=role, email=email,
+                display_name=display_name)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

@@ -17,6 +17,7 @@ from .models import Post, Redirect, Revision, Series, Tag, User, utcnow
 from .models.content import (
     AUTOSAVE,
     DRAFT,
+    PENDING,
     POST,
     PUBLISHED,
     SAVED,
@@ -145,8 +146,9 @@ def choose_status(wanted: str, publish_at_local: datetime | None, post: Post,
                   user: User) -> StatusChoice:
     """Turn the status menu and date field into a stored status and publish time, within
     what this person may choose (permissions.status_choices). Only editors date a post:
-    an author's choice keeps the date the post has, and an author keeping a published or
-    scheduled article keeps it exactly as an editor left it."""
+    an author's choice keeps the date the post has. "Published" with a future date
+    schedules the post for that date, and a published post takes the date typed
+    (WordPress): a past one keeps it published, a future one schedules it again."""
     from flask_babel import gettext as _
 
     if wanted not in permissions.status_choices(user, post):
@@ -164,10 +166,27 @@ def choose_status(wanted: str, publish_at_local: datetime | None, post: Post,
                                 _("Give a date and time in the future to schedule."))
         return StatusChoice(PUBLISHED, when)
     if wanted == PUBLISHED:
-        if when is None or when > utcnow():
+        if when is None:
             when = post.published_at if post.is_public else utcnow()
         return StatusChoice(PUBLISHED, when)
     return StatusChoice(wanted, when or post.published_at)
+
+
+def saved_message(post: Post, was_public: bool) -> str:
+    """What a save did, in the words of the flash: published, scheduled (and for when),
+    updated, kept as a draft, submitted for review."""
+    from flask_babel import format_datetime
+    from flask_babel import gettext as _
+
+    if post.display_status == SCHEDULED:
+        # The pattern is translated: "1 mars 2027 à 10 h 00", "1 March 2027 at 10:00".
+        when = format_datetime(post.published_at, _("d MMMM y 'at' HH:mm"))
+        return _("Scheduled for %(when)s.", when=when)
+    if post.is_public:
+        return _("Updated.") if was_public else _("Published.")
+    return {DRAFT: _("Saved as a draft."),
+            PENDING: _("Submitted for review: an editor will publish it.")}.get(
+                post.status, _("Saved."))
 
 
 def record_old_address(post: Post, old_path: str | None, new_path: str) -> None:

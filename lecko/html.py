@@ -162,7 +162,7 @@ NNBSP = "\u202f"
 _SPACE_BEFORE = re.compile(r"(?<![ \u00a0\t])[ \u00a0\t]+([;:!?»])")
 _GLUED_BEFORE = re.compile(r"(?<=[\w»)])([;!?]+)(?=\s|$|<)")
 _GLUED_COLON = re.compile(r"(?<=[^\W\d])(:)(?=\s)")
-_AFTER_OPENING = re.compile(r"«[ \u00a0\t]*")
+_AFTER_OPENING = re.compile(r"«[ \u00a0\u202f\t]*")  # a narrow one already there too
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>|&[#\w]+;)")
 
 

@@ -13,6 +13,7 @@ from .blog.links import post_url
 from .extensions import csrf, db
 from .models import Category, Media, Post, Redirect, Tag, User
 from .models.content import PAGE, POST
+from .models.queries import has_public_posts
 from .parsing import parse_id, parse_int, parse_month, parse_year
 
 bp = Blueprint("legacy", __name__)
@@ -368,12 +369,17 @@ def author_query(raw: str, kind: str | None) -> str | None:
         return None
     user = (db.session.scalar(select(User).where(User.legacy_wp_id == number).limit(1))
             or db.session.get(User, number))
-    return url_for("blog.author", slug=user.slug) if user else None
+    return author_page(user)
 
 
 def author_name_query(raw: str, kind: str | None) -> str | None:
-    user = db.session.scalar(select(User).where(User.slug == raw.lower()))
-    return url_for("blog.author", slug=user.slug) if user else None
+    return author_page(db.session.scalar(select(User).where(User.slug == raw.lower())))
+
+
+def author_page(user: User | None) -> str | None:
+    """Only an account with public articles has a page: ids and names of the others
+    answer 404, so counting ?author=1, 2, 3… lists no staff account."""
+    return url_for("blog.author", slug=user.slug) if user and has_public_posts(user) else None
 
 
 def attachment_query(raw: str, kind: str | None) -> str | None:

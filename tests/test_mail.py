@@ -557,3 +557,22 @@ def test_an_accented_subject_keeps_its_spaces_whatever_its_length(mail_app, smtp
     assert [message["Subject"] for _rcpt, message in smtp.messages] == subjects
     for raw in smtp.raw:
         assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
+
+
+def test_a_used_link_says_who_approved_or_marked_as_spam(mail_app, smtp, client, team,
+                                                         make_post, make_comment):
+    comment = held_comment(make_post, make_comment, team)
+    on_comment_posted(comment)
+    approve, spam = links(smtp.to("ed@lecko.test")[0])
+    link_page(client, approve).submit("Approuver")
+    other = mail_app.test_client()
+    page = other.get(approve).get_data(as_text=True)  # the same link, opened again
+    assert "l’a approuvé le" in page and "l’a modifié" not in page
+    assert "Sur «\u202fRefondre" in page and "«\u202f\u202f" not in page
+    comment = held_comment(make_post, make_comment, team, author_name="Bot",
+                           author_email="bot@example.org")
+    on_comment_posted(comment)
+    approve, spam = links(smtp.to("ed@lecko.test")[-1])
+    link_page(client, spam).submit()
+    page = other.get(spam).get_data(as_text=True)
+    assert "l’a marqué comme indésirable le" in page

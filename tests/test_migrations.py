@@ -326,6 +326,10 @@ def upgrade():
     # The rebuild lost the expression index (it cannot be reflected): made again.
     op.create_index("ix_comment_email_lower", "comment",
                     [sa.text("lower(author_email)"), "status"], unique=False)
+    op.create_index("ux_user_username_lower", "user", [sa.text("lower(username)")],
+                    unique=True)
+    op.create_index("ux_user_email_lower", "user", [sa.text("lower(email)")], unique=True,
+                    sqlite_where=sa.text("email != ''"))
     {more}
 
 

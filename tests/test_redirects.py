@@ -176,13 +176,15 @@ def test_nested_category_paths_lead_to_the_child(client, make_category):
     assert client.get("/category/numerique/inconnue/").status_code == 404
 
 
-def test_category_tag_and_author_query_strings(client, make_category, make_tag, make_user):
+def test_category_tag_and_author_query_strings(client, make_category, make_tag, make_user,
+                                              make_post):
     cat = make_category("Intranet", "intranet")
     cat.legacy_wp_id = 31
     tag = make_tag("RSE", "rse")
     tag.legacy_wp_id = 44
     author = make_user(slug="claire", display_name="Claire")
     author.legacy_wp_id = 5
+    make_post(author=author)  # an author page is an author's with public articles
     db.session.commit()
     assert moved(client, "/?cat=31") == "/category/intranet/"
     assert moved(client, f"/?cat={cat.id}") == "/category/intranet/"

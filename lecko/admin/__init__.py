@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models.people import ADMIN, AUTHOR, EDITOR
+from ..permissions import may_edit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -52,7 +53,8 @@ def admin_helpers():
 
     return {"admin_menu": admin_menu, "admin_endpoints": _registered_endpoints,
             "status_label": status_label,
-            "role_label": lambda role: ROLE_LABELS.get(role, role)}
+            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "may_change": lambda post: may_edit(current_user, post)}
 
 
 def _registered_endpoints():

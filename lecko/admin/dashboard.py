@@ -5,11 +5,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..comments.links import STATUS_LABELS as COMMENT_STATUS_LABELS
 from ..extensions import db
 from ..models import Comment, Post, Revision, utcnow
 from ..models.comments import PENDING as COMMENT_PENDING
 from ..models.content import AUTOSAVE, DRAFT, PENDING, POST, PUBLISHED
-from ..permissions import editable_clause
+from ..permissions import openable_clause
 from . import bp
 
 RECENT = 10
@@ -37,7 +38,7 @@ def dashboard():
     revisions = select(Revision).where(Revision.kind != AUTOSAVE).options(
         selectinload(Revision.post), selectinload(Revision.author))
     if not current_user.is_editor:
-        revisions = revisions.join(Post).where(editable_clause(current_user))
+        revisions = revisions.join(Post).where(openable_clause(current_user))
     recent_saves = db.session.scalars(revisions.order_by(Revision.id.desc()).limit(RECENT))
     pending_comments = db.session.scalar(
         select(func.count()).select_from(Comment).where(Comment.status == COMMENT_PENDING))
@@ -46,4 +47,5 @@ def dashboard():
         .order_by(Comment.id.desc()).limit(RECENT)) if current_user.is_editor else []
     return render_template("admin/dashboard.html", counts=post_counts(),
                            pending_comments=pending_comments, recent_saves=list(recent_saves),
-                           recent_comments=list(recent_comments))
+                           recent_comments=list(recent_comments),
+                           comment_status=COMMENT_STATUS_LABELS)

@@ -29,6 +29,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import Form
 from ..html import article_problem
+from ..logins import username_problem
 from ..models.people import ROLES
 from ..parsing import EARLIEST_YEAR, LATEST_YEAR, date_in_range, parse_id
 from ..permissions import may_publish
@@ -94,12 +95,19 @@ class PostForm(Form):
             raise ValidationError(message)
 
 
+def valid_username(_form, field) -> None:
+    """accounts.USERNAME, with a suggestion for a name typed with accents or spaces."""
+    problem = field.data and username_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
 class UserForm(Form):
-    """An admin creating or changing an account."""
+    """An admin creating or changing an account (their own: current_password, kept only
+    then, is asked to change the email or password)."""
 
     username = StringField(_l("Username"), validators=[
-        DataRequired(_l("Give a username.")), Length(max=60),
-        Regexp(r"^[\w.@+-]+$", message=_l("Letters, digits and . @ + - _ only."))])
+        DataRequired(_l("Give a username.")), Length(max=60), valid_username])
     display_name = StringField(_l("Name shown on articles"), validators=[
         DataRequired(_l("Give the name shown on articles.")), Length(max=120)])
     email = EmailField(_l("Email"), validators=[
@@ -109,6 +117,8 @@ class UserForm(Form):
     bio = TextAreaField(_l("Short biography"), validators=[Length(max=2000)])
     password = PasswordField(_l("New password"), validators=[
         Optional(), Length(min=8, max=1000, message=_l("Use 8 to 1000 characters."))])
+    current_password = PasswordField(_l("Your current password"), validators=[
+        Length(max=1000)])
 
 
 class DeleteUserForm(Form):

@@ -18,10 +18,11 @@ from ..errors import own_body_limit
 from ..extensions import csrf, db
 from ..files import send_media
 from ..forms import Form
-from ..models import Media, Post, User
+from ..models import Media, Post
 from ..models.content import TRASH
 from ..models.people import ROLES
 from ..parsing import parse_page
+from ..permissions import may_edit_media, may_open_media
 from . import bp
 from .forms import ConfirmForm
 
@@ -42,15 +43,12 @@ class MediaForm(Form):
         Length(max=500, message=_l("Keep it under 500 characters."))])
 
 
-def may_edit_media(user: User, item: Media) -> bool:
-    """Editors and admins handle every file; authors their own uploads."""
-    return user.is_editor or (item.uploader_id is not None and item.uploader_id == user.id)
-
-
-def editable_media(media_id: int) -> Media:
-    """The file if this user may change it: 404 when missing, 403 when someone else's."""
+def editable_media(media_id: int, change: bool = True) -> Media:
+    """The file if this user may change it (or only open its page, with change=False):
+    404 when missing, 403 when someone else's or shown by a post an editor reviewed
+    (permissions.may_edit_media)."""
     item = db.get_or_404(Media, media_id)
-    if not may_edit_media(current_user, item):
+    if not (may_edit_media if change else may_open_media)(current_user, item):
         abort(403)
     return item
 
@@ -67,6 +65,8 @@ def library_page(form: UploadForm, status: int = 200):
     stmt = (select(Media).options(selectinload(Media.uploader))
             .where(Media.trashed.is_(kind == "trash"))
             .order_by(Media.created_at.desc(), Media.id.desc()))
+    if kind == "trash" and not current_user.is_editor:  # the trash: authors see their own
+        stmt = stmt.where(Media.uploader_id == current_user.id)
     if kind == "image":
         stmt = stmt.where(Media.mime_type.like("image/%"))
     elif kind == "document":
@@ -78,7 +78,7 @@ def library_page(form: UploadForm, status: int = 200):
                              per_page=LIBRARY_PAGE_SIZE, error_out=False)
     return render_template(
         "admin/media.html", pagination=pagination, kind=kind, kinds=KINDS, query=query,
-        form=form, limit_mb=uploads.upload_limit() // (1024 * 1024), may_edit=may_edit_media,
+        form=form, limit_mb=uploads.upload_limit() // (1024 * 1024), may_open=may_open_media,
         thumbnail_url=uploads.thumbnail_url, preview_url=uploads.preview_url,
         human_size=human_size,
     ), status
@@ -124,7 +124,7 @@ def upload_media():
 @role_required(*ROLES)
 def edit_media(media_id: int):
     """Title and alternative text, with a preview and the address to copy."""
-    item = editable_media(media_id)
+    item = editable_media(media_id, change=request.method == "POST")
     form = MediaForm(obj=item)
     if form.validate_on_submit():
         item.title = (form.title.data or "").strip()
@@ -136,7 +136,7 @@ def edit_media(media_id: int):
         "admin/edit_media.html", media=item, form=form, used_in=posts_using(item),
         url=uploads.media_url(item), preview=uploads.preview_url(item),
         srcset="" if item.trashed else uploads.srcset(item), sizes=uploads.IMAGE_SIZES,
-        human_size=human_size,
+        human_size=human_size, changeable=may_edit_media(current_user, item),
     ), 400 if form.is_submitted() else 200
 
 
@@ -176,7 +176,12 @@ def restore_media(media_id: int):
 @bp.get("/media/trashed/<path:path>")
 @role_required(*ROLES)
 def trashed_file(path: str):
-    """A file in the trash, for the library's previews: staff only, never kept by caches."""
+    """A file in the trash, for the library's previews: to those who may open the file's
+    page (permissions.may_open_media), never kept by caches."""
+    item = db.session.scalar(select(Media).where(
+        Media.trashed.is_(True), Media.path.in_({path, uploads.original_of(path) or path})))
+    if item is None or not may_open_media(current_user, item):
+        abort(404)
     response = send_media(str(uploads.trash_root()), path, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

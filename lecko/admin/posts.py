@@ -23,7 +23,7 @@ from ..models.content import (
 )
 from ..origin import safe_next
 from ..parsing import date_in_range, parse_id, parse_int, parse_page
-from ..permissions import may_edit, may_publish, may_write, status_choices
+from ..permissions import may_edit, may_open, may_publish, may_write, status_choices
 from ..settings import site_is_french
 from . import bp, status_label
 from .forms import BulkForm, ConfirmForm, PostForm, body_problem, lf_line_breaks
@@ -31,11 +31,21 @@ from .forms import BulkForm, ConfirmForm, PostForm, body_problem, lf_line_breaks
 LIST_PAGE_SIZE = 20
 
 
-def editable_post(post_id: int | None) -> Post:
-    """The post if this user may edit it: 404 when missing, 403 when someone else's."""
+def openable_post(post_id: int | None) -> Post:
+    """The post if this user may open it in the editor: 404 when missing, 403 when
+    someone else's."""
     post = db.session.get(Post, post_id) if post_id is not None else None
     if post is None:
         abort(404)
+    if not may_open(current_user, post):
+        abort(403)
+    return post
+
+
+def editable_post(post_id: int | None) -> Post:
+    """The post if this user may change it: also 403 for an author's article that an
+    editor has published or scheduled (permissions.may_edit)."""
+    post = openable_post(post_id)
     if not may_edit(current_user, post):
         abort(403)
     return post
@@ -203,8 +213,14 @@ def new_post():
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 def edit_post(post_id: int):
-    """Edit an article or page."""
-    return edit(editable_post(post_id))
+    """Edit an article or page; an author reads, without a form, their article that an
+    editor has published or scheduled."""
+    post = openable_post(post_id)
+    if may_edit(current_user, post):
+        return edit(post)
+    if request.method == "POST":
+        abort(403)
+    return render_template("admin/edit_post.html", post=post, locked=True)
 
 
 def edit(post: Post):
@@ -222,8 +238,9 @@ def edit(post: Post):
             keep_colliding_save(post, form)
             status = 409
         else:
+            was_public = bool(post.id) and post.is_public
             save(post, form, choice)
-            flash(_("Saved."), "success")
+            flash(editing.saved_message(post, was_public), "success")
             return redirect(url_for("admin.edit_post", post_id=post.id))
     elif form.is_submitted():
         status = 400

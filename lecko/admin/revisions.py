@@ -14,11 +14,12 @@ from ..parsing import parse_id
 from ..settings import site_is_french
 from . import bp
 from .forms import ConfirmForm
-from .posts import editable_post
+from .posts import editable_post, openable_post
 
 
-def revision_of(post_id: int, revision_id: int) -> tuple:
-    post = editable_post(post_id)
+def revision_of(post_id: int, revision_id: int, change: bool = False) -> tuple:
+    """The post (one this user may open, or change with `change`) and one of its revisions."""
+    post = (editable_post if change else openable_post)(post_id)
     revision = db.session.get(Revision, revision_id)
     if revision is None or revision.post_id != post.id:
         abort(404)
@@ -28,7 +29,7 @@ def revision_of(post_id: int, revision_id: int) -> tuple:
 @bp.get("/posts/<int:post_id>/revisions/")
 def revisions(post_id: int):
     """Every saved state of the post, newest first."""
-    post = editable_post(post_id)
+    post = openable_post(post_id)
     rows = db.session.scalars(select(Revision).where(Revision.post_id == post.id)
                               .options(selectinload(Revision.author))
                               .order_by(Revision.id.desc()))
@@ -54,7 +55,7 @@ def revision(post_id: int, revision_id: int):
 @bp.post("/posts/<int:post_id>/revisions/<int:revision_id>/restore")
 def restore_revision(post_id: int, revision_id: int):
     """Bring an old text back; the current one stays in the history."""
-    post, shown = revision_of(post_id, revision_id)
+    post, shown = revision_of(post_id, revision_id, change=True)
     if ConfirmForm().validate_on_submit():
         editing.restore_revision(post, shown, current_user, french=site_is_french())
         db.session.commit()

@@ -9,6 +9,7 @@ from ..accounts import AccountRefused, delete_account, deletion_refusal, holding
 from ..auth import role_required, stay_signed_in
 from ..cli import unique_user_slug
 from ..extensions import db
+from ..logins import identity_problems
 from ..models import Post, User
 from ..models.people import ADMIN
 from . import ROLE_LABELS, bp
@@ -42,6 +43,8 @@ def edit_user(user_id: int):
 def edit_account(user: User):
     form = UserForm(obj=user)
     form.role.choices = [(role, ROLE_LABELS[role]) for role in ROLE_LABELS]
+    if user.id != current_user.id:  # asked of the admin changing their own account only
+        del form.current_password
     status = 200
     if form.validate_on_submit():
         error = account_error(user, form)
@@ -52,8 +55,8 @@ def edit_account(user: User):
         else:
             form.populate_obj(user)
             user.email = (form.email.data or "").strip()
-            if not user.slug:
-                user.slug = unique_user_slug(user.username)
+            if not user.slug:  # from the name shown, not the login name (never public)
+                user.slug = unique_user_slug(user.display_name)
             if form.password.data:
                 user.set_password(form.password.data)
             db.session.add(user)
@@ -69,10 +72,13 @@ def edit_account(user: User):
 
 def account_error(user: User, form: UserForm) -> tuple[str, str] | None:
     """Checks that need the database or the whole picture, as (field, message)."""
-    taken = db.session.scalar(select(User.id).where(User.username == form.username.data,
-                                                    User.id != (user.id or 0)))
-    if taken:
-        return "username", _("This username is taken.")
+    problems = identity_problems(form.username.data, form.email.data or "",
+                                 form.display_name.data, user.id)
+    if problems:
+        return next(iter(problems.items()))
+    if "current_password" in form and (refusal := needs_current_password(
+            user, form.email.data, form.password.data, form.current_password.data)):
+        return "current_password", refusal
     if not user.id and not form.password.data:
         return "password", _("Give the new account a password.")
     if user.id == current_user.id and (form.role.data != ADMIN or not form.active.data):
@@ -122,6 +128,19 @@ def successor_choices(user: User) -> list[tuple]:
         (other.id, f"{other.display_name} ({other.username})") for other in others]
 
 
+def needs_current_password(user: User, email: str | None, new_password: str | None,
+                           current_password: str | None) -> str | None:
+    """One's own email or password changes only with the current password (WordPress
+    asks it too): a session left open, or a stolen cookie, does not take the account
+    over. The message to show, or None."""
+    email_changes = (email or "").strip().lower() != (user.email or "").lower()
+    if not (email_changes or new_password) or user.check_password(current_password or ""):
+        return None
+    if current_password:
+        return _("This is not your current password.")
+    return _("Give your current password to change your email or password.")
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
     """Your own name, biography and password."""
@@ -129,8 +148,15 @@ def profile():
     form = ProfileForm(obj=user)
     status = 200
     if form.validate_on_submit():
-        if form.new_password.data and not user.check_password(form.current_password.data or ""):
-            form.current_password.errors.append(_("This is not your current password."))
+        problems = identity_problems(None, form.email.data or "", form.display_name.data,
+                                     user.id)
+        refusal = needs_current_password(user, form.email.data, form.new_password.data,
+                                         form.current_password.data)
+        if refusal:
+            problems.setdefault("current_password", refusal)
+        for field, message in problems.items():
+            getattr(form, field).errors.append(message)
+        if problems:
             status = 400
         else:
             user.display_name = form.display_name.data.strip()

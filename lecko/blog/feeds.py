@@ -86,7 +86,10 @@ def sitemap():
         posts=posts,
         categories=db.session.scalars(select(Category).order_by(Category.slug)),
         tags=db.session.scalars(select(Tag).order_by(Tag.slug)),
-        authors=db.session.scalars(select(User).where(User.active).order_by(User.slug)),
+        # Only accounts with public articles have a page (blog.views.author).
+        authors=db.session.scalars(select(User).where(User.active, select(Post.id).where(
+            Post.author_id == User.id, Post.type == POST, Post.public_clause()).exists())
+            .order_by(User.slug)),
         PAGE=PAGE,
     )
     return xml_response(body, "application/xml")

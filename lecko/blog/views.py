@@ -124,9 +124,6 @@ def render_post(article: Post, comment_form: CommentForm | None = None, status: 
         comment_form = new_comment_form(formdata=None,
                                         data={"parent_id": str(reply_to or "")})
     comment_form.form_token.data = form_token(article.id)
-    if current_user.is_authenticated and not comment_form.author_name.data:
-        comment_form.author_name.data = current_user.display_name
-        comment_form.author_email.data = current_user.email
     parent_id = comment_form.parent_id.data or ""
     replying_to = next((c for c in comments if str(c.id) == parent_id), None)
     page = render_template(
@@ -349,10 +346,13 @@ def tag(slug: str, page: int):
 @bp.get("/author/<slug>/", defaults={"page": 1})
 @bp.get("/author/<slug>/page/<int:page>/")
 def author(slug: str, page: int):
-    """An author's bio and articles."""
+    """An author's bio and articles; a 404 for an account without public articles, as
+    for no account at all (staff accounts are not listed for anyone)."""
     person = db.first_or_404(select(User).where(User.slug == slug))
     pagination = paginate_or_404(
         lambda: public_posts().where(Post.author_id == person.id), page)
+    if not pagination.total:
+        abort(404)
     return render_template("blog/author.html", author=person, pagination=pagination,
                            page_endpoint="blog.author", page_args={"slug": slug})
 

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, func, select
 from ..extensions import db
 from ..models import Comment, Post, RateEvent, User, utcnow
 from ..models.comments import APPROVED, PENDING, SPAM, TRASH, text_fingerprint
+from ..permissions import may_moderate
 from ..settings import site_settings
 
 FORM_TOKEN_MAX_AGE = 86400  # a comment form older than a day is refused
@@ -38,6 +39,8 @@ APPROVED_AMONG = select(Comment.id).where(
     Comment.id.in_(bindparam("ids", expanding=True)),
     func.lower(Comment.author_email) == bindparam("email"), Comment.status == APPROVED).limit(1)
 STAFF_EMAIL = select(User.id).where(func.lower(User.email) == bindparam("email")).limit(1)
+APPROVED_BY_ACCOUNT = select(Comment.id).where(
+    Comment.user_id == bindparam("user_id"), Comment.status == APPROVED).limit(1)
 
 
 @dataclass
@@ -142,9 +145,10 @@ def _contains_any(words: list[str], *fields: str) -> bool:
 
 
 def moderation_status(name: str, email: str, url: str, text: str,
-                      proven_ids: Sequence[int]) -> str:
+                      proven_ids: Sequence[int], user_id: int | None = None) -> str:
     """WordPress's discussion rules: spam words, hold-all, links, words, new authors (a
-    known author is one the browser proves, not one whose email is typed: see proof.py)."""
+    known author is one the browser proves, not one whose email is typed: see proof.py;
+    or, for a staff member who may not moderate, their signed-in account)."""
     settings = site_settings()
     fields = (name, email, url, text)
     if _contains_any(settings["comment_disallowed_words"], *fields):
@@ -156,15 +160,19 @@ def moderation_status(name: str, email: str, url: str, text: str,
         return PENDING
     if _contains_any(settings["comment_moderation_words"], *fields):
         return PENDING
-    if settings["comment_hold_new_authors"] and not is_known_author(email, proven_ids):
+    if settings["comment_hold_new_authors"] and not is_known_author(email, proven_ids,
+                                                                    user_id):
         return PENDING
     return APPROVED
 
 
-def is_known_author(email: str, proven_ids: Sequence[int]) -> bool:
+def is_known_author(email: str, proven_ids: Sequence[int], user_id: int | None = None) -> bool:
     """One of the comments this browser proves it wrote (`proven_ids`) is approved and has
-    this email. A staff member's email never makes an anonymous author known: staff sign
-    in to comment as the team."""
+    this email; for a signed-in staff member, one of their account's comments is approved.
+    A staff member's email never makes an anonymous author known: staff sign in to comment
+    as the team."""
+    if user_id is not None:
+        return db.session.scalar(APPROVED_BY_ACCOUNT, {"user_id": user_id}) is not None
     if not email or not proven_ids:
         return False
     email = email.strip().lower()
@@ -175,8 +183,12 @@ def is_known_author(email: str, proven_ids: Sequence[int]) -> bool:
 
 
 def judge(post: Post, token: str, honeypot: str, address_hash: str, name: str, email: str,
-          url: str, text: str, staff: bool, proven_ids: Sequence[int] = ()) -> Verdict:
-    """Every rule in order; the first refusal wins, else the status to store."""
+          url: str, text: str, account: User | None, proven_ids: Sequence[int] = ()) -> Verdict:
+    """Every rule in order; the first refusal wins, else the status to store. A signed-in
+    `account` sends with its session's CSRF token instead of the time token, and is not
+    rate-limited (the account answers for it); only those who may moderate skip the hold
+    rules (WordPress holds the comments of users who cannot moderate like anyone's)."""
+    staff = account is not None
     if honeypot:
         return Verdict(message=_("This comment looks automatic and was not sent."),
                        http_status=400)
@@ -192,8 +204,10 @@ def judge(post: Post, token: str, honeypot: str, address_hash: str, name: str, e
             return refusal
     if is_duplicate(post, text):
         return duplicate_refusal()
-    return Verdict(status=APPROVED if staff else moderation_status(name, email, url, text,
-                                                                   proven_ids))
+    if staff and may_moderate(account):
+        return Verdict(status=APPROVED)
+    return Verdict(status=moderation_status(name, email, url, text, proven_ids,
+                                            account.id if staff else None))
 
 
 def token_hash(token: str) -> str:

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import _
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from wtforms.validators import Optional
 
 from ..blog import views as blog_views  # a module: blog.views imports this package too
 from ..blog.links import post_url
@@ -17,6 +18,7 @@ from ..models import Comment, Post, utcnow
 from ..models.comments import APPROVED
 from ..models.queries import refresh_comment_count
 from ..parsing import parse_id
+from ..permissions import may_moderate
 from ..settings import site_is_french
 from . import bp, guard, notify, proof, subscriptions
 from .forms import CommentEditForm, CommentForm, comment_form
@@ -33,17 +35,20 @@ def post_comment(post_id: int):
     if blog_views.is_locked(post):  # a password-protected article: readers must unlock it
         abort(403)
     form = comment_form()
+    staff = current_user.is_authenticated
+    if staff:
+        as_account(form)
     if not form.validate():
         return blog_views.render_post(post, comment_form=form, status=400)
     if request.form.get("preview"):
         preview = render_comment(form.text.data, french=site_is_french())
         return blog_views.render_post(post, comment_form=form, comment_preview_html=preview)
-    staff = current_user.is_authenticated
+    account = current_user._get_current_object() if staff else None
     proven = [] if staff else proof.proven_comment_ids()
     try:
         verdict = guard.judge(post, form.form_token.data, form.website_confirm.data, ip_hash(),
                               form.author_name.data, form.author_email.data,
-                              form.author_url.data or "", form.text.data, staff, proven)
+                              form.author_url.data or "", form.text.data, account, proven)
         comment = None if verdict.refused else store(post, form, verdict.status)
     except IntegrityError:
         db.session.rollback()
@@ -80,6 +85,14 @@ def post_comment(post_id: int):
     return response
 
 
+def as_account(form: CommentForm) -> None:
+    """A signed-in staff member comments as their account: the form shows their name and
+    email instead of fields, and a name or email sent anyway is ignored."""
+    form.author_name.data = current_user.display_name
+    form.author_email.data = current_user.email
+    form.author_email.validators = [Optional()]  # an account may have no email
+
+
 def store(post: Post, form: CommentForm, status: str) -> Comment:
     """Write the comment, count it against the address, remember it in this browser."""
     parent_id = parse_id(form.parent_id.data)
@@ -91,7 +104,8 @@ def store(post: Post, form: CommentForm, status: str) -> Comment:
     comment = Comment(
         post=post, parent=parent, status=status, text=form.text.data.strip(),
         text_html=render_comment(form.text.data, french=site_is_french()),
-        author_name=form.author_name.data.strip(), author_email=form.author_email.data.strip(),
+        author_name=form.author_name.data.strip(),
+        author_email=(form.author_email.data or "").strip(),
         author_url=(form.author_url.data or "").strip(), ip_hash=address,
         notify_replies=form.notify_replies.data, edit_token_hash=guard.token_hash(token),
         user_id=current_user.id if current_user.is_authenticated else None)
@@ -138,12 +152,12 @@ def edit_comment(comment_id: int):
         comment.text = form.text.data.strip()
         comment.text_html = render_comment(comment.text, french=site_is_french())
         comment.edited_at = utcnow()
-        if comment.status == APPROVED:
+        if comment.status == APPROVED and not may_moderate(current_user):
             # An edit may add links or words that would have held it. The comment itself,
             # approved and this browser's, proves its author known.
             comment.status = guard.moderation_status(
                 comment.author_name, comment.author_email, comment.author_url, comment.text,
-                proven_ids=[comment.id])
+                proven_ids=[comment.id], user_id=comment.user_id)
             if comment.status != APPROVED:
                 refresh_comment_count(comment.post)
         db.session.commit()

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -60,6 +60,13 @@ class User(UserMixin, db.Model):
     def is_editor(self) -> bool:
         """Admins and editors handle every post, comment and file."""
         return self.role in (ADMIN, EDITOR)
+
+
+# A login name and an email belong to one account whatever their case (lecko/logins.py);
+# accounts without an email are left out.
+Index("ux_user_username_lower", func.lower(User.username), unique=True)
+Index("ux_user_email_lower", func.lower(User.email), unique=True,
+      sqlite_where=User.email != "", postgresql_where=User.email != "")
 
 
 class LoginFailure(db.Model):

@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import UTC
 from functools import lru_cache
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..extensions import db
@@ -27,6 +27,19 @@ def public_posts(post_type: str = POST, with_body: bool = False) -> Select:
         .options(joinedload(Post.author), selectinload(Post.categories), *bodies)
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
+
+
+def has_public_posts(user) -> bool:
+    """The account has an article readers can see: only then does it have an author page
+    (an account without one, the admin's say, is nobody's business)."""
+    return db.session.scalar(select(Post.id).where(
+        Post.author_id == user.id, Post.type == POST, Post.public_clause()).limit(1)) is not None
+
+
+def showing_media(item) -> ColumnElement[bool]:
+    """A condition on Post: the post shows the file (featured, or in its text)."""
+    return or_(Post.featured_media_id == item.id,
+               Post.body_html.contains(f"/media/{item.path}"))
 
 
 def category_tree_ids(category: Category) -> list[int]:

@@ -247,8 +247,11 @@ class Importer:
 
     def load_existing(self) -> None:
         session = db.session
-        self.users = {u.username: u for u in session.scalars(select(User))}
+        # Keyed by lower-case login, e-mails kept lower-case: both belong to one account
+        # whatever their case (lecko/logins.py), as in WordPress.
+        self.users = {u.username.lower(): u for u in session.scalars(select(User))}
         self.user_slugs = {u.slug for u in self.users.values()}
+        self.user_emails = {u.email.lower() for u in self.users.values() if u.email}
         self.category_slugs = {row.slug: row for row in session.scalars(select(Category))}
         self.tag_slugs = {row.slug: row for row in session.scalars(select(Tag))}
         self.own_post_ids = set(self.ids_of(Post, self.own_post_ids))
@@ -318,25 +321,29 @@ class Importer:
         login = (login or "").strip(" \t\n<>")[:60]
         if not login:
             return None
-        user = self.users.get(login)
+        user = self.users.get(login.lower())
         if user is None:
             names = " ".join(n for n in (author.first_name, author.last_name) if n) \
                 if author else ""
             display = (author.display_name if author else "") or names or login
+            email = (author.email if author else "")[:254]
+            if email.lower() in self.user_emails:
+                email = ""  # another account's already: the imported one starts disabled
+            self.user_emails.add(email.lower())
             user = User(username=login, slug=self.user_slug(login), display_name=display[:120],
-                        email=(author.email if author else "")[:254], role=AUTHOR,
+                        email=email, role=AUTHOR,
                         active=False, password_hash="",
                         legacy_wp_id=author.wp_id if author else None)
             db.session.add(user)
-            self.users[login] = user
+            self.users[login.lower()] = user
             self.report.count("users", CREATED)
-        elif login not in self.seen_users:
+        elif login.lower() not in self.seen_users:
             fill = (author is not None and author.wp_id and user.legacy_wp_id is None
                     and not self.from_here)
             if fill:
                 user.legacy_wp_id = author.wp_id
             self.report.count("users", UPDATED if fill else SKIPPED)
-        self.seen_users.add(login)
+        self.seen_users.add(login.lower())
         if author is not None and author.wp_id:
             self.users_by_wp_id[author.wp_id] = user
         return user
