@@ -6,8 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask import current_app
 from slugify import slugify
 from sqlalchemy import delete, func, select
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from . import permissions
 from .blog.links import site_timezone
@@ -17,6 +20,7 @@ from .models import Post, Redirect, Revision, Series, Tag, User, utcnow
 from .models.content import (
     AUTOSAVE,
     DRAFT,
+    PAGE,
     PENDING,
     POST,
     PUBLISHED,
@@ -33,16 +37,37 @@ def slug_from_title(title: str) -> str:
     return slugify(title, replacements=APOSTROPHES, max_length=200, word_boundary=True)
 
 
-def unique_slug(base: str, post_type: str, exclude_id: int | None = None) -> str:
-    """`base`, or `base-2`, `base-3`… whichever no other post of this type uses."""
+def unique_slug(base: str, post_type: str, exclude_id: int | None = None,
+                parent_path: str = "") -> str:
+    """`base`, or `base-2`, `base-3`… whichever no other post of this type uses, and, for
+    a page (under `parent_path`), whose address no other part of the blog answers."""
     base = base or "sans-titre"
     taken = set(db.session.scalars(
         select(Post.slug).where(Post.type == post_type, Post.id != (exclude_id or 0),
                                 Post.slug.like(f"{base}%"))))
     slug, n = base, 2
-    while slug in taken:
+    while slug in taken or (post_type == PAGE and address_taken(f"{parent_path}{slug}")):
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def address_taken(page_path: str) -> bool:
+    """/<page_path>/ answered by another route than the page's (/feed/, /admin/, /2024/):
+    a page there would never be read. WordPress adds -2 to such slugs too."""
+    if page_path.split("/", 1)[0] in SERVED_FOLDERS:
+        return True
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, _arguments = adapter.match(f"/{page_path}/", method="GET")
+    except RequestRedirect:
+        return True
+    except HTTPException:
+        return False
+    return endpoint != "blog.page"
+
+
+# Served by the web server itself in production (deploy/nginx.conf's locations).
+SERVED_FOLDERS = {"static", "media"}
 
 
 def tags_from_text(text: str) -> list[Tag]:

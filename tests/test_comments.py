@@ -639,3 +639,15 @@ def test_upgrade_from_0009_keeps_comments_and_adds_the_unique_fingerprint(tmp_pa
         db.session.remove()
         db.engine.dispose()
     assert [tuple(row) for row in rows] == [(1, None), (2, None)]
+
+
+def test_a_website_typed_without_https_is_taken_and_a_bad_one_told_once(client, article):
+    """People type "exemple.fr": WordPress takes it. A javascript: address is refused
+    with one message (it was shown twice), the comment kept in the form."""
+    assert send(client, article, author_url="www.exemple.fr/blog").status_code == 303
+    assert comments()[0].author_url == "https://www.exemple.fr/blog"
+    response = send(client, article, author_url="javascript:alert(1)", text="Deuxième avis.")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert page.count("Indiquez une adresse web commençant par https://") == 1
+    assert "Deuxième avis." in page and len(comments()) == 1

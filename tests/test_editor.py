@@ -488,3 +488,34 @@ def test_every_xss_payload_saved_through_the_editor_is_harmless(client, editor):
     write(client, title="Formaté", body_source="<h2>T</h2><p><strong>b</strong> <em>i</em></p>")
     formatted = db.session.query(Post).filter_by(title="Formaté").one()
     assert "<h2>T</h2>" in formatted.body_html and "<strong>b</strong>" in formatted.body_html
+
+
+def test_a_page_never_takes_an_address_another_part_of_the_blog_answers(client, auth,
+                                                                         editor):
+    """A page named "feed", "admin", "2024" or "media" took /feed/, /admin/, /2024/,
+    /media/: the feed, the sign-in page, the year's archive or the web server answered
+    there, and readers never saw the page. Such a page gets -2, as WordPress does."""
+    for slug in ("feed", "admin", "2024", "search", "media", "static", "a-propos"):
+        assert write(client, "/admin/posts/new?type=page", title=f"Page {slug}",
+                     slug=slug).status_code == 302
+    slugs = {page.title: page.slug for page in db.session.query(Post)}
+    assert slugs == {"Page feed": "feed-2", "Page admin": "admin-2", "Page 2024": "2024-2",
+                     "Page search": "search-2", "Page media": "media-2",
+                     "Page static": "static-2", "Page a-propos": "a-propos"}
+    auth.logout()
+    for title, slug in slugs.items():
+        page = client.get(f"/{slug}/").get_data(as_text=True)
+        assert f">{title}</h1>" in page
+    assert client.get("/feed/").mimetype.endswith("xml")
+
+
+def test_control_characters_never_reach_a_title_and_line_breaks_stay_in_the_text(client,
+                                                                                  editor):
+    """Pasted from a terminal or sent by a bot: invisible on the page, refused by XML
+    (feeds, the WordPress export). A one-line field turns line breaks into spaces."""
+    write(client, title="Titre\x01 avec\x0b un\u0085 caractère\x7f\nde contrôle",
+          body_source="<p>Ligne\x00 une\n\tligne deux</p>", tags="un\x1b, deux")
+    post = db.session.query(Post).one()
+    assert post.title == "Titre avec un caractère de contrôle"
+    assert post.body_source == "<p>Ligne une\n\tligne deux</p>"
+    assert sorted(tag.name for tag in post.tags) == ["deux", "un"]

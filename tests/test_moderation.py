@@ -282,7 +282,7 @@ def test_edit_can_change_the_status(client, editor, make_post, make_comment):
 
 
 @pytest.mark.parametrize("website", ["javascript:alert(1)", " JavaScript:alert(1)",
-                                     "data:text/html,x", "ftp://exemple.fr", "exemple.fr"])
+                                     "data:text/html,x", "ftp://exemple.fr", "exemple .fr"])
 def test_a_website_that_is_not_http_is_refused(client, editor, make_post, make_comment,
                                                website):
     comment = make_comment(make_post(), "Texte d’origine")
@@ -294,6 +294,14 @@ def test_a_website_that_is_not_http_is_refused(client, editor, make_post, make_c
     assert "Texte corrigé</textarea>" in page  # the text is kept
     db.session.refresh(comment)
     assert comment.text == "Texte d’origine" and comment.author_url == ""
+
+
+def test_a_website_typed_without_https_gets_it(client, editor, make_post, make_comment):
+    """"exemple.fr" as people type it: taken with https://, as on the reader's form."""
+    comment = make_comment(make_post(), "Texte d’origine")
+    assert edit(client, comment, author_url="exemple.fr", status=APPROVED).status_code == 302
+    db.session.refresh(comment)
+    assert comment.author_url == "https://exemple.fr"
 
 
 def test_a_refused_field_points_at_its_help_and_its_error(client, editor, make_post,

@@ -622,3 +622,13 @@ def test_upgrade_gives_old_posts_no_guid_and_old_comments_the_comment_kind(tmp_p
         assert db.session.scalar(select(Comment)).kind == "comment"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_wordpress_page_named_like_a_blog_address_is_still_reachable(app, client):
+    """WordPress had a page "feed" or "search" at the top: here /feed/ is the feed, so the
+    page takes /feed-2/ (reported as any renamed slug) and readers reach it."""
+    do_import(wxr(item(5, "Le flux", "page", slug="feed") + item(6, "Chercher", "page",
+                                                               slug="search")))
+    assert {p.title: p.slug for p in db.session.query(Post)} == {
+        "Le flux": "feed-2", "Chercher": "search-2"}
+    assert ">Le flux</h1>" in client.get("/feed-2/").get_data(as_text=True)

@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..auth import role_required, safe_next
+from ..comments.forms import with_scheme
 from ..comments.notify import on_comment_approved
 from ..extensions import db
 from ..forms import Form
@@ -69,7 +70,8 @@ class CommentForm(Form):
         DataRequired(_l("Give the author's name.")), Length(max=100)])
     author_email = EmailField(_l("Email"), validators=[
         Optional(), Length(max=254), Email(_l("This email address is not valid."))])
-    author_url = StringField(_l("Website"), validators=[Length(max=300), web_address])
+    author_url = StringField(_l("Website"), filters=[with_scheme],
+                             validators=[Length(max=300), web_address])
     text = TextAreaField(_l("Comment"), validators=[
         DataRequired(_l("Write the comment's text.")), Length(max=TEXT_MAX)])
     status = SelectField(_l("Status"), choices=[SelectChoice(s, label)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import editing
-from ..blog.links import post_url
+from ..blog.links import page_path, post_url
 from ..extensions import db
 from ..models import Category, Media, Post, Revision, Series, Tag, User, utcnow
 from ..models.content import (
@@ -114,8 +114,14 @@ def form_data(post: Post) -> dict:
 def apply_form(post: Post, form: PostForm, choice: editing.StatusChoice) -> None:
     """Copy the validated form onto the post (the caller commits)."""
     post.title = form.title.data.strip()
-    post.slug = editing.unique_slug(form.slug.data or editing.slug_from_title(post.title),
-                                    post.type, post.id)
+    if post.type == PAGE:
+        parent = db.session.scalar(
+            parent_pages(post).where(Post.id == (form.parent_id.data or 0)))
+        post.parent = parent if parent is not None and not is_descendant(parent, post) else None
+        post.menu_order = form.menu_order.data or 0
+    post.slug = editing.unique_slug(
+        form.slug.data or editing.slug_from_title(post.title), post.type, post.id,
+        page_path(post.parent) + "/" if post.type == PAGE and post.parent else "")
     post.excerpt = (form.excerpt.data or "").strip()
     post.set_body(form.body_source.data or "", french=site_is_french())
     post.categories = list(db.session.scalars(
@@ -128,11 +134,6 @@ def apply_form(post: Post, form: PostForm, choice: editing.StatusChoice) -> None
     if post.type == POST:
         post.series = editing.find_or_create_series(form.series_id.data, form.new_series.data)
         post.series_position = form.series_position.data if post.series else None
-    else:
-        parent = db.session.scalar(
-            parent_pages(post).where(Post.id == (form.parent_id.data or 0)))
-        post.parent = parent if parent is not None and not is_descendant(parent, post) else None
-        post.menu_order = form.menu_order.data or 0
 
 
 def is_descendant(page: Post, ancestor: Post) -> bool:

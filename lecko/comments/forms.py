@@ -1,15 +1,26 @@
 """The readers' comment form."""
 
+import re
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from ..forms import Form
-from ..html import is_safe_url
 
 COMMENT_MAX_LENGTH = 10_000
+# "exemple.fr" or "www.exemple.fr/blog": a web address without its scheme, as people type
+# it (WordPress adds http://; https:// here).
+_BARE_DOMAIN = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?$", re.I)
+
+
+def with_scheme(value):
+    """The typed address, with https:// in front when it is a bare domain."""
+    value = (value or "").strip()
+    return "https://" + value if _BARE_DOMAIN.match(value) else value
 
 
 class CommentForm(Form):
@@ -22,7 +33,7 @@ class CommentForm(Form):
     author_email = EmailField(_l("Email (never shown)"), validators=[
         DataRequired(_l("Please give your email: it is never shown.")), Length(max=254),
         Email(_l("This email address is not valid."))])
-    author_url = StringField(_l("Website (optional)"), validators=[
+    author_url = StringField(_l("Website (optional)"), filters=[with_scheme], validators=[
         Optional(), Length(max=300),
         Regexp(r"^https?://\S+$", message=_l("Give a web address starting with https://."))])
     text = TextAreaField(_l("Comment"), validators=[
@@ -34,10 +45,6 @@ class CommentForm(Form):
     form_token = HiddenField()
     # A field humans never see (hidden by CSS and labelled for screen readers): bots fill it.
     website_confirm = StringField(_l("Leave this field empty"))
-
-    def validate_author_url(self, field):
-        if field.data and not is_safe_url(field.data):
-            raise ValidationError(_l("Give a web address starting with https://."))
 
 
 def comment_form(**kwargs) -> CommentForm:

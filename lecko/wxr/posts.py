@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..editing import keep_revision, slug_from_title, unique_series_slug
+from ..editing import address_taken, keep_revision, slug_from_title, unique_series_slug
 from ..extensions import db
 from ..html import article_problem, html_to_text, summarize
 from ..models import Media, Post, Series, utcnow
@@ -156,11 +156,12 @@ def base_slug(item: WpItem) -> str:
 
 
 def take_slug(importer: Importer, item: WpItem, post_type: str) -> str:
-    """The WordPress slug, or -2, -3… when another post of the type has it."""
+    """The WordPress slug, or -2, -3… when another post of the type has it (or, for a
+    page at the top, another part of the blog answers its address)."""
     base = base_slug(item)
     taken = importer.slugs.setdefault(post_type, set())
     slug, n = base, 2
-    while slug in taken:
+    while slug in taken or (post_type == PAGE and not item.parent and address_taken(slug)):
         slug, n = f"{base}-{n}", n + 1
     taken.add(slug)
     return slug
