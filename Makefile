@@ -28,11 +28,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# Compiled catalogues are build products (git-ignored): make them from the .po files.
-translations: $(STAMP) $(CATALOGS:.po=.mo)
-
-%.mo: %.po
-	$(VENV)/bin/pybabel -q compile -i $< -o $@
+# The compiled catalogues are committed beside their .po files, so that every way of
+# installing (make run, pip install ., the systemd unit) serves the French site; after
+# editing a .po, run this and commit both (tests/test_install.py checks they agree).
+translations: $(STAMP)
+	@for po in $(CATALOGS); do $(VENV)/bin/pybabel -q compile -i $$po -o $${po%.po}.mo; done
 
 # Re-extract the strings after changing templates or code, then translate messages.po.
 messages: $(STAMP)
