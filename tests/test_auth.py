@@ -326,6 +326,23 @@ def test_save_after_the_session_ended_keeps_the_text_and_saves_when_asked(client
     assert {t.name for t in post.tags} == {"a", "b"}
 
 
+
+def test_a_kept_form_is_offered_only_to_the_account_that_wrote_it(client, auth, make_user):
+    """Claire's session ended mid-article; Arthur signed in next on that browser and was
+    offered her unsaved text (an admin pressing "Renvoyer" would have saved it as his)."""
+    make_user(username="claire", role="editor")
+    make_user(username="arthur", role="admin")
+    auth.login("claire")
+    editor = open_form(client, "/admin/posts/new", selector="form.editor-form")
+    client.delete_cookie("session")
+    response = editor.fill(title="Brouillon de Claire",
+                           body_source="<p>Texte non enregistré.</p>").submit()
+    sign_in = form_in(client, response, "/admin/posts/new", action="/login")
+    response = sign_in.fill(username="arthur", password=TEST_PASSWORD).submit()
+    assert "Texte non enregistré." not in response.get_data(as_text=True)
+    assert "Renvoyer" not in response.get_data(as_text=True)
+    assert db.session.query(Post).count() == 0
+
 @pytest.mark.parametrize("path", ["/admin/", "/admin/posts/", "/admin/users/"])
 def test_admin_pages_are_not_cached(client, auth, make_user, path):
     make_user(username="root", role="admin")
