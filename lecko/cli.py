@@ -109,7 +109,9 @@ def users_group():
 @click.option("--display-name", default="")
 def users_create(name: str, role: str, password: str, email: str, display_name: str):
     """Create a staff account that can sign in at /login."""
-    from .logins import identity_problems, username_problem
+    from flask_babel import force_locale
+
+    from .logins import email_problem, identity_problems, username_problem
 
     name, email, display_name = name.strip(), email.strip(), display_name.strip() or name.strip()
     if not name or len(name) > 60:
@@ -118,6 +120,9 @@ def users_create(name: str, role: str, password: str, email: str, display_name: 
         raise click.BadParameter(username_problem(name), param_hint="NAME")
     if len(password) < 8:
         raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    if email and email_problem(email):
+        with force_locale("en"):
+            raise click.BadParameter(email_problem(email), param_hint="--email")
     taken = identity_problems(name, email, display_name)
     for field, what in (("username", f"a user named {name!r}"),
                         ("email", f"an account with the email {email!r}"),

@@ -16,6 +16,7 @@ from . import permissions
 from .blog.links import site_timezone
 from .database import lock_for_writing
 from .extensions import db
+from .html import summarize
 from .models import Post, Redirect, Revision, Series, Tag, User, utcnow
 from .models.content import (
     AUTOSAVE,
@@ -68,6 +69,12 @@ def address_taken(page_path: str) -> bool:
 
 # Served by the web server itself in production (deploy/nginx.conf's locations).
 SERVED_FOLDERS = {"static", "media"}
+
+
+def automatic_excerpt(post: Post, excerpt: str) -> bool:
+    """No excerpt, or the one made from the body as it stands (what the editor showed
+    before): it follows the body, rather than staying the summary of an older text."""
+    return not excerpt or excerpt == summarize(post.body_html or "")
 
 
 def tags_from_text(text: str) -> list[Tag]:

@@ -5,13 +5,18 @@ person presses sends it again. Nothing is ever sent by itself.
 
 Only forms sent from this site's own pages are kept (origin.py), and only on the screens
 of KEPT_FORMS: account, role, settings, import, restore and privacy changes never are,
-so no page can have one of them replayed after a sign-in."""
+so no page can have one of them replayed after a sign-in. A staff screen's form says,
+signed, which account it was served to (kept_for_field): once signed in, only that
+account is offered it — not a colleague signing in next on the same browser."""
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from .origin import from_another_site, local_path
@@ -27,6 +32,8 @@ KEPT_FORMS = {
 }
 # The sign-in page carries a kept form's fields under this prefix, its target in ?next=.
 CARRY_PREFIX = "carry-"
+# The hidden field naming, signed, the account a staff form was served to.
+KEPT_FOR = "kept_for"
 
 
 @dataclass(frozen=True)
@@ -47,10 +54,36 @@ def kept_form() -> KeptForm | None:
     else:
         target = local_path(request.full_path.rstrip("?"))
         fields = carried_fields(request.form)
-    what = KEPT_FORMS.get(endpoint_at(target)) if target else None
-    if not fields or what is None:
+    endpoint = endpoint_at(target) if target else None
+    what = KEPT_FORMS.get(endpoint)
+    if not fields or what is None or not for_this_account(endpoint, dict(fields)):
         return None
     return KeptForm(target, fields, str(what))
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="kept-for")
+
+
+def kept_for_field() -> Markup:
+    """The hidden field a staff form carries, naming the account it is served to."""
+    if not current_user.is_authenticated:
+        return Markup("")
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        KEPT_FOR, _signer().dumps(current_user.id))
+
+
+def for_this_account(endpoint: str, fields: dict) -> bool:
+    """Before signing in, the form is the typing person's own; once a sign-in carried it,
+    a staff screen's form only goes to the account it was served to (readers' own
+    comments have no account; a form refused in the same session stays its own)."""
+    if (not current_user.is_authenticated or request.endpoint != "auth.login"
+            or not endpoint.startswith("admin.")):
+        return True
+    try:
+        return _signer().loads(fields.get(KEPT_FOR, "")) == current_user.id
+    except BadSignature:
+        return False
 
 
 def carried_fields(form, prefix: str = "") -> list[tuple[str, str]]:

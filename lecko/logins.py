@@ -5,6 +5,7 @@ The admin's user screen, the profile and `users create` ask these; so does signi
 import re
 import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from slugify import slugify
 from sqlalchemy import func, select
@@ -27,7 +28,20 @@ def username_problem(name: str) -> str | None:
 
 
 def _same_name(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """Case, compatibility forms, spaces and invisible characters (zero-width spaces and
+    joiners, marks of direction: Unicode's "format" category) aside."""
+    return "".join(c for c in unicodedata.normalize("NFKC", name).casefold()
+                   if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
+def email_problem(address: str) -> str | None:
+    """Why an e-mail address cannot be an account's, or None: the one rule of the screens
+    and `users create` (syntax, and a domain mail can reach: not .test or .local)."""
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return _("This email address is not valid.")
+    return None
 
 
 def username_taken(name: str, except_id: int | None = None) -> bool:

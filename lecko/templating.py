@@ -16,6 +16,7 @@ from werkzeug.http import http_date
 from . import uploads
 from .blog.links import post_url
 from .html import is_safe_url, typeset
+from .keptforms import kept_for_field
 from .models import utcnow
 from .pagecache import per_content_version
 from .settings import site_settings
@@ -214,7 +215,8 @@ def register(app: Flask) -> None:
                                  cached_sidebar=cached_sidebar,
                                  nav_pages=nav_pages, month_name=month_name,
                                  json_ld=json_ld, now=utcnow, media_srcset=uploads.srcset,
-                                 media_sizes=uploads.IMAGE_SIZES)
+                                 media_sizes=uploads.IMAGE_SIZES,
+                                 kept_for_field=kept_for_field)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -11,7 +11,7 @@ from conftest import TEST_PASSWORD, AuthActions
 from forms import form_in, open_form
 
 from lecko.extensions import db
-from lecko.models import LoginFailure, Post, utcnow
+from lecko.models import LoginFailure, Post, User, utcnow
 from lecko.throttling import DEVICE_COOKIE
 
 
@@ -325,6 +325,36 @@ def test_save_after_the_session_ended_keeps_the_text_and_saves_when_asked(client
     assert post.title == "Écrit hors session" and "deux heures" in post.body_source
     assert {t.name for t in post.tags} == {"a", "b"}
 
+
+
+def test_a_kept_form_is_offered_only_to_the_account_that_wrote_it(client, auth, make_user):
+    """Claire's session ended mid-article; Arthur signed in next on that browser and was
+    offered her unsaved text (an admin pressing "Renvoyer" would have saved it as his)."""
+    make_user(username="claire", role="editor")
+    make_user(username="arthur", role="admin")
+    auth.login("claire")
+    editor = open_form(client, "/admin/posts/new", selector="form.editor-form")
+    client.delete_cookie("session")
+    response = editor.fill(title="Brouillon de Claire",
+                           body_source="<p>Texte non enregistré.</p>").submit()
+    sign_in = form_in(client, response, "/admin/posts/new", action="/login")
+    response = sign_in.fill(username="arthur", password=TEST_PASSWORD).submit()
+    assert "Texte non enregistré." not in response.get_data(as_text=True)
+    assert "Renvoyer" not in response.get_data(as_text=True)
+    assert db.session.query(Post).count() == 0
+
+
+def test_an_account_given_an_old_id_does_not_answer_to_its_cookie(client, auth, make_user):
+    """A restore puts the id counter back: the next account created gets the id of one
+    created after the backup, and that one's cookie opened it (an administrator's)."""
+    make_user(id=50, username="temp", role="author")
+    auth.login("temp")
+    temp = db.session.get(User, 50)
+    db.session.delete(temp)  # as a restore of an older backup leaves it: gone, id free
+    db.session.commit()
+    make_user(id=50, username="chef", role="admin")
+    response = client.get("/admin/users/")
+    assert response.status_code == 302 and "/login" in response.location
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/posts/", "/admin/users/"])
 def test_admin_pages_are_not_cached(client, auth, make_user, path):

@@ -519,3 +519,47 @@ def test_control_characters_never_reach_a_title_and_line_breaks_stay_in_the_text
     assert post.title == "Titre avec un caractère de contrôle"
     assert post.body_source == "<p>Ligne une\n\tligne deux</p>"
     assert sorted(tag.name for tag in post.tags) == ["deux", "un"]
+
+
+def test_an_excerpt_nobody_wrote_follows_the_body(client, editor):
+    """The form showed the automatic excerpt, and any re-save stored it as written: once
+    the body was rewritten, home, feeds and the description still read the old text."""
+    write(client, body_source="<p>Version alpha secrète.</p>")
+    post = db.session.query(Post).one()
+    edit = editor_form(client, f"/admin/posts/{post.id}/edit")
+    assert edit["excerpt"] == ""
+    edit.submit("save")
+    edit = editor_form(client, f"/admin/posts/{post.id}/edit")
+    edit.fill(body_source="<p>Version bêta publiée.</p>").submit("save")
+    assert "Version bêta publiée." in client.get("/feed/").get_data(as_text=True)
+    assert "alpha" not in client.get("/feed/").get_data(as_text=True)
+    edit = editor_form(client, f"/admin/posts/{post.id}/edit")
+    edit.fill(excerpt="Mon résumé à moi.").submit("save")
+    edit = editor_form(client, f"/admin/posts/{post.id}/edit")
+    assert edit["excerpt"] == "Mon résumé à moi."
+    edit.fill(body_source="<p>Version gamma.</p>").submit("save")
+    db.session.refresh(post)
+    assert post.excerpt == "Mon résumé à moi."
+
+
+def test_a_page_cannot_go_under_its_own_sub_page_and_is_told_so(client, editor):
+    """The menu offered the page's own sub-pages; choosing one said "Mis à jour" and kept
+    no parent. A page opened before another became its sub-page is refused aloud."""
+    write(client, "/admin/posts/new?type=page", title="Offre")
+    write(client, "/admin/posts/new?type=page", title="Conseil")
+    offer, advice = (db.session.query(Post).filter_by(title=t).one()
+                     for t in ("Offre", "Conseil"))
+    stale = editor_form(client, f"/admin/posts/{offer.id}/edit")  # Conseil is at the top
+    editor_form(client, f"/admin/posts/{advice.id}/edit").fill(parent_id="Offre").submit(
+        "save")
+    response = stale.fill(parent_id="Conseil", body_source="<p>Texte revu.</p>").submit(
+        "save")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "une page ne peut pas se placer sous elle-même" in page
+    assert "Texte revu." in page
+    fresh = editor_form(client, f"/admin/posts/{offer.id}/edit")
+    with pytest.raises(Exception, match="offers no"):
+        fresh.fill(parent_id="Conseil")
+    db.session.refresh(offer)
+    assert offer.parent is None and offer.body_source == BODY

@@ -75,8 +75,10 @@ def test_an_author_cannot_take_a_colleagues_email_or_name(client, auth, team):
     response = profile(client, email="edith@lecko.example", current_password=TEST_PASSWORD)
     assert response.status_code == 400 and "Un autre compte utilise cet e-mail." in said(
         response)
-    response = profile(client, display_name="Claire Morvan")
-    assert response.status_code == 400 and "Un autre compte signe" in said(response)
+    for lookalike in ("Claire Morvan", "Claire Morvan\u200d", "Claire\u200bMorvan",
+                      "\u202aClaire Morvan"):  # zero-width joiner, space, direction mark
+        response = profile(client, display_name=lookalike)
+        assert response.status_code == 400 and "Un autre compte signe" in said(response)
     db.session.refresh(team["arthur"])
     assert (team["arthur"].email, team["arthur"].display_name) == ("arthur@lecko.example",
                                                                    "Arthur Lenoir")
@@ -243,3 +245,31 @@ def test_a_wordpress_import_joins_accounts_whatever_the_case_and_takes_no_email(
         b"<wp:author_login>alice</wp:author_login>", b"<wp:author_login>alice2</wp:author_login>"))
     imported = db.session.query(User).filter_by(username="alice2").one()
     assert imported.email == "" and not imported.active
+
+
+def test_a_wordpress_author_never_signs_as_an_existing_account(app, make_user):
+    """An export's author named like a member of the team gets its login beside the name:
+    readers could not tell the two bylines apart."""
+    from test_wxr_import import do_import, item, wxr
+
+    make_user(username="alice.m", display_name="Alice Martin")
+    do_import(wxr(item(1)))
+    imported = db.session.query(User).filter_by(username="alice").one()
+    assert imported.display_name == "Alice Martin (alice)"
+
+
+def test_an_address_stored_before_is_never_what_stops_a_save(client, auth, make_user,
+                                                             runner):
+    """The command line stored ed@lecko.test, then every screen refused it on any save
+    (her own profile included): now one rule for both, and an account's own address,
+    unchanged, is never refused."""
+    make_user(username="elise", role="editor", display_name="Élise", email="ed@lecko.test")
+    auth.login("elise")
+    assert profile(client, bio="Éditrice depuis 2019.").status_code == 302
+    response = profile(client, email="autre@intranet.local", current_password=TEST_PASSWORD)
+    assert response.status_code == 400
+    assert "Cette adresse e-mail n’est pas valide." in said(response)
+    result = runner.invoke(args=["users", "create", "bob", "--password", "assez long",
+                                 "--email", "bob@lecko.test"])
+    assert result.exit_code != 0 and "--email" in result.output
+    assert db.session.query(User).filter_by(username="bob").one_or_none() is None

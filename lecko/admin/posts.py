@@ -92,7 +92,8 @@ def fill_choices(form: PostForm, post: Post) -> None:
         (m.id, m.title or m.original_name or m.path)
         for m in db.session.scalars(FEATURED_IMAGES)]
     form.parent_id.choices = [(0, _("None"))] + [
-        (p.id, p.title) for p in db.session.scalars(parent_pages(post))]
+        (p.id, p.title) for p in db.session.scalars(parent_pages(post))
+        if not (post.id and is_descendant(p, post))]
 
 
 def form_data(post: Post) -> dict:
@@ -100,7 +101,8 @@ def form_data(post: Post) -> dict:
     shown = post.display_status
     return {
         "title": post.title, "slug": post.slug, "body_source": post.body_source,
-        "excerpt": post.excerpt, "categories": [c.id for c in post.categories],
+        "excerpt": "" if editing.automatic_excerpt(post, post.excerpt) else post.excerpt,
+        "categories": [c.id for c in post.categories],
         "tags": ", ".join(t.name for t in post.tags), "series_id": post.series_id or 0,
         "series_position": post.series_position, "parent_id": post.parent_id or 0,
         "menu_order": post.menu_order or 0, "featured_media_id": post.featured_media_id or 0,
@@ -122,7 +124,8 @@ def apply_form(post: Post, form: PostForm, choice: editing.StatusChoice) -> None
     post.slug = editing.unique_slug(
         form.slug.data or editing.slug_from_title(post.title), post.type, post.id,
         page_path(post.parent) + "/" if post.type == PAGE and post.parent else "")
-    post.excerpt = (form.excerpt.data or "").strip()
+    typed_excerpt = (form.excerpt.data or "").strip()
+    post.excerpt = "" if editing.automatic_excerpt(post, typed_excerpt) else typed_excerpt
     post.set_body(form.body_source.data or "", french=site_is_french())
     post.categories = list(db.session.scalars(
         select(Category).where(Category.id.in_(form.categories.data or []))))

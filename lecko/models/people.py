@@ -1,5 +1,6 @@
 """Staff accounts: admins, editors and authors."""
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -35,7 +36,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     legacy_wp_id: Mapped[int | None] = mapped_column(index=True)
     # Goes up at each sign-out; sessions carry it, so a cookie copied before is worthless.
-    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # It starts at random: an account that gets an id again (a restore puts the counter
+    # back) does not answer to the cookie of the one that had it.
+    session_epoch: Mapped[int] = mapped_column(default=lambda: fresh_epoch(),
+                                               server_default="0")
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_epoch}"
@@ -48,7 +52,7 @@ class User(UserMixin, db.Model):
         """A new password also ends the account's sessions (a stolen cookie with them);
         the person who changed it is signed in again (auth.stay_signed_in)."""
         self.password_hash = generate_password_hash(password)
-        self.session_epoch = (self.session_epoch or 0) + 1
+        self.session_epoch = (self.session_epoch or fresh_epoch()) + 1
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -78,3 +82,8 @@ class LoginFailure(db.Model):
     account: Mapped[str] = mapped_column(String(60), index=True)
     ip_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def fresh_epoch() -> int:
+    """A new account's first session number (room left below 2**31 for sign-outs)."""
+    return secrets.randbelow(2**30) + 1

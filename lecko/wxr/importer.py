@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 
 from ..blog.links import site_timezone
 from ..extensions import db
+from ..logins import display_name_taken
 from ..models import Category, Media, Post, Redirect, Series, Tag, User, utcnow
 from ..models.content import PAGE, POST, TRASH
 from ..models.people import AUTHOR
@@ -325,7 +326,9 @@ class Importer:
         if user is None:
             names = " ".join(n for n in (author.first_name, author.last_name) if n) \
                 if author else ""
-            display = (author.display_name if author else "") or names or login
+            display = ((author.display_name if author else "") or names or login)[:100]
+            if display_name_taken(display):  # nobody signs as a colleague (logins.py)
+                display = f"{display} ({login})"
             email = (author.email if author else "")[:254]
             if email.lower() in self.user_emails:
                 email = ""  # another account's already: the imported one starts disabled
