@@ -16,6 +16,7 @@ from lecko.html import (
     is_safe_url,
     render_comment,
 )
+from lecko.html_presentation import KEPT_CLASSES
 
 KEEPS = [
     ("<p>Texte <strong>gras</strong> et <em>italique</em></p>", "<strong>gras</strong>"),
@@ -63,6 +64,76 @@ def test_links_opening_a_new_tab_get_noopener():
     assert 'rel="noopener noreferrer"' in html
 
 
+# What a reader sees of alignment and width: WordPress's classes kept, inline alignment
+# styles and align attributes made those classes, everything else in class/style dropped.
+PRESENTATION = [
+    ('<img src="/a.jpg" class="size-full wp-image-905 alignright">',
+     '<img src="/a.jpg" class="alignright">'),
+    ('<p class="has-text-align-center has-pale-pink-background-color">x</p>',
+     '<p class="has-text-align-center">x</p>'),
+    ('<p style="text-align: center;">x</p>', '<p class="has-text-align-center">x</p>'),
+    ('<p style="TEXT-ALIGN:Right !important">x</p>', '<p class="has-text-align-right">x</p>'),
+    ('<img src="/a.jpg" style="float:left; margin: 0 1em 1em 0">',
+     '<img src="/a.jpg" class="alignleft">'),
+    ('<img src="/a.jpg" style="display:block;margin-left:auto;margin-right:auto">',
+     '<img src="/a.jpg" class="aligncenter">'),
+    ('<table style="margin: 0 auto"><tr><td>1</td></tr></table>',
+     '<table class="aligncenter"><tbody><tr><td>1</td></tr></tbody></table>'),
+    ('<img src="/a.jpg" align="right">', '<img src="/a.jpg" class="alignright">'),
+    ('<p align="justify">x</p>', '<p class="has-text-align-justify">x</p>'),
+    ('<div class="wp-block-button aligncenter is-style-outline"><a class="wp-block-button__link"'
+     ' href="/x">Go</a></div>',
+     '<div class="wp-block-button aligncenter is-style-outline"><a href="/x" '
+     'class="wp-block-button__link">Go</a></div>'),
+    ('<figure class="wp-block-image alignwide size-large"><img src="/a.jpg"></figure>',
+     '<figure class="alignwide"><img src="/a.jpg"></figure>'),
+    ('<div class="wp-block-cover alignfull has-background-dim" style="background-image:url('
+     'https://x.example/a.jpg);min-height:274px"><p>Over</p></div>',
+     '<div class="wp-block-cover alignfull"><p>Over</p></div>'),
+    ('<code class="language-python">x</code>', '<code class="language-python">x</code>'),
+    # the page's title is the h1: a body's h1 is an h2, the levels below stay
+    ("<h1>Un</h1><h2>Deux</h2><h3>Trois</h3>", "<h2>Un</h2><h2>Deux</h2><h3>Trois</h3>"),
+    ('<h1 style="text-align:center">Un</h1>', '<h2 class="has-text-align-center">Un</h2>'),
+    # obsolete elements written the HTML5 way
+    ('<acronym title="for the win">ftw</acronym>', '<abbr title="for the win">ftw</abbr>'),
+    ("<tt>x</tt> <strike>y</strike>", "<code>x</code> <s>y</s>"),
+    ("<big>z</big>", '<span class="has-large-font-size">z</span>'),
+    ("<center>c</center>", '<div class="has-text-align-center">c</div>'),
+    ("<del>old</del><ins>new</ins><var>n</var>", "<del>old</del><ins>new</ins><var>n</var>"),
+    ("<address>1 rue X<br>Paris</address>", "<address>1 rue X<br>Paris</address>"),
+]
+
+# Hostile or unknown presentation: dropped, whatever the element.
+HOSTILE_PRESENTATION = [
+    '<p class="javascript:alert(1)">x</p>',
+    '<p class="alignleft" style="position:fixed;top:0;left:0;width:100%;height:100%">x</p>',
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<div style="x:expression(alert(1))">x</div>',
+    '<img src="/a.jpg" style="float:left;behavior:url(#default#time2)">',
+    '<p style="text-align:\\63 enter">x</p>',
+    '<p style="text-align:/**/center">x</p>',
+    '<p style="text-align: expression(alert(1))">x</p>',
+    '<p class="&quot; onmouseover=&quot;alert(1)">x</p>',
+    '<p align="javascript:alert(1)">x</p>',
+    '<code class="language-x onclick=alert(1)">x</code>',
+]
+
+
+@pytest.mark.parametrize("source,expected", PRESENTATION)
+def test_alignment_and_width_are_kept_as_classes(source, expected):
+    assert clean_article(source, french=False) == expected
+    assert clean_article(expected, french=False) == expected  # stable
+
+
+@pytest.mark.parametrize("source", HOSTILE_PRESENTATION)
+def test_hostile_class_and_style_values_are_dropped(source):
+    for tag, attrs in elements_of(clean_article(source, french=False)):
+        assert "style" not in attrs and "align" not in attrs, (tag, attrs)
+        classes = attrs.get("class", "").split()
+        assert all(name in KEPT_CLASSES or (tag == "code" and name == "language-x")
+                   for name in classes), (tag, attrs)
+
+
 def load_payloads():
     payloads = []
     for name in ("dompurify-payloads.json", "h5sc-payloads.json",
@@ -107,6 +178,9 @@ def assert_harmless(html: str, allowed_tags) -> None:
 def test_xss_corpus_payload_comes_out_harmless_and_stable(payload):
     cleaned = clean_article(payload)
     assert_harmless(cleaned, ARTICLE_TAGS)
+    for _tag, attrs in elements_of(cleaned):  # no style, no class but the theme's
+        assert "style" not in attrs, cleaned
+        assert set(attrs.get("class", "").split()) <= KEPT_CLASSES, cleaned
     assert clean_article(cleaned) == cleaned  # idempotent: saving twice changes nothing
 
 
