@@ -93,7 +93,8 @@ def _article_cleaner():
         """Alignment kept as classes, h1 demoted, obsolete elements renamed."""
 
         def __iter__(self):
-            return present_all(super().__iter__(), _changes.get() or Counter())
+            changes = _changes.get()
+            return present_all(super().__iter__(), Counter() if changes is None else changes)
 
     cleaner = bleach.Cleaner(
         tags=ARTICLE_TAGS | RENAMED_TAGS,

@@ -118,6 +118,7 @@ def allowed_class(tag: str, name: str) -> bool:
     return name in KEPT_CLASSES or (tag == "code" and bool(_CODE_LANGUAGE.match(name)))
 
 
+_PRESENTATION = frozenset({(None, "class"), (None, "style"), (None, "align")})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -154,17 +155,23 @@ def present(token: dict, changes: Counter) -> dict:
     if kind == "EndTag":
         return token
     attributes = token.get("data") or {}
-    style = attributes.pop((None, "style"), "")
-    align = attributes.pop((None, "align"), "")
-    written = (attributes.pop((None, "class"), "") or "").split()
+    style = attributes.get((None, "style"), "")
+    align = attributes.get((None, "align"), "")
+    written = (attributes.get((None, "class")) or "").split()
     converted = classes_from_style(tag, style) + classes_from_align(tag, align)
     kept = [name for name in written if allowed_class(token["name"], name)]
-    classes = list(dict.fromkeys(kept + converted + ([added] if added else [])))
+    classes = " ".join(dict.fromkeys(kept + converted + ([added] if added else [])))
     if converted:
         changes[STYLED] += 1
     if any(name in KEPT_CLASSES for name in kept):
         changes[ALIGNED] += 1
-    if classes:
-        attributes[(None, "class")] = " ".join(classes)
-    token["data"] = attributes
+    # The class where the first of class, style and align was (attribute order kept).
+    token["data"] = data = {}
+    for key, value in attributes.items():
+        if key not in _PRESENTATION:
+            data[key] = value
+        elif classes and (None, "class") not in data:
+            data[(None, "class")] = classes
+    if classes and (None, "class") not in data:
+        data[(None, "class")] = classes
     return token

@@ -83,8 +83,8 @@ PRESENTATION = [
     ('<p align="justify">x</p>', '<p class="has-text-align-justify">x</p>'),
     ('<div class="wp-block-button aligncenter is-style-outline"><a class="wp-block-button__link"'
      ' href="/x">Go</a></div>',
-     '<div class="wp-block-button aligncenter is-style-outline"><a href="/x" '
-     'class="wp-block-button__link">Go</a></div>'),
+     '<div class="wp-block-button aligncenter is-style-outline"><a '
+     'class="wp-block-button__link" href="/x">Go</a></div>'),
     ('<figure class="wp-block-image alignwide size-large"><img src="/a.jpg"></figure>',
      '<figure class="alignwide"><img src="/a.jpg"></figure>'),
     ('<div class="wp-block-cover alignfull has-background-dim" style="background-image:url('
