@@ -59,6 +59,22 @@ def test_dangerous_markup_is_removed(source, banned):
     assert banned.lower() not in clean_article(source, french=False).lower()
 
 
+# Addresses become links when written as addresses (WordPress's make_clickable): a scheme
+# or "www.". A name with a dot in prose stays text, as WordPress's readers saw it.
+LINKED = [
+    ("Voir https://lecko.fr/offre.", 'Voir <a href="https://lecko.fr/offre">https://lecko.fr/offre</a>.'),
+    ("Voir www.lecko.fr !", 'Voir <a href="http://www.lecko.fr">www.lecko.fr</a> !'),
+    ("(http://a.fr/x)", '(<a href="http://a.fr/x">http://a.fr/x</a>)'),
+    ("le répertoire de WordPress.org", "le répertoire de WordPress.org"),
+    ("en ASP.NET, lisez README.md", "en ASP.NET, lisez README.md"),
+]
+
+
+@pytest.mark.parametrize("source,expected", LINKED)
+def test_only_addresses_written_as_such_become_links(source, expected):
+    assert clean_article(source, french=False) == expected
+
+
 def test_links_opening_a_new_tab_get_noopener():
     html = clean_article('<a href="https://ex.org/" target="_blank">x</a>', french=False)
     assert 'rel="noopener noreferrer"' in html

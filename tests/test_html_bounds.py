@@ -82,8 +82,10 @@ def test_long_runs_within_the_bounds_are_cleaned(body):
 
 
 def test_parentheses_and_periods_around_a_found_address_are_kept_out_of_it():
-    cleaned = html.clean_article("(" * 1000 + "a.fr" + ")" * 1000 + "." * 1000, french=False)
-    assert cleaned == "(" * 1000 + '<a href="http://a.fr">a.fr</a>' + ")" * 1000 + "." * 1000
+    cleaned = html.clean_article("(" * 1000 + "www.a.fr" + ")" * 1000 + "." * 1000,
+                                 french=False)
+    assert cleaned == ("(" * 1000 + '<a href="http://www.a.fr">www.a.fr</a>' + ")" * 1000
+                       + "." * 1000)
 
 
 class Presentation(Filter):
@@ -99,7 +101,8 @@ def stock_cleaner():
         protocols=html.ARTICLE_PROTOCOLS, strip=True, strip_comments=True,
         css_sanitizer=CssAlignment(),
         filters=[Presentation, partial(LinkifyFilter, callbacks=[html._link_rel],
-                                       skip_tags={"pre", "code"}, parse_email=False)])
+                                       skip_tags={"pre", "code"}, parse_email=False,
+                                       url_re=html.WrittenAddresses(URL_RE))])
 
 
 def real_articles():
