@@ -16,6 +16,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+# A cover block's background image, as WordPress writes it since 5.7 (an <img>): older
+# covers give it as a style, which becomes this image.
+COVER_IMAGE = "wp-block-cover__image-background"
 # Classes a reader sees the effect of. Block names only where the theme draws them.
 KEPT_CLASSES = frozenset({
     "alignleft", "alignright", "aligncenter", "alignnone", "alignwide", "alignfull",
@@ -27,7 +30,7 @@ KEPT_CLASSES = frozenset({
     "wp-block-pullquote",
     "is-style-outline", "is-style-squared", "is-style-large", "is-style-solid-color",
     "is-style-wide", "is-style-dots", "is-style-stripes", "is-style-rounded",
-    "is-style-circle-mask",
+    "is-style-circle-mask", COVER_IMAGE,
 })
 # A code block's language, as Markdown tools and highlighters write it.
 _CODE_LANGUAGE = re.compile(r"^language-[a-z0-9+#-]{1,30}$")
@@ -49,6 +52,8 @@ DEMOTED = "demoted"  # <h1> made <h2>
 MODERNISED = "modernised"  # obsolete elements renamed
 
 _SIDES = ("left", "right", "center", "justify")
+# url(…) of a background image: an http(s) or site address, nothing that could close it.
+_BACKGROUND = re.compile(r"""url\(\s*(["']?)((?:https?://|/)[^\s()'"\\<>]+)\1\s*\)""")
 _DECLARATION = re.compile(r"\s*([a-zA-Z-]+)\s*:\s*([^;]*?)\s*(?:!\s*important\s*)?$")
 
 
@@ -59,7 +64,8 @@ def target_tag(tag: str) -> str:
 
 def alignment_css(style: str) -> str:
     """Only the alignment a style declares, in one spelling ("float:left;
-    text-align:center;margin:auto"); nothing else of it survives."""
+    text-align:center;margin:auto"), and a plain background image (a cover's); nothing
+    else of it survives."""
     found = {}
     for part in style.split(";"):
         match = _DECLARATION.fullmatch(part)
@@ -72,6 +78,8 @@ def alignment_css(style: str) -> str:
             found[name] = value
         elif name == "margin" and _centred_by_margin(value.split()):
             found["margin-left"] = found["margin-right"] = "auto"
+        elif name == "background-image" and (image := _BACKGROUND.fullmatch(match.group(2))):
+            found[name] = f"url({image.group(2)})"
     if found.pop("margin-left", None) and found.pop("margin-right", None):
         found["margin"] = "auto"
     return ";".join(f"{name}:{value}" for name, value in found.items())
@@ -95,7 +103,8 @@ class CssAlignment:
 
 def classes_from_style(tag: str, style: str) -> list[str]:
     """The classes an alignment style (as alignment_css writes it) means on `tag`."""
-    declared = dict(part.split(":", 1) for part in style.split(";") if ":" in part)
+    declared = dict(part.split(":", 1) for part in style.split(";") if ":" in part
+                    and not part.startswith("background-image:"))
     classes = []
     if declared.get("float") in ("left", "right"):
         classes.append("align" + declared["float"])
@@ -137,6 +146,16 @@ def present_all(tokens: Iterable[dict], changes: Counter) -> Iterator[dict]:
             if not open_headings.pop():
                 continue
         yield present(token, changes)
+        if image := token.pop("cover_image", None):
+            yield {"type": "EmptyTag", "name": "img", "data": {
+                (None, "class"): COVER_IMAGE, (None, "src"): image, (None, "alt"): ""}}
+
+
+def cover_image(classes: str, style: str) -> str | None:
+    """The address of a cover block's background image (alignment_css's spelling)."""
+    if "wp-block-cover" not in classes.split() or "background-image:url(" not in style:
+        return None
+    return style.split("background-image:url(", 1)[1].split(")", 1)[0]
 
 
 def present(token: dict, changes: Counter) -> dict:
@@ -174,4 +193,7 @@ def present(token: dict, changes: Counter) -> dict:
             data[(None, "class")] = classes
     if classes and (None, "class") not in data:
         data[(None, "class")] = classes
+    if kind == "StartTag" and (image := cover_image(classes, style)):
+        token["cover_image"] = image  # present_all writes it inside the cover
+        changes[STYLED] += 1
     return token

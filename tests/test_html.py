@@ -103,9 +103,15 @@ PRESENTATION = [
      'class="wp-block-button__link" href="/x">Go</a></div>'),
     ('<figure class="wp-block-image alignwide size-large"><img src="/a.jpg"></figure>',
      '<figure class="alignwide"><img src="/a.jpg"></figure>'),
+    # a cover's background image: the image WordPress itself now writes in a cover
     ('<div class="wp-block-cover alignfull has-background-dim" style="background-image:url('
      'https://x.example/a.jpg);min-height:274px"><p>Over</p></div>',
-     '<div class="wp-block-cover alignfull"><p>Over</p></div>'),
+     '<div class="wp-block-cover alignfull"><img class="wp-block-cover__image-background" '
+     'src="https://x.example/a.jpg" alt=""><p>Over</p></div>'),
+    ("<div class=\"wp-block-cover\" style='background-image: url(\"/media/b.jpg\")'>x</div>",
+     '<div class="wp-block-cover"><img class="wp-block-cover__image-background" '
+     'src="/media/b.jpg" alt="">x</div>'),
+    ('<div style="background-image:url(https://x.example/a.jpg)">x</div>', "<div>x</div>"),
     ('<code class="language-python">x</code>', '<code class="language-python">x</code>'),
     # the page's title is the h1: a body's h1 is an h2, the levels below stay
     ("<h1>Un</h1><h2>Deux</h2><h3>Trois</h3>", "<h2>Un</h2><h2>Deux</h2><h3>Trois</h3>"),
@@ -132,6 +138,10 @@ HOSTILE_PRESENTATION = [
     '<p class="&quot; onmouseover=&quot;alert(1)">x</p>',
     '<p align="javascript:alert(1)">x</p>',
     '<code class="language-x onclick=alert(1)">x</code>',
+    '<div class="wp-block-cover" style="background-image:url(javascript:alert(1))">x</div>',
+    '<div class="wp-block-cover" style="background-image:url(data:text/html,x)">x</div>',
+    '<div class="wp-block-cover" style="background-image:url(a.jpg) , url(\'b\')">x</div>',
+    '<div class="wp-block-cover" style="background-image:url(&quot; onerror=x &quot;)">x</div>',
 ]
 
 
@@ -145,6 +155,8 @@ def test_alignment_and_width_are_kept_as_classes(source, expected):
 def test_hostile_class_and_style_values_are_dropped(source):
     for tag, attrs in elements_of(clean_article(source, french=False)):
         assert "style" not in attrs and "align" not in attrs, (tag, attrs)
+        # no cover image but from an address one may load
+        assert "wp-block-cover__image-background" not in attrs.get("class", ""), attrs
         classes = attrs.get("class", "").split()
         assert all(name in KEPT_CLASSES or (tag == "code" and name == "language-x")
                    for name in classes), (tag, attrs)

@@ -219,6 +219,9 @@ SAME = [
      "</span>", "obsolete elements"),
     ("<p><figure><img src=a.jpg></figure></p>", "<figure><img src=a.jpg></figure>",
      "empty paragraphs"),
+    ('<div class="wp-block-cover" style="background-image:url(https://x.example/a.jpg)">'
+     "<p>Over</p></div>", '<div class="wp-block-cover"><img class="wp-block-cover__image-'
+     'background" src="https://x.example/a.jpg" alt=""><p>Over</p></div>', "cover image"),
     ("<p>https://www.youtube.com/watch?v=abc</p>",
      '<figure class="embed embed--video"><a href="https://youtu.be/abc">Vidéo</a></figure>',
      "oEmbed left as text by an offline WordPress, and the blog's embed"),

@@ -35,7 +35,8 @@ Rules, each applied to both sides alike unless it says otherwise:
    <div class="has-text-align-center">), as the sanitizer writes them; a classic
    [gallery] (div.gallery of figure.gallery-item, each image in a div.gallery-icon) is
    the Gallery block's list of figures (ul > li > figure), the shape the blog writes
-   every gallery in.
+   every gallery in; a cover block's background image (a style) is the <img> inside it
+   that WordPress writes since 5.7, as the sanitizer writes it.
 6. Links and images into the old site (its hosts: OLD_SITE_HOSTS) and the blog's own
    relative addresses count as one address "(site)": where they land is the "legacy"
    part's test (tests/test_old_addresses.py).
@@ -197,6 +198,11 @@ def _as_the_blog_writes(node: Node, classes: set[str]) -> tuple[Node, set[str]]:
     if node.tag in WORDPRESS_SPELLINGS:
         tag, added = WORDPRESS_SPELLINGS[node.tag]
         return Node(tag, node.attributes, node.children), classes | ({added} - {None})
+    background = re.search(r"background-image:\s*url\(['\"]?([^'\")]+)",
+                           node.attributes.get("style", ""))
+    if "wp-block-cover" in classes and background:
+        image = Node("img", {"src": background.group(1), "alt": ""})
+        return Node(node.tag, node.attributes, [image, *node.children]), classes
     if node.tag == "div" and "gallery" in classes:
         items = [Node("li", {}, [Node("figure", {}, _unwrapped(child, "gallery-icon"))])
                  for child in node.children if isinstance(child, Node)]

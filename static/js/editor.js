@@ -125,7 +125,8 @@
     "has-small-font-size has-medium-font-size has-large-font-size has-x-large-font-size " +
     "has-drop-cap wp-block-buttons wp-block-button wp-block-button__link wp-block-cover " +
     "wp-block-pullquote is-style-outline is-style-squared is-style-large is-style-solid-color " +
-    "is-style-wide is-style-dots is-style-stripes is-style-rounded is-style-circle-mask").split(" "));
+    "is-style-wide is-style-dots is-style-stripes is-style-rounded is-style-circle-mask " +
+    "wp-block-cover__image-background").split(" "));
   var CLASSED = { CENTER: ["DIV", "has-text-align-center"], BIG: ["SPAN", "has-large-font-size"] };
   // Kept only when they carry one of those classes (otherwise unwrapped, or a paragraph).
   var HOLDERS = /^(DIV|SPAN)$/;
