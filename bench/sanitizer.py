@@ -75,6 +75,12 @@ CASES = {
     "parentheses": ("a run of '(' then a domain", spread("(", tail="a.fr")),
     "url-periods": ("a URL ending in periods", spread(".", "a.fr/")),
     "spaces": ("a run of spaces in a paragraph (typography)", spread(" ", "<p>a", "b</p>")),
+    "styled": ("WordPress's classes and alignment styles on each tag (html_presentation)",
+               spread('<p class="has-text-align-center wp-block-x x-1 alignwide" '
+                      'style="text-align:center;float:left;color:red;margin:0 auto">x</p>')),
+    "long-style": ("one style of many declarations", spread(
+        "float:left;", '<img src="/a.jpg" style="', '">')),
+    "headings": ("<h1> side by side (demoted)", spread("<h1>x</h1>")),
     "text": ("plain prose", spread(FILLER)),
     "paragraphs": ("prose in paragraphs with links", spread(
         '<p>Lorem <a href="https://example.org/x">ipsum</a> <strong>dolor</strong> sit amet,'

@@ -3,18 +3,23 @@ what it parses, render_comment(), and French typography for rendered text."""
 
 import html
 import re
+from collections import Counter
+from contextvars import ContextVar
 from functools import cache, lru_cache, partial
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
-from . import html_bounds
+from . import html_bounds, html_presentation
 from .html_bounds import TooComplex
+from .html_presentation import CssAlignment, present_all, target_tag
 
 ARTICLE_TAGS = frozenset({
     "p", "br", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "mark",
     "small", "sub", "sup", "a", "ul", "ol", "li", "blockquote", "cite", "q", "code", "pre",
     "kbd", "img", "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "th",
-    "td", "caption", "hr", "abbr", "dl", "dt", "dd", "span", "div",
+    "td", "caption", "hr", "abbr", "dl", "dt", "dd", "span", "div", "del", "ins", "var",
+    "address",
 })
 ARTICLE_ATTRIBUTES = {
     "a": ["href", "title", "rel", "target"],
@@ -25,8 +30,11 @@ ARTICLE_ATTRIBUTES = {
     "ol": ["start", "reversed"],
     "blockquote": ["cite"],
     "q": ["cite"],
-    "code": ["class"],
 }
+# Every element may carry the presentation html_presentation.py keeps (as classes).
+PRESENTATION_ATTRIBUTES = frozenset({"class", "style", "align"})
+# Elements written another way (h1 demoted, obsolete ones renamed) by html_presentation.
+RENAMED_TAGS = frozenset(html_presentation.RENAMED)
 ARTICLE_PROTOCOLS = frozenset({"http", "https", "mailto"})
 URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 # Content of these elements is code or already typeset: typography leaves it alone.
@@ -49,6 +57,9 @@ def is_safe_url(value: str) -> bool:
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    tag = target_tag(tag)
+    if name in PRESENTATION_ATTRIBUTES:
+        return True  # html_presentation keeps its alignment as classes, drops the rest
     if name not in ARTICLE_ATTRIBUTES.get(tag, ()):
         return False
     if name in URL_ATTRIBUTES:
@@ -67,40 +78,79 @@ def _link_rel(attrs, new=False):
     return attrs
 
 
+# An address written as one: a scheme or "www." (after the parentheses around it).
+_WRITTEN_ADDRESS = re.compile(r"\(*(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|www\.)", re.IGNORECASE)
+
+
+class WrittenAddresses:
+    """The linkifier's finds that are written as addresses, as WordPress's make_clickable
+    links them: bleach also links names in prose ("WordPress.org", "ASP.NET",
+    "README.md"), which no WordPress reader saw as links."""
+
+    def __init__(self, finder):
+        self.finder = finder
+
+    def finditer(self, text: str):
+        return (match for match in self.finder.finditer(text)
+                if _WRITTEN_ADDRESS.match(match.group()))
+
+
 @cache
 def _article_cleaner():
     """Built at the first article saved or imported: bleach (3 MB a process, with
     html5lib) is then loaded by that process only, not by every reader worker."""
     import bleach
-    from bleach.html5lib_shim import allowed_protocols
+    from bleach.html5lib_shim import Filter, allowed_protocols
     from bleach.linkifier import URL_RE, LinkifyFilter
 
     class Linkify(LinkifyFilter):
         strip_non_url_bits = html_bounds.strip_non_url_bits
 
+    class Presentation(Filter):
+        """Alignment kept as classes, h1 demoted, obsolete elements renamed."""
+
+        def __iter__(self):
+            changes = _changes.get()
+            return present_all(super().__iter__(), Counter() if changes is None else changes)
+
     cleaner = bleach.Cleaner(
-        tags=ARTICLE_TAGS,
+        tags=ARTICLE_TAGS | RENAMED_TAGS,
         attributes=_allowed_attribute,
         protocols=ARTICLE_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[partial(Linkify, callbacks=[_link_rel], skip_tags={"pre", "code"},
+        css_sanitizer=CssAlignment(),
+        filters=[Presentation, partial(Linkify, callbacks=[_link_rel], skip_tags={"pre", "code"},
                          parse_email=False,
-                         url_re=html_bounds.UrlFinder(URL_RE, allowed_protocols))],
+                         url_re=WrittenAddresses(html_bounds.UrlFinder(URL_RE,
+                                                                       allowed_protocols)))],
     )
     html_bounds.bound(cleaner.parser)
     return cleaner
 
 
+class Cleaned(NamedTuple):
+    html: str
+    changes: Counter  # what html_presentation wrote another way, by kind
+
+
+# Where the Presentation filter of the cleaning under way counts its changes.
+_changes: ContextVar[Counter | None] = ContextVar("presentation_changes", default=None)
+
+
 @lru_cache(maxsize=2)
-def _sanitized(source: str) -> str | TooComplex:
+def _sanitized(source: str) -> Cleaned | TooComplex:
     """bleach's HTML for a body within the bounds (html_bounds.py), or why not. Kept for
     the next call: the editor's form checks a body, then the save cleans the same one."""
+    changes = Counter()
+    counting = _changes.set(changes)
     try:
         html_bounds.check_markup(source)
-        return _article_cleaner().clean(source)
+        return Cleaned(_article_cleaner().clean(source), changes)
     except TooComplex as problem:
         return problem
+    finally:
+        _changes.reset(counting)
 
 
 def article_problem(source: str) -> TooComplex | None:
@@ -115,7 +165,14 @@ def clean_article(source: str, french: bool = True) -> str:
     cleaned = _sanitized(source or "")
     if isinstance(cleaned, TooComplex):
         return render_comment(_text_of_markup(source), french)
-    return french_typography_html(cleaned) if french else cleaned
+    return french_typography_html(cleaned.html) if french else cleaned.html
+
+
+def presentation_changes(source: str) -> Counter:
+    """What cleaning this body wrote another way (html_presentation's kinds): the import
+    report's line for the article."""
+    cleaned = _sanitized(source or "")
+    return Counter() if isinstance(cleaned, TooComplex) else Counter(cleaned.changes)
 
 
 # Bounded by "<" on both sides: linear even on a run of "<" with no ">".

@@ -104,20 +104,24 @@ SHORTCODES = [
     # [caption] with the caption attribute, and with the text after the image
     ('[caption id="attachment_1" align="alignleft" width="300" caption="A boat"]'
      '<img src="/a.jpg" alt="boat" width="300" />[/caption]',
-     '<figure><img src="/a.jpg" alt="boat" width="300" /><figcaption>A boat</figcaption>'
+     '<figure class="alignleft"><img src="/a.jpg" alt="boat" width="300" />'
+     '<figcaption>A boat</figcaption>'
      '</figure>'),
     ('[caption width="150"]<a href="/a.jpg"><img src="/a.jpg" /></a> Bigger <em>caption</em>'
      '[/caption]',
-     '<figure><a href="/a.jpg"><img src="/a.jpg" /></a><figcaption>Bigger <em>caption</em>'
+     '<figure class="alignnone"><a href="/a.jpg"><img src="/a.jpg" /></a>'
+     '<figcaption>Bigger <em>caption</em>'
      '</figcaption></figure>'),
     ('[wp_caption width="10"]<img src="/a.jpg" /> Old name[/wp_caption]',
-     '<figure><img src="/a.jpg" /><figcaption>Old name</figcaption></figure>'),
+     '<figure class="alignnone"><img src="/a.jpg" /><figcaption>Old name</figcaption>'
+     '</figure>'),
     # no width or no caption: the image alone, as WordPress does
     ('[caption]<img src="/a.jpg" /> Text[/caption]', '<img src="/a.jpg" />'),
     ('[caption width="300"]<img src="/a.jpg" />[/caption]', '<img src="/a.jpg" />'),
     # wpautop's paragraph around a lone shortcode goes away
     ('<p>[caption width="3" caption="c"]<img src="/a.jpg" />[/caption]</p>\n<p>after</p>',
-     '<figure><img src="/a.jpg" /><figcaption>c</figcaption></figure>\n<p>after</p>'),
+     '<figure class="alignnone"><img src="/a.jpg" /><figcaption>c</figcaption></figure>'
+     '\n<p>after</p>'),
     # [[caption]] is how WordPress writes the text "[caption]"
     ("Write [[caption]] to caption.", "Write [caption] to caption."),
     # other shortcodes stay as written
@@ -148,6 +152,18 @@ def test_gallery_becomes_a_list_of_figures():
     assert "<figcaption>On the lake</figcaption>" in html
     assert 'alt="say &quot;hi&quot;"' in html
     assert html.count("<li>") == 2 and "<p>" not in html
+
+
+def test_gallery_images_link_to_their_file_unless_told_not_to():
+    def gallery(attributes):
+        return [GalleryImage("/media/2020/01/a.jpg", "Boat")]
+
+    # WordPress links each image to its attachment page (which old addresses lead to
+    # the file) or, with link="file", to the file; link="none" links nowhere.
+    for source in ("[gallery]", '[gallery link="file"]'):
+        html = expand_shortcodes(source, gallery)
+        assert '<figure><a href="/media/2020/01/a.jpg"><img src="/media/2020/01/a.jpg"' in html
+    assert "<a " not in expand_shortcodes('[gallery link="none"]', gallery)
 
 
 ATTRIBUTES = [

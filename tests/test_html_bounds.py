@@ -6,11 +6,12 @@ timings: bench/sanitizer.py measures (one generous sanity bound below)."""
 import random
 import re
 import time
+from collections import Counter
 from functools import partial
 
 import bleach
 import pytest
-from bleach.html5lib_shim import allowed_protocols
+from bleach.html5lib_shim import Filter, allowed_protocols
 from bleach.linkifier import URL_RE, LinkifyFilter
 from conftest import CORPORA
 from forms import open_form
@@ -24,6 +25,7 @@ from lecko.html_bounds import (
     UrlFinder,
     strip_non_url_bits,
 )
+from lecko.html_presentation import CssAlignment, present_all
 from lecko.models import Post
 from lecko.wxr import autop
 
@@ -80,17 +82,27 @@ def test_long_runs_within_the_bounds_are_cleaned(body):
 
 
 def test_parentheses_and_periods_around_a_found_address_are_kept_out_of_it():
-    cleaned = html.clean_article("(" * 1000 + "a.fr" + ")" * 1000 + "." * 1000, french=False)
-    assert cleaned == "(" * 1000 + '<a href="http://a.fr">a.fr</a>' + ")" * 1000 + "." * 1000
+    cleaned = html.clean_article("(" * 1000 + "www.a.fr" + ")" * 1000 + "." * 1000,
+                                 french=False)
+    assert cleaned == ("(" * 1000 + '<a href="http://www.a.fr">www.a.fr</a>' + ")" * 1000
+                       + "." * 1000)
+
+
+class Presentation(Filter):
+    def __iter__(self):
+        return present_all(super().__iter__(), Counter())
 
 
 def stock_cleaner():
-    """bleach as it comes, with our allowlist: what clean_article did before the bounds."""
+    """bleach as it comes, with our allowlist and presentation (html_presentation.py):
+    what clean_article did before the bounds."""
     return bleach.Cleaner(
-        tags=html.ARTICLE_TAGS, attributes=html._allowed_attribute,
+        tags=html.ARTICLE_TAGS | html.RENAMED_TAGS, attributes=html._allowed_attribute,
         protocols=html.ARTICLE_PROTOCOLS, strip=True, strip_comments=True,
-        filters=[partial(LinkifyFilter, callbacks=[html._link_rel],
-                         skip_tags={"pre", "code"}, parse_email=False)])
+        css_sanitizer=CssAlignment(),
+        filters=[Presentation, partial(LinkifyFilter, callbacks=[html._link_rel],
+                                       skip_tags={"pre", "code"}, parse_email=False,
+                                       url_re=html.WrittenAddresses(URL_RE))])
 
 
 def real_articles():

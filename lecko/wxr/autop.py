@@ -199,7 +199,8 @@ class GalleryImage:
 
 
 def caption_figure(attributes: dict[str, str], content: str) -> str:
-    """img_caption_shortcode(): the image and its caption as <figure>/<figcaption>."""
+    """img_caption_shortcode(): the image and its caption as <figure>/<figcaption>, with
+    its alignment."""
     caption = attributes.get("caption")
     if caption is None:
         match = re.match(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", content, re.I | re.S)
@@ -212,11 +213,17 @@ def caption_figure(attributes: dict[str, str], content: str) -> str:
         width = 0
     if width < 1 or not caption:
         return content
-    return f"<figure>{content.strip()}<figcaption>{caption}</figcaption></figure>"
+    # Its alignment as WordPress writes it ("alignnone" unless told): the sanitizer keeps
+    # the alignment classes it knows (html_presentation.py).
+    align = html.escape(attributes.get("align") or "alignnone")
+    return (f'<figure class="{align}">{content.strip()}<figcaption>{caption}</figcaption>'
+            "</figure>")
 
 
-def gallery_list(images: list[GalleryImage]) -> str:
-    """A gallery as a list of figures."""
+def gallery_list(images: list[GalleryImage], linked: bool = True) -> str:
+    """A gallery as a list of figures, as WordPress's Gallery block writes it. Each image
+    links to its file, unless `linked` is false (link="none"): WordPress links it to its
+    attachment page, which this blog has not (old addresses of one lead to the file)."""
     if not images:
         return ""
     items = []
@@ -225,9 +232,11 @@ def gallery_list(images: list[GalleryImage]) -> str:
                 if image.width and image.height else "")
         caption = (f"<figcaption>{html.escape(image.caption, quote=False)}</figcaption>"
                    if image.caption else "")
-        items.append(f'<li><figure><img src="{html.escape(image.src)}" '
-                     f'alt="{html.escape(image.alt)}"{size} loading="lazy">{caption}'
-                     f"</figure></li>")
+        src = html.escape(image.src)
+        picture = f'<img src="{src}" alt="{html.escape(image.alt)}"{size} loading="lazy">'
+        if linked:
+            picture = f'<a href="{src}">{picture}</a>'
+        items.append(f"<li><figure>{picture}{caption}</figure></li>")
     return "<ul>\n" + "\n".join(items) + "\n</ul>"
 
 
@@ -243,7 +252,7 @@ def expand_shortcodes(text: str,
             return match.group(0)[1:-1]  # [[caption]] is how WordPress writes "[caption]"
         attributes = parse_attributes(match.group(3) or "")
         if match.group(2) == "gallery":
-            body = gallery_list(gallery(attributes))
+            body = gallery_list(gallery(attributes), attributes.get("link") != "none")
         else:
             body = caption_figure(attributes, match.group(5) or "")
         return match.group(1) + body + match.group(6)

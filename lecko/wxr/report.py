@@ -6,6 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from ..html_presentation import ALIGNED, DEMOTED, MODERNISED, STYLED
 
 CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
 KINDS = {
@@ -20,6 +23,29 @@ KINDS = {
     "series": _l("Series"),
     "other": _l("Other items (menus, revisions…)"),
 }
+
+
+# What the sanitizer wrote another way in an article (html_presentation's kinds).
+FORMATTING = (ALIGNED, STYLED, DEMOTED, MODERNISED)
+
+
+def formatting_text(counts: dict[str, int]) -> str:
+    """One article's formatting changes, in the current language."""
+    said = []
+    if n := counts.get(ALIGNED):
+        said.append(ngettext("%(num)d alignment or width class kept",
+                             "%(num)d alignment or width classes kept", n))
+    if n := counts.get(STYLED):
+        said.append(ngettext("%(num)d inline style or align attribute turned into a class",
+                             "%(num)d inline styles or align attributes turned into classes",
+                             n))
+    if n := counts.get(DEMOTED):
+        said.append(ngettext("%(num)d h1 heading demoted to h2",
+                             "%(num)d h1 headings demoted to h2", n))
+    if n := counts.get(MODERNISED):
+        said.append(ngettext("%(num)d obsolete element written the HTML5 way",
+                             "%(num)d obsolete elements written the HTML5 way", n))
+    return ", ".join(said)
 
 
 @dataclass
@@ -51,6 +77,8 @@ class Report:
     # shortcode name -> titles of the posts that use it
     shortcodes: dict[str, list[str]] = field(default_factory=dict)
     series: list[ProposedSeries] = field(default_factory=list)
+    # article title -> what the sanitizer wrote another way (FORMATTING's kinds -> count)
+    formatting: dict[str, dict[str, int]] = field(default_factory=dict)
     files_copied: int = 0
     seconds: float = 0.0
 
@@ -64,6 +92,14 @@ class Report:
         titles = self.shortcodes.setdefault(name, [])
         if title not in titles:
             titles.append(title)
+
+    def formatted(self, title: str, counts: dict[str, int]) -> None:
+        if any(counts.get(kind) for kind in FORMATTING):
+            self.formatting[title] = {k: n for k, n in counts.items() if k in FORMATTING}
+
+    def formatting_lines(self) -> list[tuple[str, str]]:
+        """(title, what was written another way) for each article concerned."""
+        return [(title, formatting_text(counts)) for title, counts in self.formatting.items()]
 
     def rows(self) -> list[tuple[str, int, int, int]]:
         """(label, created, updated, skipped) for each kind met, in a fixed order."""
@@ -84,7 +120,8 @@ class Report:
                 "counts": {kind: dict(counter) for kind, counter in self.counts.items()},
                 "notes": self.warnings, "shortcodes": self.shortcodes,
                 "series": [[s.title, s.parts, s.grouped] for s in self.series],
-                "files_copied": self.files_copied, "seconds": self.seconds}
+                "formatting": self.formatting, "files_copied": self.files_copied,
+                "seconds": self.seconds}
 
     @classmethod
     def from_dict(cls, data: dict) -> Report:
@@ -93,6 +130,7 @@ class Report:
                    notes=[Note(text) for text in data["notes"]],
                    shortcodes=data["shortcodes"],
                    series=[ProposedSeries(*s) for s in data["series"]],
+                   formatting=data.get("formatting", {}),  # a job saved before it had it
                    files_copied=data["files_copied"], seconds=data["seconds"])
 
 
@@ -110,6 +148,10 @@ def as_text(report: Report) -> str:
         lines.append("Shortcodes left as text:")
         for name, titles in sorted(report.shortcodes.items()):
             lines.append(f"  [{name}] in {len(titles)} item(s): " + _titles(titles))
+    if report.formatting:
+        lines.append("Formatting kept as the blog writes it (README: Migrating from "
+                     "WordPress):")
+        lines += [f"  “{title}”: {text}" for title, text in report.formatting_lines()]
     if report.series:
         lines.append("Series found:" if any(s.grouped for s in report.series) else
                      "Proposed series (group them with --detect-series):")

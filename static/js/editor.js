@@ -116,8 +116,20 @@
   };
   var ALLOWED = new Set(("P BR H2 H3 H4 H5 H6 STRONG B EM I U S MARK SMALL SUB SUP A UL OL LI " +
     "BLOCKQUOTE CITE Q CODE PRE KBD IMG FIGURE FIGCAPTION TABLE THEAD TBODY TFOOT TR TH TD " +
-    "CAPTION HR ABBR DL DT DD").split(" "));
-  var RENAMED = { H1: "H2", TT: "CODE", STRIKE: "S", DEL: "S", INS: "U" };
+    "CAPTION HR ABBR DL DT DD DEL INS VAR ADDRESS").split(" "));
+  var RENAMED = { H1: "H2", TT: "CODE", STRIKE: "S", ACRONYM: "ABBR" };
+  // lecko/html_presentation.py: WordPress's alignment, width and block style classes are
+  // kept; alignment styles and align attributes become them; <center> and <big> too.
+  var KEPT_CLASSES = new Set(("alignleft alignright aligncenter alignnone alignwide alignfull " +
+    "has-text-align-left has-text-align-center has-text-align-right has-text-align-justify " +
+    "has-small-font-size has-medium-font-size has-large-font-size has-x-large-font-size " +
+    "has-drop-cap wp-block-buttons wp-block-button wp-block-button__link wp-block-cover " +
+    "wp-block-pullquote is-style-outline is-style-squared is-style-large is-style-solid-color " +
+    "is-style-wide is-style-dots is-style-stripes is-style-rounded is-style-circle-mask " +
+    "wp-block-cover__image-background").split(" "));
+  var CLASSED = { CENTER: ["DIV", "has-text-align-center"], BIG: ["SPAN", "has-large-font-size"] };
+  // Kept only when they carry one of those classes (otherwise unwrapped, or a paragraph).
+  var HOLDERS = /^(DIV|SPAN)$/;
   // Dropped with everything inside them; any other unknown element is unwrapped.
   var DROPPED = new Set(("SCRIPT STYLE TEMPLATE IFRAME OBJECT EMBED NOSCRIPT SVG MATH HEAD " +
     "TITLE META LINK BASE TEXTAREA SELECT OPTION BUTTON INPUT FORM AUDIO VIDEO CANVAS " +
@@ -145,6 +157,39 @@
     }
     renamed = renamed.replace(/<(\/?)style\b/gi, "<$1x-pasted-style");
     return new DOMParser().parseFromString("<!doctype html><body>" + renamed, "text/html").body;
+  }
+
+  /* The classes a pasted or loaded element keeps: its own known ones, then those its
+     alignment style or align attribute means. */
+  function declared(style, name) {
+    var match = new RegExp("(?:^|;)\\s*" + name + "\\s*:\\s*([a-z]+)\\s*(?:!\\s*important\\s*)?(?=;|$)")
+      .exec(style);
+    return match ? match[1] : "";
+  }
+
+  function keptClasses(node, name) {
+    var classes = (node.getAttribute("class") || "").split(/\s+/).filter(function (c) {
+      return KEPT_CLASSES.has(c) || (name === "CODE" && /^language-[a-z0-9+#-]{1,30}$/.test(c));
+    });
+    var style = (node.getAttribute("data-pasted-style") || "").toLowerCase();
+    var align = (node.getAttribute("align") || "").trim().toLowerCase();
+    var float = declared(style, "float");
+    var text = declared(style, "text-align");
+    if (float === "left" || float === "right") {
+      classes.push("align" + float);
+    } else if (declared(style, "margin-left") === "auto" && declared(style, "margin-right") === "auto") {
+      classes.push("aligncenter");
+    }
+    if (/^(left|right|center|justify)$/.test(text) && name !== "IMG") {
+      classes.push("has-text-align-" + text);
+    }
+    if (/^(IMG|TABLE|FIGURE)$/.test(name) && /^(left|right|center)$/.test(align)) {
+      classes.push("align" + align);
+    } else if (!/^(IMG|TABLE|FIGURE)$/.test(name) && /^(left|right|center|justify)$/.test(align)) {
+      classes.push("has-text-align-" + align);
+    }
+    if (CLASSED[node.nodeName]) { classes.push(CLASSED[node.nodeName][1]); }
+    return classes.filter(function (c, i) { return classes.indexOf(c) === i; });
   }
 
   function hasBlockChild(el) {
@@ -182,13 +227,15 @@
         copyClean(node, inner);
         continue;
       }
-      if (name === "DIV") { name = hasBlockChild(node) ? null : "P"; }
-      name = RENAMED[name] || name;
-      if (!name || !ALLOWED.has(name)) {
+      name = RENAMED[name] || (CLASSED[name] ? CLASSED[name][0] : name);
+      var classes = keptClasses(node, name);
+      if (name === "DIV" && !classes.length) { name = hasBlockChild(node) ? null : "P"; }
+      if (!name || !(ALLOWED.has(name) || (HOLDERS.test(name) && classes.length))) {
         copyClean(node, target); // unwrap: keep the text, lose the element
         continue;
       }
       var el = document.createElement(name);
+      if (classes.length) { el.setAttribute("class", classes.join(" ")); }
       (ATTRIBUTES[name] || []).forEach(function (attr) {
         var value = node.getAttribute(attr);
         if (value === null) { return; }
@@ -249,13 +296,14 @@
     rename(body, "b", "strong");
     rename(body, "i", "em");
     // Chromium makes a <div> for a new line in some spots: a paragraph by another name.
-    Array.prototype.forEach.call(body.querySelectorAll("div"), function (div) {
+    // A <div> with a kept class (a button, a cover) stays.
+    Array.prototype.forEach.call(body.querySelectorAll("div:not([class])"), function (div) {
       if (hasBlockChild(div)) {
         while (div.firstChild) { div.parentNode.insertBefore(div.firstChild, div); }
         div.remove();
       }
     });
-    rename(body, "div", "p");
+    rename(body, "div:not([class])", "p");
     // Squire keeps a <br> at the end of blocks so the caret has somewhere to go.
     Array.prototype.forEach.call(body.querySelectorAll("br"), function (br) {
       var block = br.parentNode;

@@ -284,6 +284,46 @@ def test_pasted_word_processor_html_is_cleaned_without_csp_errors(signed_in, blo
 
 
 @pytest.mark.browser
+def test_pasted_alignment_is_kept_as_wordpress_classes(signed_in, blog):
+    page = signed_in("edith", viewport=DESKTOP)
+    new_article(page, blog, "Alignements collés")
+    page.locator(".rte__surface").click()
+    pasted = (
+        '<p style="text-align: center; color: red">Centré</p>'
+        '<p><img class="alignright size-full wp-image-3" src="/static/img/favicon.png" '
+        'alt="Logo"> Texte autour.</p>'
+        '<div class="wp-block-button aligncenter evil"><a class="wp-block-button__link" '
+        'href="/x">Lire</a></div>'
+    )
+    page.evaluate(
+        """html => {
+            const data = new DataTransfer();
+            data.setData("text/html", html);
+            const paste = new ClipboardEvent(
+                "paste", {clipboardData: data, bubbles: true, cancelable: true});
+            document.querySelector(".rte__surface").dispatchEvent(paste);
+        }""",
+        pasted,
+    )
+    surface = page.locator(".rte__surface")
+    expect(surface.locator("img.alignright")).to_have_count(1)
+    assert surface.locator("img").evaluate("img => getComputedStyle(img).float") == "right"
+    toolbar(page, "html").click()
+    source = page.locator("#body_source").input_value()
+    assert '<p class="has-text-align-center">Centré</p>' in source
+    assert re.search(r'<img class="alignright" src="/static/img/favicon.png" alt="Logo">',
+                     source)
+    assert re.search(r'<div class="wp-block-button aligncenter"><a '
+                     r'class="wp-block-button__link" href="/x">Lire</a></div>', source)
+    assert "style=" not in source and "evil" not in source and "size-full" not in source
+    # Back to the visual view and again to the HTML: nothing is lost on the way.
+    toolbar(page, "html").click()
+    toolbar(page, "html").click()
+    assert page.locator("#body_source").input_value() == source
+    assert page.errors == []
+
+
+@pytest.mark.browser
 def test_link_dialog_refuses_javascript_addresses(signed_in, blog):
     page = signed_in("edith", viewport=DESKTOP)
     new_article(page, blog, "Lien dangereux")
