@@ -23,10 +23,11 @@ class PostLink:
     title: str
     published_at: datetime | None
     parent_id: int | None = None
+    language: str = "fr"  # its title's typography and lang
 
 
 def post_links(posts) -> list[PostLink]:
-    return [PostLink(p.id, p.type, p.slug, p.title, p.published_at, p.parent_id)
+    return [PostLink(p.id, p.type, p.slug, p.title, p.published_at, p.parent_id, p.language)
             for p in posts]
 
 

@@ -166,8 +166,10 @@ def _replace_all(text: str, rules) -> str:
 
 
 def texturize(text: str, marks: Marks = WORDPRESS,
-              no_texturize_shortcodes: tuple[str, ...] = NO_TEXTURIZE_SHORTCODES) -> str:
-    """The text as wptexturize shows it: HTML in, HTML out."""
+              no_texturize_shortcodes: tuple[str, ...] = NO_TEXTURIZE_SHORTCODES,
+              kept: re.Pattern | None = None) -> str:
+    """The text as wptexturize shows it: HTML in, HTML out. What `kept` matches in the
+    text (not in tags) stays as written, as a tag does."""
     if not text:
         return text
     rules = _rules(marks)
@@ -189,7 +191,7 @@ def texturize(text: str, marks: Marks = WORDPRESS,
                 _open_or_close(piece, in_shortcodes, no_texturize_shortcodes)
             continue
         elif not in_tags and not in_shortcodes:
-            piece = _texturize_piece(piece, rules, marks)
+            piece = _texturize_around(piece, kept, rules, marks)
         pieces[i] = piece
     return "".join(pieces)
 
@@ -229,7 +231,20 @@ def _ampersands(text: str, marks: Marks) -> str:
     return _AMPERSAND.sub(lambda _: marks.ampersand, text)
 
 
+def _texturize_around(text: str, kept: re.Pattern | None, rules: _Rules, marks: Marks) -> str:
+    if kept is None:
+        return _texturize_piece(text, rules, marks)
+    out, done = [], 0
+    for match in kept.finditer(text):
+        out += [_texturize_piece(text[done:match.start()], rules, marks), match.group()]
+        done = match.end()
+    out.append(_texturize_piece(text[done:], rules, marks))
+    return "".join(out)
+
+
 def _texturize_piece(text: str, rules: _Rules, marks: Marks) -> str:
+    if not text:
+        return text
     for search, replacement in rules.static:
         text = text.replace(search, replacement)
     if "'" in text:
