@@ -62,6 +62,7 @@ class PostSummary:
     reading_minutes: int
     author: AuthorLink | None
     categories: tuple[TermLink, ...]
+    language: str = "fr"  # its title's and excerpt's typography, and lang
 
 
 def summarize(post) -> PostSummary:
@@ -70,7 +71,7 @@ def summarize(post) -> PostSummary:
         post.id, post.type, post.slug, post.title, post.excerpt, post.published_at,
         post.parent_id, bool(post.password), post.comment_count, post.reading_minutes,
         AuthorLink(author.display_name, author.slug) if author else None,
-        tuple(TermLink(c.name, c.slug) for c in post.categories))
+        tuple(TermLink(c.name, c.slug) for c in post.categories), post.language)
 
 
 @dataclass
