@@ -129,7 +129,7 @@ class Post(db.Model):
     legacy_guid: Mapped[str] = mapped_column(String(500), default="", server_default="",
                                              index=True)
     # Its language (i18n.LANGUAGES): `lang`, quotes and typography follow it.
-    language: Mapped[str] = mapped_column(String(10), default="fr", server_default="fr")
+    language: Mapped[str] = mapped_column(String(10), server_default="fr")
 
     author: Mapped[User | None] = relationship()  # noqa: F821
     parent: Mapped[Post | None] = relationship(remote_side=[id])
