@@ -96,3 +96,14 @@ def test_importing_again_changes_nothing(app):
     report = do_import(data)
     assert (imported().body_html, imported().title, imported().excerpt) == before
     assert all(created == updated == 0 for _, created, updated, _ in report.rows())
+
+
+def test_the_import_can_be_told_the_language(app, runner, tmp_path):
+    """A French team whose WordPress ran in English: its articles are French all the same."""
+    path = tmp_path / "export.xml"
+    path.write_bytes(export("en-US", article()))
+    result = runner.invoke(args=["wxr", "import", str(path), "--language", "fr"])
+    assert result.exit_code == 0, result.output
+    assert imported().language == "fr" and f"«{NNBSP}bonjour" in imported().body_html
+    wrong = runner.invoke(args=["wxr", "import", str(path), "--language", "de"])
+    assert wrong.exit_code != 0 and "de" in wrong.output

@@ -61,6 +61,7 @@ class ImportOptions:
     dry_run: bool = False
     media_dir: Path | None = None
     detect_series: bool = False
+    language: str | None = None  # every article's, whatever the export says (language.py)
 
 
 def run_import(source: bytes | Path, options: ImportOptions,

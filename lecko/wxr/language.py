@@ -3,7 +3,9 @@
 WordPress has one language per site: the export's <language> (fr-FR). Multilingual
 plugins give each post its own: Polylang as a "language" term (nicename "en"), WPML's
 export as the meta _wpml_import_language_code; our own exports as _lecko_language. A
-language the blog does not write in falls back to the file's, then the site's."""
+language the blog does not write in falls back to the file's, then the site's. The
+import may be told the language instead (`wxr import --language fr`): a French blog whose
+WordPress ran in English, say."""
 
 from __future__ import annotations
 
@@ -38,12 +40,18 @@ def language_code(value: str) -> str:
 
 
 def file_language(importer: Importer, declared: str) -> str:
-    """The language of the export as a whole: its <language>, else the site's."""
+    """The language of the export as a whole: the one the import was told, its
+    <language>, else the site's."""
+    if importer.options.language:
+        return importer.options.language
     return supported(importer, declared, site_language())
 
 
 def item_language(importer: Importer, item: WpItem) -> str:
-    """An item's own language (ours, Polylang's, WPML's), else the file's."""
+    """An item's own language (ours, Polylang's, WPML's), else the file's; the one the
+    import was told for every item."""
+    if importer.options.language:
+        return importer.options.language
     declared = (item.meta_value(OWN_LANGUAGE) or item.meta_value(WPML_LANGUAGE)
                 or next((nicename for domain, nicename, _ in item.terms
                          if domain == "language"), ""))
