@@ -4,6 +4,8 @@ dashes and ellipses in its title, body, excerpt and comments, in the article's l
 in French articles, none in English ones. The language comes from the export (the
 channel's <language>, or a per-post one from Polylang or WPML), else the site's."""
 
+import io
+
 import pytest
 from sqlalchemy import select
 from test_wxr_import import comment, do_import, item, meta, wxr
@@ -12,6 +14,7 @@ from lecko.extensions import db
 from lecko.html import NNBSP
 from lecko.models import Comment, Post
 from lecko.settings import save_setting
+from lecko.wxr.exporter import export_wxr
 
 BODY = ('He said "bonjour" -- and left... Note: it\'s 9x9.\n\n'
         "<code>\"as typed\" -- kept</code>")
@@ -107,3 +110,18 @@ def test_the_import_can_be_told_the_language(app, runner, tmp_path):
     assert imported().language == "fr" and f"«{NNBSP}bonjour" in imported().body_html
     wrong = runner.invoke(args=["wxr", "import", str(path), "--language", "de"])
     assert wrong.exit_code != 0 and "de" in wrong.output
+
+
+def test_a_lecko_export_comes_back_with_its_language_and_its_text_as_typed(app, make_post):
+    post = make_post(title='"As typed" -- here', body='<p>"As typed" -- here...</p>',
+                     language="en")
+    out = io.StringIO()
+    export_wxr(out)
+    db.session.delete(post)
+    db.session.commit()
+    do_import(out.getvalue().encode())
+    db.session.expire_all()
+    back = db.session.scalar(select(Post))
+    assert back.language == "en"  # _lecko_language, over the channel's fr-FR
+    assert back.title == '"As typed" -- here'
+    assert back.body_source == '<p>"As typed" -- here...</p>'
