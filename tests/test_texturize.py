@@ -88,3 +88,14 @@ def test_long_runs_texturize_in_linear_time(text):
         texturize(text, marks)
     # A generous bound: about 0.1 s each; the backtracking times pattern took minutes.
     assert time.perf_counter() - started < 10
+
+
+def test_web_addresses_in_text_stay_as_written():
+    """The blog makes them links (WordPress left them as text, dashes and × typeset)."""
+    from lecko.wxr.language import as_wordpress_showed
+
+    text = ('See "https://example.org/report--2x3.pdf" -- or www.example.org/a--b, '
+            '<a href="https://example.org/x--y">the "report"</a>.')
+    assert as_wordpress_showed(text, "en") == (
+        "See \u201chttps://example.org/report--2x3.pdf\u201d \u2014 or www.example.org/a--b, "
+        '<a href="https://example.org/x--y">the \u201creport\u201d</a>.')
