@@ -133,8 +133,8 @@ def test_upgrading_gives_existing_articles_the_site_language(tmp_path, site, exp
                               "body_html, excerpt, word_count, created_at, updated_at, "
                               "comments_open, comment_count, sticky, password, menu_order, "
                               "legacy_url, legacy_guid) VALUES (1, 'post', 'Avant', 'avant', "
-                              "'published', '', '', '', 0, '2024-03-01', '2024-03-01', 1, 0, "
-                              "0, '', 0, '', '')"))
+                              "'published', '', '', '', 0, '2024-03-01', '2024-03-01', TRUE, "
+                              "0, FALSE, '', 0, '', '')"))
         upgrade()
         with db.engine.connect() as conn:
             assert conn.scalar(text("SELECT language FROM post WHERE id = 1")) == expected
