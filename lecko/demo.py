@@ -157,6 +157,7 @@ def add_post(demo: Demo, entry: Entry) -> Post:
         series=demo.series[meta["series"]] if "series" in meta else None,
         series_position=meta.get("series_position"),
         featured_media=demo.media[meta["featured"]] if "featured" in meta else None,
+        language=meta.get("language", "fr"),  # the demo is written in French
     )
     post.set_body(PLACEHOLDER.sub(lambda m: demo.placeholders[m.group(1)], entry.body))
     db.session.add(post)

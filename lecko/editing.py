@@ -16,8 +16,8 @@ from . import permissions
 from .blog.links import site_timezone
 from .database import lock_for_writing
 from .extensions import db
-from .html import summarize
-from .models import Post, Redirect, Revision, Series, Tag, User, utcnow
+from .html import render_comment, summarize
+from .models import Comment, Post, Redirect, Revision, Series, Tag, User, utcnow
 from .models.content import (
     AUTOSAVE,
     DRAFT,
@@ -243,10 +243,10 @@ def restore_from_trash(post: Post) -> None:
         post.status_before_trash = None
 
 
-def restore_revision(post: Post, revision: Revision, user: User, french: bool = True) -> None:
+def restore_revision(post: Post, revision: Revision, user: User) -> None:
     """Bring back an old text; the current one stays in the history."""
     post.title, post.excerpt = revision.title, revision.excerpt
-    post.set_body(revision.body_source, french=french)
+    post.set_body(revision.body_source)
     keep_revision(post, user)
 
 
@@ -275,6 +275,18 @@ def compare(old: Revision, new: Revision) -> list[tuple[str, str]]:
 
 def new_post(post_type: str, author: User) -> Post:
     return Post(type=post_type or POST, author=author, status=DRAFT, comments_open=True)
+
+
+def set_language(post: Post, language: str) -> None:
+    """Give an article another language: its comments are typeset anew in it (its body is
+    by the caller's set_body)."""
+    if language == post.language:
+        return
+    post.language = language
+    if post.id is None:
+        return
+    for comment in db.session.scalars(select(Comment).where(Comment.post_id == post.id)):
+        comment.text_html = render_comment(comment.text, french=post.french)
 
 
 def find_or_create_series(series_id: int | None, new_title: str | None) -> Series | None:

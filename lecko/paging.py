@@ -23,10 +23,11 @@ class PostLink:
     title: str
     published_at: datetime | None
     parent_id: int | None = None
+    language: str = "fr"  # its title's typography and lang
 
 
 def post_links(posts) -> list[PostLink]:
-    return [PostLink(p.id, p.type, p.slug, p.title, p.published_at, p.parent_id)
+    return [PostLink(p.id, p.type, p.slug, p.title, p.published_at, p.parent_id, p.language)
             for p in posts]
 
 
@@ -61,6 +62,7 @@ class PostSummary:
     reading_minutes: int
     author: AuthorLink | None
     categories: tuple[TermLink, ...]
+    language: str = "fr"  # its title's and excerpt's typography, and lang
 
 
 def summarize(post) -> PostSummary:
@@ -69,7 +71,7 @@ def summarize(post) -> PostSummary:
         post.id, post.type, post.slug, post.title, post.excerpt, post.published_at,
         post.parent_id, bool(post.password), post.comment_count, post.reading_minutes,
         AuthorLink(author.display_name, author.slug) if author else None,
-        tuple(TermLink(c.name, c.slug) for c in post.categories))
+        tuple(TermLink(c.name, c.slug) for c in post.categories), post.language)
 
 
 @dataclass

@@ -287,8 +287,7 @@ def search_posts(query: str, page: int, per_page: int) -> ItemsPage | None:
     if not ranked:
         return ItemsPage([], 0, page, per_page) if page == 1 else None
     posts = {post.id: post for post in db.session.scalars(HIT_POSTS, {"ids": ids})}
-    french = _site_is_french()
-    hits = [_hit(posts[post_id], *marks.get(post_id, ("", "")), french) for post_id in ids]
+    hits = [_hit(posts[post_id], *marks.get(post_id, ("", ""))) for post_id in ids]
     return ItemsPage(hits, ranked[0][1], page, per_page)
 
 
@@ -303,24 +302,18 @@ def is_query_syntax_error(error: DBAPIError) -> bool:
     return any(marker in message for marker in QUERY_ERRORS)
 
 
-def _hit(post: Post, title: str, snippet: str, french: bool) -> Hit:
-    """Mark the words, then typeset as the `typo` filter does (the index holds plain
-    spaces: html_to_text folds the narrow no-break ones)."""
+def _hit(post: Post, title: str, snippet: str) -> Hit:
+    """Mark the words, then typeset in the article's language as the `typo` filter does
+    (the index holds plain spaces: html_to_text folds the narrow no-break ones)."""
     title_html = marked_html(title or post.title)
     if post.is_protected:  # the title only, as in every listing
         snippet_html = ""
     else:
         snippet_html = marked_html(snippet) if snippet.strip() else str(escape(post.excerpt))
-    if french:
+    if post.french:
         title_html = french_typography_html(title_html)
         snippet_html = french_typography_html(snippet_html)
     return Hit(post, title_html, snippet_html)
-
-
-def _site_is_french() -> bool:
-    from flask_babel import get_locale
-
-    return str(get_locale()) == "fr"
 
 
 def ranking(matches) -> Select:

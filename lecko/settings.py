@@ -29,7 +29,9 @@ SPECS = {
                     "Site title, in the header and feeds."),
         SettingSpec("tagline", "Transformation numérique, collaboration et usages en entreprise",
                     "One line under the title and in the home page description."),
-        SettingSpec("language", "fr", "Language of the interface and dates.", ("fr", "en")),
+        SettingSpec("language", "fr", "Language of the interface and dates, and of new "
+                    "articles (each article has its own: its quotes and French spacing "
+                    "follow it).", ("fr", "en")),
         SettingSpec("timezone", "Europe/Paris", "Timezone used to show and enter dates."),
         SettingSpec("posts_per_page", 10, "Articles per page on the home page and archives."),
         SettingSpec("sidebar_widgets", list(WIDGETS),
@@ -139,11 +141,6 @@ def site_settings() -> dict[str, Any]:
     if "site_settings" not in g:
         g.site_settings = dict(per_content_version("settings", load_settings))
     return g.site_settings
-
-
-def site_is_french() -> bool:
-    """French typography applies to what is written when the site is in French."""
-    return site_settings()["language"] == "fr"
 
 
 def save_setting(key: str, value: Any) -> None:

@@ -16,6 +16,7 @@ from werkzeug.http import http_date
 from . import uploads
 from .blog.links import post_url
 from .html import is_safe_url, typeset
+from .i18n import is_french
 from .keptforms import kept_for_field
 from .models import utcnow
 from .pagecache import per_content_version
@@ -25,10 +26,11 @@ from .widgets import nav_pages, sidebar_widgets
 
 
 @pass_context
-def typo(context, text: str):
-    """Escape plain text and apply French typography when the site is in French. Titles
-    and names come back on every page: plain strings are typeset once."""
-    french = (context.get("lang") or str(get_locale())) == "fr"
+def typo(context, text: str, language: str | None = None):
+    """Escape plain text and apply French typography when it is French: in its article's
+    language when given (`post.title|typo(post.language)`), else the page's. Titles and
+    names come back on every page: plain strings are typeset once."""
+    french = is_french(language or context.get("lang") or str(get_locale()))
     if type(text) is str:
         return _typeset(text, french)
     return typeset(text, french=french)
@@ -37,6 +39,14 @@ def typo(context, text: str):
 @lru_cache(maxsize=2048)
 def _typeset(text: str, french: bool):
     return typeset(text, french=french)
+
+
+@pass_context
+def lang_attribute(context, language: str) -> Markup:
+    """` lang="en"` on a link or a summary in another language than the page's."""
+    if not language or language == (context.get("lang") or str(get_locale())):
+        return Markup("")
+    return Markup(' lang="%s"') % language
 
 
 @pass_context
@@ -136,7 +146,7 @@ def json_ld(post) -> dict:
         "description": post.excerpt,
         "url": post_url(post, external=True),
         "dateModified": rfc3339(post.updated_at),
-        "inLanguage": str(get_locale()),
+        "inLanguage": post.language,
         "wordCount": post.word_count,
         "publisher": {"@type": "Organization", "name": site_settings()["title"]},
     }
@@ -215,6 +225,7 @@ def register(app: Flask) -> None:
                                  cached_sidebar=cached_sidebar,
                                  nav_pages=nav_pages, month_name=month_name,
                                  json_ld=json_ld, now=utcnow, media_srcset=uploads.srcset,
+                                 lang_attribute=lang_attribute,
                                  media_sizes=uploads.IMAGE_SIZES,
                                  kept_for_field=kept_for_field)
     app.jinja_env.trim_blocks = True

@@ -31,7 +31,6 @@ from ..models.comments import APPROVED, COMMENT_STATUSES, PENDING, SPAM, TRASH
 from ..models.people import ADMIN, EDITOR
 from ..models.queries import refresh_comment_count
 from ..parsing import parse_id, parse_page
-from ..settings import site_is_french
 from . import bp
 
 QUEUE_PAGE_SIZE = 50
@@ -143,7 +142,7 @@ def post_reply(parent: Comment, user: User, text: str) -> tuple[Comment, list[Co
         approved.append(parent)
     reply = Comment(post=parent.post, parent=parent, user_id=user.id,
                     author_name=user.display_name[:100], author_email=user.email or "",
-                    text=text, text_html=render_comment(text, french=site_is_french()),
+                    text=text, text_html=render_comment(text, french=parent.post.french),
                     status=APPROVED)
     db.session.add(reply)
     db.session.flush()
@@ -242,7 +241,7 @@ def save_comment(comment: Comment, form: CommentForm, by: User) -> None:
     comment.author_email = (form.author_email.data or "").strip()
     comment.author_url = (form.author_url.data or "").strip()
     comment.text = form.text.data
-    comment.text_html = render_comment(comment.text, french=site_is_french())
+    comment.text_html = render_comment(comment.text, french=comment.post.french)
     if form.status.data != comment.status:
         comment.moderate(form.status.data, by)
     db.session.flush()

@@ -28,6 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import Form
 from ..html import article_problem
+from ..i18n import LANGUAGE_NAMES
 from ..logins import email_problem, username_problem
 from ..models.people import ROLES
 from ..parsing import EARLIEST_YEAR, LATEST_YEAR, date_in_range, parse_id
@@ -84,6 +85,7 @@ class PostForm(Form):
         Optional(), NumberRange(-999, 999, _l("Give a number from -999 to 999."))])
     featured_media_id = SelectField(_l("Featured image"), coerce=int, validate_choice=False)
     comments_open = BooleanField(_l("Comments open"), default=True)
+    language = SelectField(_l("Language"))  # i18n.LANGUAGE_NAMES
     status = SelectField(_l("Status"))
     publish_at = DateTimeLocalField(_l("Publication date and time"), format="%Y-%m-%dT%H:%M",
                                     validators=[Optional(), within_date_bounds])
@@ -165,7 +167,7 @@ class SettingsForm(Form):
     title = StringField(_l("Site title"), validators=[
         DataRequired(_l("Give the site a title.")), Length(max=200)])
     tagline = StringField(_l("Tagline"), validators=[Length(max=300)])
-    language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
+    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
     timezone = StringField(_l("Timezone"), validators=[DataRequired(), Length(max=60)])
     posts_per_page = IntegerField(_l("Articles per page"), validators=[
         InputRequired(_l("Give a number.")), NumberRange(1, 100, _l("From 1 to 100."))])

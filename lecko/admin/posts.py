@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from .. import editing
 from ..blog.links import page_path, post_url
 from ..extensions import db
+from ..i18n import LANGUAGE_NAMES, LANGUAGES, site_language
 from ..models import Category, Media, Post, Revision, Series, Tag, User, utcnow
 from ..models.content import (
     AUTOSAVE,
@@ -24,7 +25,6 @@ from ..models.content import (
 from ..origin import safe_next
 from ..parsing import date_in_range, parse_id, parse_int, parse_page
 from ..permissions import may_edit, may_open, may_publish, may_write, status_choices
-from ..settings import site_is_french
 from . import bp, status_label
 from .forms import BulkForm, ConfirmForm, PostForm, body_problem, lf_line_breaks
 
@@ -82,6 +82,7 @@ def fill_choices(form: PostForm, post: Post) -> None:
     """Menus of the form, from the database and the user's role. Only editors date a post:
     for others the date field is not in the form at all (nor read from a request)."""
     form.status.choices = [(s, status_label(s)) for s in status_choices(current_user, post)]
+    form.language.choices = list(LANGUAGE_NAMES.items())
     if not may_publish(current_user):
         del form.publish_at
     form.categories.choices = [(c.id, c.name) for c in db.session.scalars(
@@ -106,7 +107,7 @@ def form_data(post: Post) -> dict:
         "tags": ", ".join(t.name for t in post.tags), "series_id": post.series_id or 0,
         "series_position": post.series_position, "parent_id": post.parent_id or 0,
         "menu_order": post.menu_order or 0, "featured_media_id": post.featured_media_id or 0,
-        "comments_open": post.comments_open,
+        "comments_open": post.comments_open, "language": post.language,
         "status": shown if shown in status_choices(current_user, post) else DRAFT,
         "publish_at": editing.shown_date(post.published_at) if post.published_at else None,
         "base_revision": editing.newest_revision_id(post) if post.id else 0,
@@ -126,7 +127,8 @@ def apply_form(post: Post, form: PostForm, choice: editing.StatusChoice) -> None
         page_path(post.parent) + "/" if post.type == PAGE and post.parent else "")
     typed_excerpt = (form.excerpt.data or "").strip()
     post.excerpt = "" if editing.automatic_excerpt(post, typed_excerpt) else typed_excerpt
-    post.set_body(form.body_source.data or "", french=site_is_french())
+    editing.set_language(post, form.language.data)
+    post.set_body(form.body_source.data or "")
     post.categories = list(db.session.scalars(
         select(Category).where(Category.id.in_(form.categories.data or []))))
     post.tags = editing.tags_from_text(form.tags.data)
@@ -307,7 +309,7 @@ def autosave_post():
         post = editing.new_post(writable_type(request.form.get("type")), current_user)
         post.title = title.strip()
         post.slug = editing.unique_slug(editing.slug_from_title(post.title), post.type)
-        post.set_body(body, french=site_is_french())
+        post.set_body(body)
         db.session.add(post)
         db.session.flush()
         editing.keep_revision(post, current_user)
@@ -326,10 +328,12 @@ def preview_post():
     post_type = existing.type if existing else writable_type(request.args.get("type"))
     post = Post(type=post_type, title=form.title.data or "", slug="apercu",
                 author=existing.author if existing else current_user._get_current_object(),
-                excerpt=form.excerpt.data or "", comments_open=False)
+                excerpt=form.excerpt.data or "", comments_open=False,
+                language=form.language.data if form.language.data in LANGUAGES
+                else existing.language if existing else site_language())
     if message := body_problem(form.body_source.data):
         flash(message, "error")  # the body is shown as plain text below
-    post.set_body(form.body_source.data or "", french=site_is_french())
+    post.set_body(form.body_source.data or "")
     post.published_at = preview_date(form, existing)
     post.updated_at = utcnow()
     post.categories = list(db.session.scalars(

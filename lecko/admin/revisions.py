@@ -11,7 +11,6 @@ from ..extensions import db
 from ..html import clean_article
 from ..models import Revision
 from ..parsing import parse_id
-from ..settings import site_is_french
 from . import bp
 from .forms import ConfirmForm
 from .posts import editable_post, openable_post
@@ -48,7 +47,7 @@ def revision(post_id: int, revision_id: int):
         against = Revision(title=post.title, body_source=post.body_source)
     return render_template("admin/revision.html", post=post, revision=shown, against=against,
                            rows=editing.compare(shown, against),
-                           preview_html=clean_article(shown.body_source, site_is_french()),
+                           preview_html=clean_article(shown.body_source, post.french),
                            confirm=ConfirmForm())
 
 
@@ -57,7 +56,7 @@ def restore_revision(post_id: int, revision_id: int):
     """Bring an old text back; the current one stays in the history."""
     post, shown = revision_of(post_id, revision_id, change=True)
     if ConfirmForm().validate_on_submit():
-        editing.restore_revision(post, shown, current_user, french=site_is_french())
+        editing.restore_revision(post, shown, current_user)
         db.session.commit()
         flash(_("Revision restored."), "success")
     return redirect(url_for("admin.edit_post", post_id=post.id))

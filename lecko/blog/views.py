@@ -233,7 +233,7 @@ def series_parts(post: Post) -> list[PostLink]:
 def link_columns():
     """What a link to another post needs (its title and permalink), not its text."""
     return load_only(Post.id, Post.type, Post.slug, Post.title, Post.published_at,
-                     Post.parent_id, Post.series_position)
+                     Post.parent_id, Post.series_position, Post.language)
 
 
 def neighbour_query(older: bool):

@@ -19,7 +19,6 @@ from ..models.comments import APPROVED
 from ..models.queries import refresh_comment_count
 from ..parsing import parse_id
 from ..permissions import may_moderate
-from ..settings import site_is_french
 from . import bp, guard, notify, proof, subscriptions
 from .forms import CommentEditForm, CommentForm, comment_form
 from .ownership import OWN_COMMENTS_MAX, may_change, own_comments
@@ -41,7 +40,7 @@ def post_comment(post_id: int):
     if not form.validate():
         return blog_views.render_post(post, comment_form=form, status=400)
     if request.form.get("preview"):
-        preview = render_comment(form.text.data, french=site_is_french())
+        preview = render_comment(form.text.data, french=post.french)
         return blog_views.render_post(post, comment_form=form, comment_preview_html=preview)
     account = current_user._get_current_object() if staff else None
     proven = [] if staff else proof.proven_comment_ids()
@@ -103,7 +102,7 @@ def store(post: Post, form: CommentForm, status: str) -> Comment:
     address = ip_hash()
     comment = Comment(
         post=post, parent=parent, status=status, text=form.text.data.strip(),
-        text_html=render_comment(form.text.data, french=site_is_french()),
+        text_html=render_comment(form.text.data, french=post.french),
         author_name=form.author_name.data.strip(),
         author_email=(form.author_email.data or "").strip(),
         author_url=(form.author_url.data or "").strip(), ip_hash=address,
@@ -150,7 +149,7 @@ def edit_comment(comment_id: int):
     form = CommentEditForm(data={"text": comment.text} if request.method == "GET" else None)
     if form.validate_on_submit():
         comment.text = form.text.data.strip()
-        comment.text_html = render_comment(comment.text, french=site_is_french())
+        comment.text_html = render_comment(comment.text, french=comment.post.french)
         comment.edited_at = utcnow()
         if comment.status == APPROVED and not may_moderate(current_user):
             # An edit may add links or words that would have held it. The comment itself,

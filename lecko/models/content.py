@@ -128,6 +128,8 @@ class Post(db.Model):
     # The WordPress <guid>: the import key that holds across export files and sites.
     legacy_guid: Mapped[str] = mapped_column(String(500), default="", server_default="",
                                              index=True)
+    # Its language (i18n.LANGUAGES): `lang`, quotes and typography follow it.
+    language: Mapped[str] = mapped_column(String(10), server_default="fr")
 
     author: Mapped[User | None] = relationship()  # noqa: F821
     parent: Mapped[Post | None] = relationship(remote_side=[id])
@@ -142,10 +144,25 @@ class Post(db.Model):
         cascade="all, delete-orphan", passive_deletes=True,
     )
 
-    def set_body(self, source: str, french: bool = True) -> None:
-        """Store the editor's source, its sanitized HTML, word count and default excerpt."""
+    def __init__(self, **values):
+        if "language" not in values:
+            from ..i18n import site_language  # the settings import the models
+
+            values["language"] = site_language()
+        super().__init__(**values)
+
+    @property
+    def french(self) -> bool:
+        """Whether French typography applies to its text (i18n.is_french)."""
+        from ..i18n import is_french
+
+        return is_french(self.language)
+
+    def set_body(self, source: str, french: bool | None = None) -> None:
+        """Store the editor's source, its sanitized HTML (typeset in the article's
+        language unless told), word count and default excerpt."""
         self.body_source = source
-        self.body_html = clean_article(source, french=french)
+        self.body_html = clean_article(source, french=self.french if french is None else french)
         self.word_count = word_count(self.body_html)
         if not self.excerpt:
             self.excerpt = summarize(self.body_html)

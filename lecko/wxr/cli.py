@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask_babel import force_locale
 
+from ..i18n import LANGUAGES
 from .importer import ImportOptions, run_import
 from .reader import WxrError
 from .report import as_text
@@ -27,10 +28,14 @@ def wxr_group():
 @click.option("--dry-run", is_flag=True, help="Print the report and change nothing.")
 @click.option("--detect-series", is_flag=True,
               help="Group the proposed series (posts marked 'partie 2', '(suite)'…).")
-def wxr_import(file: Path, media_dir: Path | None, dry_run: bool, detect_series: bool):
+@click.option("--language", type=click.Choice(LANGUAGES),
+              help="The articles' language (quotes, typography), whatever the export says.")
+def wxr_import(file: Path, media_dir: Path | None, dry_run: bool, detect_series: bool,
+               language: str | None):
     """Import a WordPress export file (WXR 1.0 to 1.2): users, terms, posts, pages,
     comments, media records, old addresses. Importing it again adds nothing."""
-    options = ImportOptions(dry_run=dry_run, media_dir=media_dir, detect_series=detect_series)
+    options = ImportOptions(dry_run=dry_run, media_dir=media_dir, detect_series=detect_series,
+                            language=language)
     with force_locale("en"), ProgressBar() as bar:
         try:
             report = run_import(file, options, progress=bar.show)

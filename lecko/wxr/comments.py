@@ -13,6 +13,7 @@ from ..html import render_comment
 from ..models import Comment, Post, utcnow
 from ..models import comments as c
 from ..models.queries import refresh_comment_count
+from .language import shown_text
 from .reader import WpComment, WpItem
 from .report import CREATED, SKIPPED, UPDATED
 from .text import assign, comment_text, is_web_address
@@ -50,6 +51,7 @@ def import_comments(importer: Importer, pairs: list[tuple[WpItem, Post]]) -> Non
             own = by_id.get(importer.own_id(wp) or 0)
             found = own if own is not None and own.post_id == post.id else None
             found = found or by_legacy.get((post.id, wp.wp_id))
+            wp.content = shown_text(item, wp.content, post.language)
             made[wp.wp_id] = import_comment(importer, post, wp, found, title, outcomes)
         for wp in item.comments:
             comment = made[wp.wp_id]
@@ -96,15 +98,13 @@ def import_comment(importer: Importer, post: Post, wp: WpComment, comment: Comme
     }
     if comment is None or comment.legacy_wp_id is not None:
         values["legacy_wp_id"] = wp.wp_id
+    # Typeset in the article's language: a new one for a new language, as for a new text.
+    values["text_html"] = render_comment(text, french=post.french)
     if comment is None:
-        comment = Comment(post=post, text_html=render_comment(text, french=importer.french),
-                          **values)
+        comment = Comment(post=post, **values)
         db.session.add(comment)
         outcomes[id(comment)] = CREATED
         return comment
-    old_text = comment.text
     changed = assign(comment, values)
-    if comment.text != old_text:
-        comment.text_html = render_comment(text, french=importer.french)
     outcomes[id(comment)] = UPDATED if changed else SKIPPED
     return comment

@@ -31,6 +31,7 @@ from ..settings import site_settings
 from ..site_identity import site_id
 from ..urls import site_root
 from .importer import OWN_ID
+from .language import OWN_LANGUAGE
 
 NO_DATE = "0000-00-00 00:00:00"
 # XML 1.0 refuses these characters even in CDATA: they would make the file unreadable.
@@ -264,6 +265,7 @@ class Exporter:
             meta += [("_lecko_series", post.series.slug),
                      ("_lecko_series_title", post.series.title),
                      ("_lecko_series_position", str(post.series_position or ""))]
+        meta.append((OWN_LANGUAGE, post.language))
         meta.append((OWN_ID, f"{self.token}:{post.id}"))
         body = post.body_source or post.body_html
         self.item({

@@ -34,18 +34,16 @@ from ..models import Category, Media, Post, Redirect, Series, Tag, User, utcnow
 from ..models.content import PAGE, POST, TRASH
 from ..models.people import AUTHOR
 from ..parsing import parse_id
-from ..settings import site_is_french
 from ..site_identity import own_tokens
-from . import posts
+from . import language, posts
 from .addresses import import_redirects
 from .comments import import_comments
 from .media import MediaFolder, upload_path, url_key
-from .reader import WpAuthor, WpItem, WpTerm, WxrError, WxrReader
+from .reader import OWN_ID, WpAuthor, WpItem, WpTerm, WxrError, WxrReader
 from .report import CREATED, SKIPPED, UPDATED, Report
 from .series import Candidate
 from .text import assign
 
-OWN_ID = "_lecko_id"  # meta our exporter writes: "<site id>:<row id>" (site_identity.py)
 CHUNK = 500  # ids per IN (…) query
 BATCH = 200  # posts and pages imported, then let go of, together
 # A post's attributes dropped from memory once flushed (reloaded if ever read again).
@@ -64,6 +62,7 @@ class ImportOptions:
     dry_run: bool = False
     media_dir: Path | None = None
     detect_series: bool = False
+    language: str | None = None  # every article's, whatever the export says (language.py)
 
 
 def run_import(source: bytes | Path, options: ImportOptions,
@@ -105,7 +104,8 @@ class Importer:
         self.source, self.options = source, options
         self.progress = progress or (lambda phase, done, total: None)
         self.report = Report(dry_run=options.dry_run)
-        self.french = site_is_french()
+        self.language = ""  # the file's (language.py), known once it is read
+        self.unsupported_languages: set[str] = set()
         self.own_tokens = own_tokens()
         self.line = 0  # the item being imported, for error messages
         self.folder: MediaFolder | None = None
@@ -147,6 +147,7 @@ class Importer:
                 reader = WxrReader(file)
                 yield from reader.records()
         self.report.version = reader.version
+        self.language = language.file_language(self, reader.language)
 
     def spooled(self):
         """The posts and pages the first pass put aside, in file order."""

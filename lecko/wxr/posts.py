@@ -19,6 +19,7 @@ from ..models.content import DRAFT, PAGE, PENDING, POST, PRIVATE, PUBLISHED, TRA
 from ..parsing import parse_id, parse_int
 from . import autop
 from .addresses import legacy_path, permalink
+from .language import item_language, shown_text
 from .media import rewrite_links
 from .reader import MAX_NUMBER, WpItem
 from .report import CREATED, SKIPPED, ProposedSeries
@@ -92,6 +93,7 @@ def import_post(importer: Importer, item: WpItem) -> Post | None:
     if created:
         post = Post(type=item.type, comment_count=0)
         db.session.add(post)
+    language = item_language(importer, item)
     published = importer.moment(item.date_gmt, item.date)
     if status in (DRAFT, PENDING) and item.date_gmt is None:
         published = None  # WordPress drafts carry no publication date
@@ -100,7 +102,8 @@ def import_post(importer: Importer, item: WpItem) -> Post | None:
         before_trash = STATUSES.get(item.meta_value("_wp_trash_meta_status") or "", DRAFT)
         before_trash = DRAFT if before_trash == TRASH else before_trash
     values = {
-        "type": item.type, "title": item.title[:300], "status": status,
+        "type": item.type, "title": shown_text(item, item.title, language)[:300],
+        "language": language, "status": status,
         "status_before_trash": before_trash, "author": importer.user(item.creator),
         "published_at": published, "comments_open": item.comment_status == "open",
         "sticky": item.sticky and item.type == POST, "password": item.password[:100],
@@ -117,8 +120,9 @@ def import_post(importer: Importer, item: WpItem) -> Post | None:
         post.updated_at = item.modified_gmt or post.created_at
     else:
         values["slug"] = keep_slug(importer, post, item)
+    retypeset = post.language != language  # its text is typeset anew, same or not
     changed = assign(post, values)
-    changed |= set_body(importer, post, item)
+    changed |= set_body(importer, post, item, retypeset)
     changed |= set_series(importer, post, item)
     if created or changed:
         keep_revision(post, post.author)  # every save keeps a revision, imports too
@@ -175,21 +179,23 @@ def keep_slug(importer: Importer, post: Post, item: WpItem) -> str:
     return take_slug(importer, item, post.type)
 
 
-def set_body(importer: Importer, post: Post, item: WpItem) -> bool:
-    """WordPress's rendering of the body, through our sanitizer; True when it changed."""
-    source = autop.render_body(item.content)
+def set_body(importer: Importer, post: Post, item: WpItem, retypeset: bool = False) -> bool:
+    """WordPress's rendering of the body (wptexturize, then wpautop and shortcodes, in its
+    order), through our sanitizer; True when it changed."""
+    source = autop.render_body(shown_text(item, item.content, post.language))
     source = autop.expand_shortcodes(source, lambda attrs: gallery(importer, attrs, item))
     source = rewrite_links(source, importer.addresses)
     for name in autop.unknown_shortcodes(source):
         importer.report.shortcode(name, name_of(item))
-    excerpt = excerpt_text(item.excerpt)
+    excerpt = excerpt_text(shown_text(item, item.excerpt, post.language))
     if not excerpt and "<!--more" in item.content:  # WordPress's teaser
-        excerpt = html_to_text(autop.wpautop(item.content.split("<!--more", 1)[0]))
-    if post.body_source != source or (source and not post.body_html):
+        teaser = shown_text(item, item.content.split("<!--more", 1)[0], post.language)
+        excerpt = html_to_text(autop.wpautop(teaser))
+    if post.body_source != source or (source and not post.body_html) or retypeset:
         if problem := article_problem(source):
             importer.report.warn(TOO_COMPLEX, title=name_of(item), problem=problem.message)
         post.excerpt = excerpt
-        post.set_body(source, french=importer.french)  # the editor's sanitizer
+        post.set_body(source)  # the editor's sanitizer, typeset in the article's language
         importer.report.formatted(name_of(item), presentation_changes(source))
         return True
     wanted = excerpt or summarize(post.body_html)
@@ -217,7 +223,9 @@ def gallery(importer: Importer, attributes: dict[str, str],
             continue
         src = media.legacy_url if media.path.startswith("wp/") else f"/media/{media.path}"
         attachment = importer.attachments.get(wp_id)
-        caption = excerpt_text(attachment.excerpt) if attachment else ""
+        # WordPress's gallery texturizes its captions itself.
+        caption = excerpt_text(shown_text(item, attachment.excerpt, item_language(
+            importer, item))) if attachment else ""
         images.append(autop.GalleryImage(src, media.alt_text, caption, media.width,
                                          media.height))
     return images

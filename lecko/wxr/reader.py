@@ -31,8 +31,10 @@ OTHER_NAMESPACES = {
     "http://purl.org/dc/elements/1.1/": "dc",
 }
 CHANNEL_FIELDS = {"title": "title", "link": "link", "wp:base_blog_url": "base_blog_url",
-                  "generator": "generator", "wp:wxr_version": "wxr_version"}
+                  "generator": "generator", "wp:wxr_version": "wxr_version",
+                  "language": "language"}
 CHUNK_BYTES = 64 * 1024
+OWN_ID = "_lecko_id"  # meta our exporter writes: "<site id>:<row id>" (site_identity.py)
 # Ids, parents and orders go into INTEGER columns: 32 bits on PostgreSQL.
 MAX_NUMBER = 2**31 - 1
 
@@ -151,6 +153,7 @@ class Wxr:
     terms: list[WpTerm] = field(default_factory=list)
     items: list[WpItem] = field(default_factory=list)
     generator: str = ""
+    language: str = ""
 
 
 class _Element(Element):
@@ -265,6 +268,7 @@ class WxrReader:
         self.version = ""  # from the namespace; <wp:wxr_version> when present
         self.wxr_version = ""
         self.title = self.link = self.base_blog_url = self.generator = ""
+        self.language = ""  # the site's, as WordPress writes it: fr-FR
         self.has_channel = False
 
     def check_is_wxr(self, line: int) -> None:
@@ -313,6 +317,7 @@ def read_wxr(data: bytes) -> Wxr:
             wxr.terms.append(record)
     wxr.version, wxr.title, wxr.link = reader.version, reader.title, reader.link
     wxr.base_blog_url, wxr.generator = reader.base_blog_url, reader.generator
+    wxr.language = reader.language
     return wxr
 
 
