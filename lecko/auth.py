@@ -2,6 +2,7 @@
 kept from an ended session comes along through the sign-in (keptforms.py)."""
 
 from functools import wraps
+from math import ceil
 
 from flask import (
     Blueprint,
@@ -136,7 +137,10 @@ def login():
             return sign_in(user, form.remember.data, attempt, kept)
     elif form.is_submitted():
         status = 400
-    return login_page(form, kept, session_ended=kept is not None), status
+    page = login_page(form, kept, session_ended=kept is not None)
+    if status == 429:  # when to come back, for scripts and monitors as for people
+        return page, status, {"Retry-After": str(ceil(wait.total_seconds()))}
+    return page, status
 
 
 def sign_in(user: User, remember: bool, attempt: throttling.Attempt, kept: KeptForm | None):

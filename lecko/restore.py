@@ -186,13 +186,25 @@ def give_up(instance: Path, plan: Plan, error: BaseException) -> NoReturn:
             from None
     if isinstance(error, BackupError) or not isinstance(error, Exception):
         raise error  # a refusal says what to do already; Ctrl-C stays Ctrl-C
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+    if is_disk_full(error):
         raise BackupError(say(DISK_FULL, folder=full_disk(plan, error))) from None
     raise BackupError(say(STOPPED, error=reason(error))) from None
 
 
-def full_disk(plan: Plan, error: OSError) -> Path:
-    """The folder whose disk was full, named as the admin knows it."""
+def is_disk_full(error: BaseException) -> bool:
+    """No space left: said by the system, or by SQLite writing the staged database."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "database or disk is full" in str(error)
+
+
+def full_disk(plan: Plan, error: BaseException) -> Path:
+    """The folder whose disk was full, named as the admin knows it (SQLite does not say
+    which file it was writing: the database's)."""
+    if not isinstance(error, OSError):
+        folders = list(plan.folders.values())
+        return next((swap.live.parent for swap in plan.swaps if swap not in folders),
+                    plan.scratch)
     where = Path(error.filename or plan.scratch)
     for swap in plan.swaps:
         if where == swap.staged or where.is_relative_to(swap.staged):

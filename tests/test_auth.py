@@ -66,6 +66,7 @@ def test_five_failures_lock_the_account_even_with_the_right_password(client, aut
     response = auth.login("claire")
     assert response.status_code == 429
     assert "Trop de tentatives" in response.get_data(as_text=True)
+    assert 60 <= int(response.headers["Retry-After"]) <= 15 * 60  # when to come back
     assert client.get("/admin/").status_code == 302
 
 

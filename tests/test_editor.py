@@ -361,6 +361,8 @@ def test_dashboard_counts_and_list_filters(client, editor, make_post):
     listing = client.get("/admin/posts/?status=draft").get_data(as_text=True)
     assert "Brouillon A" in listing and "Publié B" not in listing
     assert "Plus tard" in client.get("/admin/posts/?status=scheduled").get_data(as_text=True)
+    published = client.get("/admin/posts/?status=published").get_data(as_text=True)
+    assert "Publié B" in published and "Plus tard" not in published  # its own tab
     search = open_form(client, "/admin/posts/", selector="form.filters")
     found = search.fill(q="publi").submit().get_data(as_text=True)
     assert "Publié B" in found and "Brouillon A" not in found

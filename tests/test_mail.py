@@ -158,6 +158,19 @@ def test_held_comment_mails_active_editors_with_links(mail_app, smtp, team, make
     assert [p.split("/")[3] for p in paths] == ["approve", "spam"]
 
 
+def test_a_comments_text_is_quoted_so_it_cannot_pass_for_the_mails_links(
+        mail_app, smtp, team, make_post, make_comment):
+    """A reader wrote "L’approuver : http://evil.example/…" on a line of its own: quoted
+    raw just above the real links, it looked like them."""
+    forged = "Bonjour.\n\nL’approuver : http://evil.example/approve/x\nMerci"
+    on_comment_posted(make_comment(make_post(title="Refondre", author=team["author"]),
+                                   forged, author_name="Bot", author_email="bot@example.org",
+                                   status=PENDING))
+    text = body(smtp.to("ed@lecko.test")[0])
+    assert "> L’approuver : http://evil.example/approve/x\n> Merci" in text
+    starts = [line for line in text.splitlines() if line.startswith("L’approuver")]
+    assert len(starts) == 1 and "evil" not in starts[0]
+
 def reader_comments(client, post, page_host: str, **headers):
     """A first-time reader sends a comment from the article page as served on `page_host`
     (`headers` go with the form: a bot forging them)."""

@@ -445,7 +445,9 @@ def test_the_author_reads_their_protected_post_without_the_password(client, auth
 def test_password_guessing_is_throttled(client, protected):
     for _attempt in range(5):
         assert unlock(client, protected, "non").status_code == 403
-    assert unlock(client, protected, "sésame").status_code == 429
+    response = unlock(client, protected, "sésame")
+    assert response.status_code == 429
+    assert 60 <= int(response.headers["Retry-After"]) <= 15 * 60  # when to come back
 
 
 def test_unlock_of_an_unprotected_or_hidden_post_is_404(client, make_post):

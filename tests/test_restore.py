@@ -3,6 +3,7 @@ tmpfs stands for the shared volume, and for a full disk), a SIGKILL at any momen
 followed by the next start or the next restore, a database load or a schema upgrade
 that fails. The tmpfs tests need root (CI runs as root); elsewhere they are skipped."""
 
+import contextlib
 import io
 import logging
 import os
@@ -157,6 +158,35 @@ def test_a_restore_onto_a_full_disk_leaves_the_blog_as_it_was(
     assert blog_state(app) == before
     assert sorted(os.listdir(volume)) == listing and leftovers(app) == []
 
+
+@pytest.mark.sqlite_only(reason="the staged SQLite file is what fills the disk")
+def test_a_database_filling_the_disk_while_staged_says_the_disk_is_full(
+        demo_template, new_archive, tmp_path, volumes, monkeypatch):
+    """SQLite said "database or disk is full" in the middle of a technical line; the
+    admin is told, as for files, which disk has no space left."""
+    import lecko.restore
+
+    volume = volumes(tmp_path / "volume", "8m")
+    app, _ = blog_on_volume(demo_template, volume / "instance", tmp_path / "uploads")
+    before = blog_state(app)
+    check = lecko.restore.check_upload_contents
+
+    def another_program_fills_the_disk(*args):
+        with open(volume / "filler", "wb") as filler:
+            with contextlib.suppress(OSError):
+                while True:
+                    filler.write(b"\0" * 65536)
+                    filler.flush()
+        return check(*args)
+
+    monkeypatch.setattr(lecko.restore, "check_upload_contents", another_program_fills_the_disk)
+    result = run(app, "backup", "restore", new_archive, "--force")
+    (volume / "filler").unlink()
+    message = one_line(result.output)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "plus de place" in message and "sqlite" not in message.lower(), message
+    assert FRENCH_NOTHING_CHANGED in message
+    assert blog_state(app) == before and leftovers(app) == []
 
 def test_an_uploads_folder_that_is_a_mount_point_is_refused_before_anything_changes(
         demo_template, new_archive, tmp_path, volumes):

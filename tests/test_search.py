@@ -295,3 +295,9 @@ def test_upgrade_indexes_the_posts_already_there(tmp_path):
         assert "La <mark>maturité</mark> d’avant." in hit.snippet_html
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_search_pages_title_is_typeset_in_french_and_escaped(client, make_post):
+    page = client.get("/search/?q=IA <b>générative</b>").get_data(as_text=True)
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Rechercher\u202f: IA &lt;b&gt;générative&lt;/b&gt; · ")

@@ -165,6 +165,8 @@ def posts(post_type: str):
     status = args.get("status", "")
     if status == SCHEDULED:
         stmt = stmt.where(Post.status == PUBLISHED, Post.published_at > utcnow())
+    elif status == PUBLISHED:  # on line now: a scheduled one is under its own tab
+        stmt = stmt.where(Post.public_clause())
     elif status in STATUSES:
         stmt = stmt.where(Post.status == status)
     else:

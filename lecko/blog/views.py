@@ -5,6 +5,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from math import ceil
 from typing import NoReturn
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -203,9 +204,10 @@ def unlock(post_id: int):
     wait = throttle_wait(account, address)
     if wait:
         minutes = max(1, round(wait.total_seconds() / 60))
-        return password_page(post, 429, _(
+        page, status = password_page(post, 429, _(
             "Too many failed attempts. Please wait %(minutes)d minutes and try again.",
             minutes=minutes))
+        return page, status, {"Retry-After": str(ceil(wait.total_seconds()))}
     given = request.form.get("post_password", "").encode()
     if not hmac.compare_digest(given, post.password.encode()):
         record_failure(account, address)
