@@ -411,8 +411,13 @@ class ProgressReader:
 
 def member_name(member: tarfile.TarInfo) -> str | None:
     """The member's name if it is one we expect and safe to write, None for a folder
-    entry (ignored); anything else is refused: absolute paths, '..', links, devices."""
+    entry (ignored); anything else is refused: absolute paths, '..', links, devices. A
+    backup unpacked and packed again from its folder (`tar -C folder .`) names its
+    members "./lecko.db": the same names."""
     name = member.name
+    if name in (".", "./") and member.isdir():
+        return None
+    name = name.removeprefix("./")
     parts = name.split("/")
     unsafe = (name.startswith("/") or "\\" in name or "\0" in name
               or any(part in ("", ".", "..") for part in parts))

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
 import tarfile
 import threading
 import time
@@ -222,6 +223,20 @@ def repack(source: Path, target: Path, change=lambda name, data: data, extra=())
             new.addfile(info, io.BytesIO(data) if data else None)
     return target
 
+
+def test_a_backup_unpacked_and_packed_again_from_its_folder_restores(demo_app, demo_archive,
+                                                                   tmp_path):
+    """`tar -C folder .` names the members "./lecko.db"…, with a "." folder first: that
+    was refused as an unsafe path."""
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(demo_archive) as tar:
+        tar.extractall(unpacked, filter="data")
+    again = tmp_path / "again.tar.gz"
+    subprocess.run(["tar", "-czf", str(again), "-C", str(unpacked), "."], check=True)
+    fresh = build_app(tmp_path / "fresh", **empty_database())
+    result = run(fresh, "backup", "restore", again)
+    assert result.exit_code == 0, result.output
+    assert database_rows(fresh) == database_rows(demo_app)
 
 def edit_manifest(edit):
     def change(name, data):

@@ -67,3 +67,32 @@ def test_concurrent_comments_on_two_workers_all_succeed_and_are_all_stored(tmp_p
     assert stored == acknowledged, "each acknowledged comment is stored, exactly once"
     assert approved == CLIENTS * PER_CLIENT
     assert comment_count == approved
+
+
+@pytest.mark.sqlite_only(reason="two gunicorn workers writing one SQLite file")
+def test_comments_sent_at_once_from_one_address_pass_the_rate_limit_once(tmp_path, template_db):
+    """The limit read the address's last comment, then wrote: twelve comments sent at the
+    same instant from one address stored one per worker. Now the check holds the write
+    lock: one is stored, the others are told to wait."""
+    from gunicorn_blog import SECRET
+
+    from lecko import create_app
+    from lecko.extensions import db
+    from lecko.settings import save_setting
+
+    instance = tmp_path / "instance"
+    [(post_id, path)] = build_blog(instance, template_db)
+    app = create_app({"SECRET_KEY": SECRET}, instance_path=str(instance))
+    with app.app_context():
+        save_setting("comment_rate_limit", True)
+        save_setting("comment_min_interval", 60)
+        db.session.commit()
+        db.engine.dispose()
+    with gunicorn(instance, tmp_path / "gunicorn.log") as server:
+        status, page = http_get(server.port, path)
+        token = TOKEN.search(page).group(1)
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            outcomes = Counter(pool.map(
+                lambda n: send_comment(server.port, post_id, token, n, f"Avis {n}."),
+                range(12)))
+    assert outcomes == {"ok": 1, "HTTP 429": 11}, outcomes

@@ -156,8 +156,11 @@ def test_admin_page_anonymises_or_deletes(admin_client, history):
     assert done.status_code == 302
     mine = db.session.get(Comment, history["mine"].id)
     assert mine.author_email == "" and mine.text == "Très utile."
-    assert "2 comment" in admin_client.get("/admin/privacy").get_data(as_text=True)  # flash
+    assert "2 commentaires anonymisés : " in admin_client.get("/admin/privacy").get_data(
+        as_text=True)  # the flash, in French plurals rather than "commentaire(s)"
     then_press(admin_client, find_comments(admin_client, "paul@example.org"), "delete")
+    assert "1 commentaire supprimé." in admin_client.get("/admin/privacy").get_data(
+        as_text=True)
     assert db.session.get(Comment, history["reply"].id) is None
     assert db.session.get(Post, history["first"].id).comment_count == 1
 

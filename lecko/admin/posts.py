@@ -1,7 +1,7 @@
 """The editor: list, write, preview, revisions, trash. Authors touch only their own posts."""
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import _
+from flask_babel import _, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -209,7 +209,7 @@ def bulk_posts():
             post.status, post.published_at = PUBLISHED, post.published_at or utcnow()
         done += 1
     db.session.commit()
-    flash(_("%(num)d items updated.", num=done), "success")
+    flash(ngettext("%(num)d item updated.", "%(num)d items updated.", done), "success")
     return redirect(safe_next(request.referrer, url_for("admin.posts")))
 
 

@@ -4,7 +4,7 @@ anonymise or delete them. The same functions serve `flask comments …-personal`
 import json
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import _
+from flask_babel import _, ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Length
@@ -77,6 +77,7 @@ def erase_message(count: int, action: str) -> str:
     if not count:
         return _("No comment was left with this email: nothing changed.")
     if action == "delete":
-        return _("%(count)d comment(s) deleted.", count=count)
-    return _("%(count)d comment(s) anonymised: the text is kept, the name, email and "
-             "website are gone.", count=count)
+        return ngettext("%(num)d comment deleted.", "%(num)d comments deleted.", count)
+    return ngettext("%(num)d comment anonymised: the text is kept, the name, email and "
+                    "website are gone.", "%(num)d comments anonymised: the text is kept, "
+                    "the names, emails and websites are gone.", count)

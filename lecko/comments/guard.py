@@ -11,7 +11,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import text as sql
 
+from ..database import lock_for_writing
 from ..extensions import db
 from ..models import Comment, Post, RateEvent, User, utcnow
 from ..models.comments import APPROVED, PENDING, SPAM, TRASH, text_fingerprint
@@ -102,6 +104,7 @@ def check_rate(address_hash: str) -> Verdict | None:
     settings = site_settings()
     if not settings["comment_rate_limit"]:
         return None
+    hold_address(address_hash)
     now = utcnow()
     count, newest = db.session.execute(
         RATE_SEEN, {"key": address_hash, "since": now - RATE_WINDOW}).one()
@@ -115,6 +118,17 @@ def check_rate(address_hash: str) -> Verdict | None:
         return Verdict(message=_("You have sent many comments in the last hour. Please come "
                                  "back later."), http_status=429, retry_after=3600)
     return None
+
+
+def hold_address(address_hash: str) -> None:
+    """From the check to the commit, one comment of an address at a time: read then
+    written unlocked, comments sent at the same instant passed one per worker. SQLite:
+    the write lock (database.lock_for_writing); PostgreSQL: a lock named by the address."""
+    if db.session.connection().dialect.name == "sqlite":
+        lock_for_writing(select(RateEvent.id))
+    else:
+        db.session.execute(sql("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": int(address_hash[:15], 16)})
 
 
 def record_rate_event(address_hash: str) -> None:
