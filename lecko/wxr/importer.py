@@ -36,7 +36,7 @@ from ..parsing import parse_id
 from ..settings import site_is_french
 from ..site_identity import own_tokens
 from . import posts
-from .addresses import import_redirects
+from .addresses import attachment_redirect, import_redirects
 from .comments import import_comments
 from .media import MediaFolder, upload_path, url_key
 from .reader import WpAuthor, WpItem, WpTerm, WxrError, WxrReader
@@ -453,6 +453,8 @@ class Importer:
             self.report.count("media", UPDATED if assign(media, values) else SKIPPED)
         self.media_paths.add(media.path)
         self.media_by_wp_id[item.wp_id] = media
+        if own is None:
+            attachment_redirect(self, item, media)
         self.attachments[item.wp_id] = item
         if has_file:
             self.addresses[url_key(url)] = f"/media/{media.path}"
