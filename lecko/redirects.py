@@ -42,6 +42,15 @@ WP_SIZE_SUFFIX = re.compile(r"-\d+x\d+(?=\.[A-Za-z0-9]+$)")  # photo-300x200.jpg
 
 def resolve(path: str, args) -> str | None:
     """The new local address of an old one, GONE, or None when it is a real 404."""
+    target = find(path, args)
+    if target == GONE:
+        return GONE
+    return target if target and is_local(target) and not same_place(target, path) else None
+
+
+def find(path: str, args) -> str | None:
+    """Where an old address leads by the rules below, GONE, or None; the import asks too,
+    for links in the content (lecko.wxr.links), so the answer may be the address asked."""
     asked = path
     if path.startswith("/index.php"):  # WordPress without pretty permalinks
         path = path[len("/index.php"):] or "/"
@@ -51,13 +60,11 @@ def resolve(path: str, args) -> str | None:
         if target is None and asked != "/" and QUERY_KEYS.isdisjoint(args.keys()):
             target = url_for("blog.index", s=args["s"]) if "s" in args else url_for(
                 "blog.index")
-    else:
-        target = gone(segments) or old_feed_file(segments)
-        if target is None and len(segments) <= MAX_SEGMENTS:
-            target = recorded(path, args) or resolve_segments(segments, args)
-    if target == GONE:
-        return GONE
-    return target if target and is_local(target) and not same_place(target, asked) else None
+        return target
+    target = gone(segments) or old_feed_file(segments)
+    if target is None and len(segments) <= MAX_SEGMENTS:
+        target = recorded(path, args) or resolve_segments(segments, args)
+    return target
 
 
 def resolve_segments(segments: list[str], args) -> str | None:
@@ -222,8 +229,8 @@ def search_path(segments: list[str], args) -> str | None:
 
 
 def feed_suffix(segments: list[str], args) -> str | None:
-    """…/feed/, …/feed/rss2/, …/feed/rdf/, …/feed/atom/ for the site, comments, a
-    category, a tag, or a post under any old permalink structure."""
+    """…/feed/, …/feed/rss2/, …/feed/rdf/, …/feed/atom/ for the site, comments, an
+    author, a category, a tag, or a post under any old permalink structure."""
     if "feed" not in segments[-2:]:
         return None
     at = len(segments) - 1 - segments[::-1].index("feed")
@@ -235,6 +242,8 @@ def feed_suffix(segments: list[str], args) -> str | None:
         return url_for("blog.feed", kind=kind)
     if prefix == ["comments"]:
         return url_for("blog.comments_feed", kind=kind)
+    if prefix[0] == "author" and len(prefix) == 2:
+        return author_page(term_by_slug(User, prefix[1]), kind)
     if prefix[0] in ("category", "tag") and len(prefix) >= 2:
         model, endpoint = ((Category, "blog.category_feed") if prefix[0] == "category"
                            else (Tag, "blog.tag_feed"))
@@ -361,17 +370,21 @@ def author_query(raw: str, kind: str | None) -> str | None:
     if number is None:
         return None
     return author_page(db.session.scalar(
-        select(User).where(User.legacy_wp_id == number).order_by(User.id).limit(1)))
+        select(User).where(User.legacy_wp_id == number).order_by(User.id).limit(1)), kind)
 
 
 def author_name_query(raw: str, kind: str | None) -> str | None:
-    return author_page(db.session.scalar(select(User).where(User.slug == raw.lower())))
+    return author_page(db.session.scalar(select(User).where(User.slug == raw.lower())), kind)
 
 
-def author_page(user: User | None) -> str | None:
-    """Only an account with public articles has a page: ids and names of the others
-    answer 404, so counting ?author=1, 2, 3… lists no staff account."""
-    return url_for("blog.author", slug=user.slug) if user and has_public_posts(user) else None
+def author_page(user: User | None, kind: str | None = None) -> str | None:
+    """Only an account with public articles has a page (and a feed): ids and names of the
+    others answer 404, so counting ?author=1, 2, 3… lists no staff account."""
+    if user is None or not has_public_posts(user):
+        return None
+    if kind:
+        return url_for("blog.author_feed", slug=user.slug, kind=kind)
+    return url_for("blog.author", slug=user.slug)
 
 
 def attachment_query(raw: str, kind: str | None) -> str | None:

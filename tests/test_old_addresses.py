@@ -5,16 +5,21 @@ of the file is also the id of one of the blog's own rows)."""
 
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import feedparser
+import lxml.html
 import pytest
 from conftest import CORPORA, build_app, clone_database
-from sqlalchemy import insert, select
+from PIL import Image
+from sqlalchemy import func, insert, select
+from test_wxr_import import item as wxr_item
+from test_wxr_import import wxr
 
 from lecko.blog.links import post_url
 from lecko.extensions import db
-from lecko.models import Category, Media, Post, Tag, utcnow
+from lecko.models import Category, Media, Post, Revision, Tag, utcnow
 from lecko.models.content import DRAFT, POST, PUBLISHED
 from lecko.wxr.importer import ImportOptions, run_import
 
@@ -230,3 +235,160 @@ def test_a_draft_is_read_at_its_short_address_by_its_author_only(client, make_po
     assert page.status_code == 200 and "Brouillon maison" in page.get_data(as_text=True)
     with client.application.test_request_context():
         assert post_url(draft) == f"/a/{draft.id}"
+
+
+# --- Links inside the content -------------------------------------------------------------
+
+OLD = "https://old.example"
+SERIES = ("Refondre son intranet (partie 1)", "Refondre son intranet (suite)",
+          "Refondre son intranet (suite et fin)")
+# Links of the first part, each to the item its text names, in every form WordPress
+# wrote or readers pasted: later items, nested pages, terms, archives, other hosts.
+LINKS = [
+    (f"{OLD}/2020/01/12/article-2/", SERIES[1]),  # further down the file
+    ("http://www.old.example/?p=3", SERIES[2]),
+    (f"{OLD}/archives/2", SERIES[1]),
+    (f"{OLD}/index.php?page_id=10", "À propos"),
+    ("//old.example/a-propos/equipe/", "Notre équipe"),  # a page under its parent
+    (f"{OLD}/2020/01/12/article-2/#comments", SERIES[1]),
+    (f"{OLD}/category/conseil/intranet/", "Intranet"),
+    (f"{OLD}/?cat=31", "Intranet"),
+    (f"{OLD}/tag/rse/", "RSE"),
+    (f"{OLD}/?tag=rse", "RSE"),
+    (f"{OLD}/author/alice/", "Alice Martin"),
+    (f"{OLD}/2020/01/", "Janvier 2020"),
+    (f"{OLD}/?s=intranet", "intranet"),
+]
+UNRESOLVED = f"{OLD}/2019/05/10/article-supprime/"
+PHOTO_PAGE = f"{OLD}/2020/01/12/article-2/photo/"
+PHOTO = f"{OLD}/wp/wp-content/uploads/2020/01/photo.png"
+HEADER = f"""<wp:base_site_url>{OLD}/wp</wp:base_site_url>
+<wp:base_blog_url>{OLD}</wp:base_blog_url>
+<wp:category><wp:term_id>30</wp:term_id><wp:category_nicename>conseil</wp:category_nicename>
+<wp:category_parent></wp:category_parent><wp:cat_name>Conseil</wp:cat_name></wp:category>
+<wp:category><wp:term_id>31</wp:term_id><wp:category_nicename>intranet</wp:category_nicename>
+<wp:category_parent>conseil</wp:category_parent><wp:cat_name>Intranet</wp:cat_name></wp:category>
+<wp:tag><wp:term_id>44</wp:term_id><wp:tag_slug>rse</wp:tag_slug><wp:tag_name>RSE</wp:tag_name>
+</wp:tag>"""
+TERMS = ('<category domain="category" nicename="intranet"><![CDATA[Intranet]]></category>'
+         '<category domain="post_tag" nicename="rse"><![CDATA[RSE]]></category>')
+
+
+def team_export() -> bytes:
+    """The team's series: the first part links to the others (further down the file), to
+    pages, terms, archives, a file, an address that no longer exists and another site."""
+    body = "<p>Partie 1.</p>\n" + "\n".join(
+        f'<p><a href="{url.replace("&", "&amp;")}">{text}</a></p>' for url, text in LINKS) + (
+        f'\n<p><a href="{OLD}/?p=2&amp;feed=rss2">Flux de la suite</a>'
+        f' <a href="{UNRESOLVED}">Disparu</a> <a href="{PHOTO_PAGE}">La photo</a>'
+        f' <img src="{PHOTO.replace(".png", "-300x200.png")}" alt="Photo"'
+        f' srcset="{PHOTO} 640w, {PHOTO.replace(".png", "-300x200.png")} 300w">'
+        f' <a href="https://ailleurs.example/2020/01/12/article-2/">Ailleurs</a>'
+        f' <a href="{OLD}/?p=30">Brouillon</a></p>')
+    items = wxr_item(1, SERIES[0], content=body, date_gmt="2020-01-11 09:00:00",
+                 link=f"{OLD}/2020/01/11/article-1/", extra=TERMS)
+    items += wxr_item(10, "À propos", post_type="page", slug="a-propos",
+                  link=f"{OLD}/a-propos/", content="La page.")
+    items += wxr_item(2, SERIES[1], date_gmt="2020-01-12 09:00:00", extra=TERMS,
+                  link=f"{OLD}/2020/01/12/article-2/",
+                  content=f'Partie 2, après <a href="{OLD}/2020/01/11/article-1/">la'
+                          f' partie 1</a>.')
+    items += wxr_item(3, SERIES[2], date_gmt="2020-01-13 09:00:00", extra=TERMS,
+                  link=f"{OLD}/?p=3", content="Partie 3.")
+    items += wxr_item(11, "Notre équipe", post_type="page", slug="equipe",
+                  link=f"{OLD}/a-propos/equipe/", content="Elle.").replace(
+                      "<wp:post_parent>0<", "<wp:post_parent>10<")
+    items += wxr_item(20, "photo", post_type="attachment", status="inherit", content="",
+                  link=PHOTO_PAGE, extra=f"<wp:attachment_url>{PHOTO}</wp:attachment_url>")
+    items += wxr_item(30, "Brouillon", status="draft", link=f"{OLD}/?p=30",
+                  date_gmt="0000-00-00 00:00:00")
+    return wxr(items, header=HEADER)
+
+
+def photo_folder(tmp_path) -> Path:
+    folder = tmp_path / "uploads-copy" / "2020" / "01"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (64, 48), "teal").save(folder / "photo.png")
+    return folder.parent.parent
+
+
+def own_content(make_post, make_category, make_tag) -> None:
+    """The blog's own articles, categories and tags, numbered over the export's ids."""
+    for n in range(1, 46):
+        make_post(title=f"Article maison {n}", slug=f"maison-{n}")
+    for n in range(1, 46):
+        make_category(f"Rubrique {n}", f"rubrique-{n}")
+        make_tag(f"Mot {n}", f"mot-{n}")
+
+
+def anchors(body: str) -> list[tuple[str, str]]:
+    """(text, href) of the links of a body, in order."""
+    return [(a.text_content(), a.get("href")) for a in lxml.html.fragment_fromstring(
+        body, create_parent="div").iter("a")]
+
+
+def title_of(response) -> str:
+    return lxml.html.fromstring(response.get_data(as_text=True)).findtext(".//title")
+
+
+def assert_links_land_on_their_items(client, body: str) -> None:
+    """Each link, followed as a reader follows it, ends on the page its text names."""
+    wrong = []
+    for (_url, text), (shown, href) in zip(LINKS, anchors(body), strict=False):
+        assert shown == text
+        response = client.get(href, follow_redirects=True)
+        if not href.startswith("/") or response.status_code != 200 or (
+                text.lower() not in title_of(response).replace("\u202f", " ").lower()):
+            wrong.append((text, href, response.status_code, title_of(response)))
+    assert wrong == []
+
+
+def imported_first_part() -> Post:
+    db.session.expire_all()
+    return db.session.scalar(select(Post).where(Post.legacy_wp_id == 1))
+
+
+def test_links_to_the_old_blog_lead_to_the_imported_items(app, client, runner, tmp_path,
+                                                        make_post, make_category, make_tag):
+    own_content(make_post, make_category, make_tag)
+    export = tmp_path / "export.xml"
+    export.write_bytes(team_export())
+    result = runner.invoke(args=["wxr", "import", str(export), "--media-dir",
+                                 str(photo_folder(tmp_path))])
+    assert result.exit_code == 0, result.output
+    first = imported_first_part()
+    assert_links_land_on_their_items(client, first.body_html)
+    links = dict(anchors(first.body_html)[len(LINKS):])
+    second = db.session.scalar(select(Post).where(Post.legacy_wp_id == 2))
+    draft = db.session.scalar(select(Post).where(Post.legacy_wp_id == 30))
+    photo = db.session.scalar(select(Media).where(Media.legacy_wp_id == 20))
+    with app.test_request_context():
+        assert anchors(first.body_html)[0] == (SERIES[1], post_url(second))
+        assert anchors(second.body_html) == [("la partie 1", post_url(first))]
+        assert links["Flux de la suite"] == post_url(second) + "feed/"
+        assert links["Brouillon"] == f"/a/{draft.id}"  # its permalink once published
+    assert links["La photo"] == f"/media/{photo.path}"
+    assert links["Disparu"] == UNRESOLVED and links["Ailleurs"].startswith("https://ailleurs")
+    # The image and its resized copy: the imported file, in src and srcset.
+    image = lxml.html.fragment_fromstring(first.body_html, create_parent="div").find(".//img")
+    assert image.get("src") == f"/media/{photo.path}"
+    assert image.get("srcset") == f"/media/{photo.path} 640w, /media/{photo.path} 300w"
+    assert client.get(image.get("src")).status_code == 200
+    # The report: how many, and every link left, per article.
+    # The first part: LINKS, its feed, the photo (page, src, srcset twice), the draft.
+    assert f"Links to the old blog rewritten: {len(LINKS) + 6 + 1} in 2 item(s)." in (
+        result.output)
+    assert f"“{SERIES[0]}”: {UNRESOLVED}" in result.output
+    assert "Files of the old blog not imported" not in result.output
+
+
+def test_importing_the_linked_series_again_changes_nothing(app, tmp_path):
+    folder = photo_folder(tmp_path)
+    run_import(team_export(), ImportOptions(media_dir=folder))
+    body = imported_first_part().body_html
+    revisions = db.session.scalar(select(func.count(Revision.id)))
+    again = run_import(team_export(), ImportOptions(media_dir=folder))
+    assert all(counts["created"] == 0 and counts["updated"] == 0
+               for counts in again.counts.values()), again.counts
+    assert imported_first_part().body_html == body
+    assert db.session.scalar(select(func.count(Revision.id))) == revisions

@@ -17,9 +17,8 @@ from ..html import article_problem, html_to_text, summarize
 from ..models import Media, Post, Series, utcnow
 from ..models.content import DRAFT, PAGE, PENDING, POST, PRIVATE, PUBLISHED, TRASH
 from ..parsing import parse_id, parse_int
-from . import autop
+from . import autop, links
 from .addresses import legacy_path, permalink
-from .media import rewrite_links
 from .reader import MAX_NUMBER, WpItem
 from .report import CREATED, SKIPPED, ProposedSeries
 from .series import Candidate, address, find_series, links_of
@@ -28,6 +27,9 @@ from .text import assign, excerpt_text
 if TYPE_CHECKING:
     from .importer import Importer
 
+BATCH = 200  # posts and pages imported, then let go of, together
+# A post's attributes dropped from memory once flushed (reloaded if ever read again).
+RELEASED = ("body_source", "body_html", "excerpt", "revisions")
 STATUSES = {"publish": PUBLISHED, "future": PUBLISHED, "draft": DRAFT, "pending": PENDING,
             "private": PRIVATE, "trash": TRASH}
 # Slugs kept as WordPress wrote them; others (accents, percent-encoding) are remade.
@@ -118,10 +120,13 @@ def import_post(importer: Importer, item: WpItem) -> Post | None:
     else:
         values["slug"] = keep_slug(importer, post, item)
     changed = assign(post, values)
-    changed |= set_body(importer, post, item)
     changed |= set_series(importer, post, item)
-    if created or changed:
-        keep_revision(post, post.author)  # every save keeps a revision, imports too
+    if links.links_to_old_blog(importer, item.content):
+        importer.later[item.line] = [post, created, changed]  # finish_bodies
+    else:
+        changed |= set_body(importer, post, item)
+        if created or changed:
+            keep_revision(post, post.author)  # every save keeps a revision, imports too
     importer.outcomes[id(post)] = [kind, created, changed]
     if own:
         importer.own.add(id(post))
@@ -178,7 +183,7 @@ def set_body(importer: Importer, post: Post, item: WpItem) -> bool:
     """WordPress's rendering of the body, through our sanitizer; True when it changed."""
     source = autop.render_body(item.content)
     source = autop.expand_shortcodes(source, lambda attrs: gallery(importer, attrs, item))
-    source = rewrite_links(source, importer.addresses)
+    source = links.rewrite(importer, source, name_of(item))
     for name in autop.unknown_shortcodes(source):
         importer.report.shortcode(name, name_of(item))
     excerpt = excerpt_text(item.excerpt)
@@ -195,6 +200,35 @@ def set_body(importer: Importer, post: Post, item: WpItem) -> bool:
         post.excerpt = wanted
         return True
     return False
+
+
+def finish_bodies(importer: Importer) -> None:
+    """The bodies that link to the old blog, once every item of the file is in (their
+    links may name any of them): rewritten, cleaned, a revision kept, in batches."""
+    batch = []
+    for item in importer.spooled() if importer.later else ():
+        if item.line in importer.later:
+            batch.append(item)
+            if len(batch) == BATCH:
+                finish_batch(importer, batch)
+                batch = []
+    finish_batch(importer, batch)
+
+
+def finish_batch(importer: Importer, items: list[WpItem]) -> None:
+    rows = [importer.later[item.line][0] for item in items]
+    ids = [row.id for row in rows]
+    db.session.scalars(select(Post).where(Post.id.in_(ids))).all()  # their texts, at once
+    for item in items:
+        post, created, changed = importer.later[item.line]
+        importer.line = item.line
+        body_changed = set_body(importer, post, item)
+        if created or changed or body_changed:
+            keep_revision(post, post.author)
+        importer.outcomes[id(post)][2] |= body_changed
+    db.session.flush()
+    for post in rows:
+        db.session.expire(post, RELEASED)
 
 
 def gallery(importer: Importer, attributes: dict[str, str],
@@ -264,9 +298,9 @@ def series_candidate(importer: Importer, item: WpItem, post: Post) -> None:
     if post.type != POST or post.status == TRASH:
         return
     addresses = {a for a in (address(item.link), permalink(post)) if a}
-    addresses |= {f"?p={item.wp_id}", f"?p={post.id}"}
+    addresses.add(f"?p={item.wp_id}")
     importer.candidates.append(Candidate(post, post.title, post.published_at, addresses,
-                                         links_of(post.body_source)))
+                                         links_of(item.content)))
 
 
 def group_series(importer: Importer, candidates: list[Candidate]) -> None:
