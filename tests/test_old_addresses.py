@@ -12,10 +12,12 @@ import feedparser
 import lxml.html
 import pytest
 from conftest import CORPORA, build_app, clone_database
+from forms import form_in
 from PIL import Image
 from sqlalchemy import func, insert, select
 from test_wxr_import import item as wxr_item
 from test_wxr_import import wxr
+from test_wxr_job import JOB_PAGE, choose_file, job_page_when_still
 
 from lecko.blog.links import post_url
 from lecko.extensions import db
@@ -53,7 +55,7 @@ def moved_in(tmp_path_factory, template_db):
     app = build_app(instance, **clone_database(template_db, instance, keep=True))
     with app.app_context():
         own_rows()
-        run_import(THEME_TEST.read_bytes(), ImportOptions())
+        app.extensions["test_report"] = run_import(THEME_TEST.read_bytes(), ImportOptions())
         assert db.session.get(Post, 1813).title == "Article maison 1813"
         yield app
         db.session.remove()
@@ -392,3 +394,63 @@ def test_importing_the_linked_series_again_changes_nothing(app, tmp_path):
                for counts in again.counts.values()), again.counts
     assert imported_first_part().body_html == body
     assert db.session.scalar(select(func.count(Revision.id))) == revisions
+
+
+def test_the_web_import_reports_the_links_then_rewrites_them(app, client, make_user, auth,
+                                                           make_post, make_category,
+                                                           make_tag):
+    """Through the Import page as served: the check lists what it would rewrite and what
+    it leaves, per article; once imported, each link leads to its item."""
+    own_content(make_post, make_category, make_tag)
+    make_user(username="root", role="admin")
+    auth.login("root")
+    assert choose_file(client, team_export()).status_code == 303
+    checked = job_page_when_still(client)
+    report = lxml.html.fromstring(checked.get_data(as_text=True)).find(".//section")
+    text = " ".join(report.text_content().split())
+    assert "Rapport de la vérification" in text
+    # LINKS, the feed and the draft of the first part, the link back of the second.
+    assert f"{len(LINKS) + 3} liens vers l’ancien blog mènent désormais à ce blog" in text
+    assert "Laissés tels quels" in text and f"{SERIES[0]} : {UNRESOLVED}" in text
+    # Without the uploads folder: the photo, its page and its copies are listed.
+    assert (f"{SERIES[0]} : {PHOTO_PAGE}, {PHOTO.replace('.png', '-300x200.png')}, {PHOTO}"
+            in text)
+    assert imported_first_part() is None  # a check saves nothing
+    form_in(client, checked, JOB_PAGE, button="Importer").submit("Importer")
+    job_page_when_still(client)
+    assert_links_land_on_their_items(client, imported_first_part().body_html)
+
+
+def test_the_theme_unit_test_keeps_no_link_to_the_old_blog_unreported(moved_in, export):
+    """Every link of every imported body that still names the old blog is in the report,
+    under its article; the one link between two of its posts leads to the right one."""
+    report = moved_in.extensions["test_report"]
+    left = {title: set(links.unresolved + links.files) for title, links in report.links.items()}
+    client = moved_in.test_client()
+    for item in of_types(export[1], "post", "page"):
+        post = db.session.scalar(select(Post).where(Post.legacy_wp_id == wp_id(item)))
+        body = lxml.html.fragment_fromstring(post.body_html or "<p></p>", create_parent="div")
+        for element in body.iter("a", "img"):
+            if element.text_content().strip() == element.get("href"):
+                continue  # an address in the text, made a link by the sanitizer
+            for address in [element.get("href"), element.get("src"),
+                            *(c.split()[0] for c in (element.get("srcset") or "").split(",")
+                              if c.strip())]:
+                if address and "wpthemetestdata." in address:
+                    assert address in left.get(post.title, ()), (post.title, address)
+    assert report.links_rewritten == 1
+    button = dict(anchors(db.session.scalar(
+        select(Post).where(Post.title == "Block category: Layout Elements")).body_html))
+    page = client.get(button["another button"], follow_redirects=True)
+    assert title_of(page).startswith("Block: Button")
+
+
+def test_the_dry_run_lists_the_links_and_saves_nothing(app, runner, tmp_path):
+    export = tmp_path / "export.xml"
+    export.write_bytes(team_export())
+    result = runner.invoke(args=["wxr", "import", str(export), "--dry-run"])
+    assert result.exit_code == 0 and "dry run, nothing was saved" in result.output
+    assert f"Links to the old blog rewritten: {len(LINKS) + 3} in 2 item(s)." in result.output
+    assert f"“{SERIES[0]}”: {UNRESOLVED}" in result.output
+    assert f"“{SERIES[0]}”: {PHOTO_PAGE}, " in result.output
+    assert imported_first_part() is None
