@@ -454,3 +454,48 @@ def test_the_dry_run_lists_the_links_and_saves_nothing(app, runner, tmp_path):
     assert f"“{SERIES[0]}”: {UNRESOLVED}" in result.output
     assert f"“{SERIES[0]}”: {PHOTO_PAGE}, " in result.output
     assert imported_first_part() is None
+
+
+def test_with_the_uploads_folder_every_image_reference_is_the_imported_file(app, tmp_path):
+    """The Theme Unit Test with a copy of its uploads: every reference to its images (src,
+    srcset, links to the full size, resized copies, ?w= sizes, attachment pages) is the
+    imported file; what the folder could not give is listed, per article."""
+    channel = ET.fromstring(THEME_TEST.read_bytes()).find("channel")
+    folder = tmp_path / "uploads-copy"
+    for attachment in of_types(channel.findall("item"), "attachment"):
+        url = attachment.findtext(f"{WP}attachment_url")
+        relative = urlsplit(url).path.lstrip("/")
+        if relative.endswith((".jpg", ".gif")):
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (30, 20), "teal").save(folder / relative)
+    report = run_import(THEME_TEST.read_bytes(), ImportOptions(media_dir=folder))
+    listed = {a for links in report.links.values() for a in links.files + links.unresolved}
+    served = set(db.session.scalars(select(Media.path).where(~Media.path.like("wp/%"))))
+    assert len(served) == 36  # the 38 attachments but a sound and a film
+    for post in db.session.scalars(select(Post)):
+        body = lxml.html.fragment_fromstring(post.body_html or "<p></p>", create_parent="div")
+        for element in body.iter("a", "img"):
+            if element.text_content().strip() == element.get("href"):
+                continue  # an address in the text, made a link by the sanitizer
+            for address in [element.get("href"), element.get("src"),
+                            *(c.split()[0] for c in (element.get("srcset") or "").split(",")
+                              if c.strip())]:
+                if address and address.startswith("/media/"):
+                    assert address.removeprefix("/media/") in served, (post.title, address)
+                elif address and "wpthemetestdata." in address:
+                    assert address in listed and not address.endswith((".jpg", ".gif")), (
+                        post.title, address)
+
+
+def test_files_of_the_folder_no_attachment_names_are_imported_too(app, tmp_path):
+    folder = photo_folder(tmp_path)
+    Image.new("RGB", (20, 20), "navy").save(folder / "2020" / "01" / "schema.png")
+    body = (f'<img src="{OLD}/wp-content/uploads/2020/01/schema-150x150.png" alt="">'
+            f'<a href="{OLD}/wp-content/uploads/2020/01/absent.pdf">PDF</a>')
+    report = run_import(wxr(wxr_item(1, "Schéma", content=body)),
+                        ImportOptions(media_dir=folder))
+    schema = db.session.scalar(select(Media).where(Media.path == "2020/01/schema.png"))
+    assert schema is not None and schema.width == 20
+    assert 'src="/media/2020/01/schema.png"' in imported_first_part().body_html
+    assert report.links["Schéma"].files == [f"{OLD}/wp-content/uploads/2020/01/absent.pdf"]
+    assert report.created("media") == 1
