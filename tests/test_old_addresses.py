@@ -12,7 +12,7 @@ import feedparser
 import lxml.html
 import pytest
 from conftest import CORPORA, build_app, clone_database
-from forms import form_in
+from forms import form_in, open_form
 from PIL import Image
 from sqlalchemy import func, insert, select
 from test_wxr_import import item as wxr_item
@@ -21,7 +21,8 @@ from test_wxr_job import JOB_PAGE, choose_file, job_page_when_still
 
 from lecko.blog.links import post_url
 from lecko.extensions import db
-from lecko.models import Category, Media, Post, Revision, Tag, utcnow
+from lecko.models import Category, Comment, Media, Post, Revision, Tag, utcnow
+from lecko.models.comments import APPROVED
 from lecko.models.content import DRAFT, POST, PUBLISHED
 from lecko.wxr.importer import ImportOptions, run_import
 
@@ -499,3 +500,36 @@ def test_files_of_the_folder_no_attachment_names_are_imported_too(app, tmp_path)
     assert 'src="/media/2020/01/schema.png"' in imported_first_part().body_html
     assert report.links["Schéma"].files == [f"{OLD}/wp-content/uploads/2020/01/absent.pdf"]
     assert report.created("media") == 1
+
+
+# --- Pages keep their comments ---------------------------------------------------------------
+
+
+def test_imported_pages_show_their_comments_and_the_form_while_open(app, client, export):
+    """WordPress showed a comment form on the pages whose comments were open, and their
+    comments: so does the blog, at the page's old address; a reader's comment goes there."""
+    from test_comments import LUCIE, SEND, setting
+
+    setting(comment_min_fill_seconds=0, comment_min_interval=0)
+    run_import(THEME_TEST.read_bytes(), ImportOptions())
+    for page in of_types(export[1], "page"):
+        html = client.get(f"/?page_id={wp_id(page)}", follow_redirects=True).get_data(
+            as_text=True)
+        open_on_wordpress = page.findtext(f"{WP}comment_status") == "open"
+        assert ('id="respond"' in html) == open_on_wordpress, page.findtext("title")
+    page = db.session.scalar(select(Post).where(Post.legacy_wp_id == 155))
+    approved = [c.id for c in page_comments(page) if c.status == APPROVED]
+    response = client.get("/?page_id=155", follow_redirects=True)
+    assert response.request.path == "/about/page-with-comments/"
+    shown = lxml.html.fromstring(response.get_data(as_text=True)).find_class("comment")
+    assert len(approved) == 3 and [int(li.get("id")[8:]) for li in shown] == approved
+    form = open_form(client, "/about/page-with-comments/", action=f"/comments/post/{page.id}")
+    sent = form.fill(LUCIE | {"text": "Une question sur cette page."}).submit(SEND)
+    assert sent.status_code == 303
+    assert sent.location.split("#")[0].endswith("/about/page-with-comments/")
+    assert "Une question sur cette page." in client.get(sent.location).get_data(as_text=True)
+
+
+def page_comments(page: Post) -> list[Comment]:
+    return list(db.session.scalars(select(Comment).where(Comment.post_id == page.id)
+                                   .order_by(Comment.id)))

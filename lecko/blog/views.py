@@ -126,8 +126,9 @@ def post(year: int, month: int, slug: str):
 def render_post(article: Post, comment_form: CommentForm | None = None, status: int = 200,
                 headers: dict | None = None, **comment_state):
     """The article page: body, series, neighbours, approved comments (and this browser's
-    held ones), and the comment form — fresh, or as the reader sent it. A protected post
-    shows its password form instead, until this browser has given the password."""
+    held ones), and the comment form — fresh, or as the reader sent it; a page has its
+    comments too (WordPress showed them). A protected post shows its password form
+    instead, until this browser has given the password."""
     if is_locked(article):
         return password_page(article, status=403 if status >= 400 else 200)
     comments = approved_comments(article)
@@ -139,13 +140,14 @@ def render_post(article: Post, comment_form: CommentForm | None = None, status: 
     comment_form.form_token.data = form_token(article.id)
     parent_id = comment_form.parent_id.data or ""
     replying_to = next((c for c in comments if str(c.id) == parent_id), None)
+    article_only = {} if article.type == PAGE else {
+        **post_terms(article), "series_parts": series_parts(article),
+        "previous_post": neighbour(article, older=True),
+        "next_post": neighbour(article, older=False)}
     page = render_template(
-        "blog/post.html",
+        "blog/page.html" if article.type == PAGE else "blog/post.html",
         post=article,
-        **post_terms(article),
-        series_parts=series_parts(article),
-        previous_post=neighbour(article, older=True),
-        next_post=neighbour(article, older=False),
+        **article_only,
         comment_tree=comment_tree(sorted(comments + own_pending, key=lambda c: c.id)),
         comment_total=len(comments),
         comment_form=comment_form,
@@ -410,6 +412,4 @@ def page(page_path: str):
         refuse(found)
     if request.path != post_url(found):
         return redirect(post_url(found), 301)
-    if is_locked(found):
-        return password_page(found)
-    return render_template("blog/page.html", post=found)
+    return render_post(found)
