@@ -66,7 +66,7 @@ def home(page: int):
 def redirect_to_post_id(raw_id: str):
     """/?p=123 and /?page_id=123 -> the permalink (301) of what WordPress had under that
     id (lecko.redirects.item_by_old_id: imported content wins over our own ids), or 404.
-    Staff who may edit an unpublished post read it as at /a/<id>."""
+    Staff who may edit an unpublished post read it here, as at /a/<id>."""
     item = redirects.item_by_old_id(raw_id, ours_too=True)
     if isinstance(item, Media):
         return redirects.answer(redirects.address_of(item))

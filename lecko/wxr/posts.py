@@ -205,8 +205,10 @@ def set_body(importer: Importer, post: Post, item: WpItem) -> bool:
 def finish_bodies(importer: Importer) -> None:
     """The bodies that link to the old blog, once every item of the file is in (their
     links may name any of them): rewritten, cleaned, a revision kept, in batches."""
+    if not importer.later:
+        return
     batch = []
-    for item in importer.spooled() if importer.later else ():
+    for item in importer.spooled():
         if item.line in importer.later:
             batch.append(item)
             if len(batch) == BATCH:
@@ -216,6 +218,8 @@ def finish_bodies(importer: Importer) -> None:
 
 
 def finish_batch(importer: Importer, items: list[WpItem]) -> None:
+    if not items:
+        return
     rows = [importer.later[item.line][0] for item in items]
     ids = [row.id for row in rows]
     db.session.scalars(select(Post).where(Post.id.in_(ids))).all()  # their texts, at once
