@@ -216,7 +216,8 @@ class Redirect(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     old_path: Mapped[str] = mapped_column(String(500), unique=True)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
-    media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
+    media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media.id", ondelete="CASCADE", name="fk_redirect_media_id_media"))
     target: Mapped[str] = mapped_column(String(500), default="")
 
     post: Mapped[Post | None] = relationship()

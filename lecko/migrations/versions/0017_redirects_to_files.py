@@ -6,8 +6,8 @@ Create Date: 2026-12-14 10:00:00
 
 An attachment had a page of its own on WordPress (/2013/01/10/article/photo/): its old
 address now answers with the file imported from it, wherever the file is stored (a later
-import with the uploads folder moves it out of wp/). A column added in place (inline
-REFERENCES, no rebuild); deleting the file deletes the redirect.
+import with the uploads folder moves it out of wp/). Deleting the file deletes the
+redirect.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -21,10 +21,13 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column("redirect", sa.Column("media_id", sa.Integer(),
-                                        sa.ForeignKey("media.id", ondelete="CASCADE"),
-                                        nullable=True),
-                  inline_references=True)
+    # Batch mode: on SQLite the table is rebuilt with a table-level constraint (SQLite's
+    # reflection loses the ON DELETE of an inline REFERENCES). Nothing points at redirect
+    # and it has no expression index: the rebuild is safe.
+    with op.batch_alter_table("redirect", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("media_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key("fk_redirect_media_id_media", "media", ["media_id"],
+                                    ["id"], ondelete="CASCADE")
 
 
 def downgrade():
