@@ -542,3 +542,20 @@ def test_imported_pages_show_their_comments_and_the_form_while_open(app, client,
 def page_comments(page: Post) -> list[Comment]:
     return list(db.session.scalars(select(Comment).where(Comment.post_id == page.id)
                                    .order_by(Comment.id)))
+
+
+def test_an_attachment_page_follows_its_file(app, client, tmp_path):
+    """Imported without its file, then again with the uploads folder: the attachment's
+    old page leads to wherever the file is now; to nothing once it is in the trash."""
+    page = urlsplit(PHOTO_PAGE).path
+    run_import(team_export(), ImportOptions())
+    photo = db.session.scalar(select(Media).where(Media.legacy_wp_id == 20))
+    assert first_hop(client, page) == (301, f"/media/{photo.path}")
+    assert photo.path.startswith("wp/") and client.get(f"/media/{photo.path}").status_code == 404
+    run_import(team_export(), ImportOptions(media_dir=photo_folder(tmp_path)))
+    db.session.expire_all()
+    assert first_hop(client, page) == (301, "/media/2020/01/photo.png")
+    assert client.get(page, follow_redirects=True).status_code == 200
+    photo.trashed = True
+    db.session.commit()
+    assert client.get(page).status_code == 404
