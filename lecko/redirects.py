@@ -335,11 +335,14 @@ def resolve_query(args) -> str | None:
 
 
 def category_query(raw: str, kind: str | None) -> str | None:
-    """?cat=12: the category imported under that WordPress id (the blog never gave out
-    ?cat= with its own ids)."""
+    """?cat=12: the category imported under that WordPress id, else ours of that id
+    (WordPress numbers terms apart from posts: only an imported term claims it)."""
     number = parse_id(raw)
-    category = db.session.scalar(select(Category).where(Category.legacy_wp_id == number)
-                                 .order_by(Category.id).limit(1)) if number is not None else None
+    category = None
+    if number is not None:
+        category = (db.session.scalar(select(Category).where(Category.legacy_wp_id == number)
+                                      .order_by(Category.id).limit(1))
+                    or db.session.get(Category, number))
     if category is None:
         return None
     if kind:
@@ -364,13 +367,14 @@ def tag_id_query(raw: str, kind: str | None) -> str | None:
 
 
 def author_query(raw: str, kind: str | None) -> str | None:
-    """?author=3: the author imported under that WordPress id (never our own ids: they
-    were never given out, and would list staff accounts)."""
+    """?author=3: the author imported under that WordPress id, else ours of that id."""
     number = parse_id(raw)
     if number is None:
         return None
-    return author_page(db.session.scalar(
-        select(User).where(User.legacy_wp_id == number).order_by(User.id).limit(1)), kind)
+    user = (db.session.scalar(select(User).where(User.legacy_wp_id == number)
+                              .order_by(User.id).limit(1))
+            or db.session.get(User, number))
+    return author_page(user, kind)
 
 
 def author_name_query(raw: str, kind: str | None) -> str | None:
@@ -388,10 +392,12 @@ def author_page(user: User | None, kind: str | None = None) -> str | None:
 
 
 def attachment_query(raw: str, kind: str | None) -> str | None:
-    """?attachment_id=45 → the file imported under that WordPress id (this blog has no
-    attachment pages)."""
+    """?attachment_id=45 → the file imported under that WordPress id, else ours of that
+    id (this blog has no attachment pages)."""
     number = parse_id(raw)
-    return address_of(imported_media(number)) if number is not None else None
+    if number is None:
+        return None
+    return address_of(imported_media(number) or db.session.get(Media, number))
 
 
 def name_query(raw: str, kind: str | None) -> str | None:
