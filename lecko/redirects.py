@@ -42,6 +42,15 @@ WP_SIZE_SUFFIX = re.compile(r"-\d+x\d+(?=\.[A-Za-z0-9]+$)")  # photo-300x200.jpg
 
 def resolve(path: str, args) -> str | None:
     """The new local address of an old one, GONE, or None when it is a real 404."""
+    target = find(path, args)
+    if target == GONE:
+        return GONE
+    return target if target and is_local(target) and not same_place(target, path) else None
+
+
+def find(path: str, args) -> str | None:
+    """Where an old address leads by the rules below, GONE, or None; the import asks too,
+    for links in the content (lecko.wxr.links), so the answer may be the address asked."""
     asked = path
     if path.startswith("/index.php"):  # WordPress without pretty permalinks
         path = path[len("/index.php"):] or "/"
@@ -51,13 +60,11 @@ def resolve(path: str, args) -> str | None:
         if target is None and asked != "/" and QUERY_KEYS.isdisjoint(args.keys()):
             target = url_for("blog.index", s=args["s"]) if "s" in args else url_for(
                 "blog.index")
-    else:
-        target = gone(segments) or old_feed_file(segments)
-        if target is None and len(segments) <= MAX_SEGMENTS:
-            target = recorded(path, args) or resolve_segments(segments, args)
-    if target == GONE:
-        return GONE
-    return target if target and is_local(target) and not same_place(target, asked) else None
+        return target
+    target = gone(segments) or old_feed_file(segments)
+    if target is None and len(segments) <= MAX_SEGMENTS:
+        target = recorded(path, args) or resolve_segments(segments, args)
+    return target
 
 
 def resolve_segments(segments: list[str], args) -> str | None:
@@ -152,6 +159,8 @@ def recorded(path: str, args) -> str | None:
             return target
         if row.post_id is not None:
             return post_url(row.post) if row.post and row.post.is_public else None
+        if row.media_id is not None:
+            return address_of(row.media)
         if not is_local(row.target) or normal(row.target) in seen:
             return None
         target = row.target
@@ -199,8 +208,7 @@ def archives(segments: list[str], args) -> str | None:
         return None
     rest = segments[1:]
     if len(rest) == 1 and rest[0].isdecimal():
-        post = legacy_post(rest[0])
-        return post_url(post) if post else None
+        return address_of(item_by_old_id(rest[0]))
     if rest[0] == "date":
         rest = rest[1:]
     if len(rest) >= 2 and rest[0] in ("category", "tag", "author"):
@@ -221,8 +229,8 @@ def search_path(segments: list[str], args) -> str | None:
 
 
 def feed_suffix(segments: list[str], args) -> str | None:
-    """…/feed/, …/feed/rss2/, …/feed/rdf/, …/feed/atom/ for the site, comments, a
-    category, a tag, or a post under any old permalink structure."""
+    """…/feed/, …/feed/rss2/, …/feed/rdf/, …/feed/atom/ for the site, comments, an
+    author, a category, a tag, or a post under any old permalink structure."""
     if "feed" not in segments[-2:]:
         return None
     at = len(segments) - 1 - segments[::-1].index("feed")
@@ -234,15 +242,14 @@ def feed_suffix(segments: list[str], args) -> str | None:
         return url_for("blog.feed", kind=kind)
     if prefix == ["comments"]:
         return url_for("blog.comments_feed", kind=kind)
+    if prefix[0] == "author" and len(prefix) == 2:
+        return author_page(term_by_slug(User, prefix[1]), kind)
     if prefix[0] in ("category", "tag") and len(prefix) >= 2:
         model, endpoint = ((Category, "blog.category_feed") if prefix[0] == "category"
                            else (Tag, "blog.tag_feed"))
         term = term_by_slug(model, prefix[-1])
         return url_for(endpoint, slug=term.slug, kind=kind) if term else None
-    post = post_at(prefix)
-    if post is None or post.type != POST:
-        return None
-    return post_url(post) + ("feed/" if kind == "rss" else "feed/atom/")
+    return address_of(post_at(prefix), kind)
 
 
 def permalink_suffix(segments: list[str], args) -> str | None:
@@ -312,12 +319,8 @@ def resolve_query(args) -> str | None:
         return url_for("blog.home", page=page, s=args["s"]) if page and page > 1 else None
     for key in ("p", "page_id", "preview_id"):
         if key in args:
-            post = public_post_by_id(args[key])
-            if post is None:
-                return None
-            suffix = ("feed/" if kind == "rss" else "feed/atom/") if (
-                "feed" in args and post.type == POST) else ""
-            return post_url(post) + suffix
+            item = item_by_old_id(args[key], ours_too=key != "preview_id")
+            return address_of(item, kind if "feed" in args else None)
     for key, finder in QUERY_FINDERS.items():
         if key in args:
             return finder(args[key], kind if "feed" in args else None)
@@ -332,12 +335,13 @@ def resolve_query(args) -> str | None:
 
 
 def category_query(raw: str, kind: str | None) -> str | None:
-    """?cat=12: the WordPress id of an imported category first, then ours."""
+    """?cat=12: the category imported under that WordPress id, else ours of that id
+    (WordPress numbers terms apart from posts: only an imported term claims it)."""
     number = parse_id(raw)
     category = None
     if number is not None:
         category = (db.session.scalar(select(Category).where(Category.legacy_wp_id == number)
-                                      .limit(1))
+                                      .order_by(Category.id).limit(1))
                     or db.session.get(Category, number))
     if category is None:
         return None
@@ -363,35 +367,37 @@ def tag_id_query(raw: str, kind: str | None) -> str | None:
 
 
 def author_query(raw: str, kind: str | None) -> str | None:
-    """?author=3: the WordPress id of an imported author first, then ours."""
+    """?author=3: the author imported under that WordPress id, else ours of that id."""
     number = parse_id(raw)
     if number is None:
         return None
-    user = (db.session.scalar(select(User).where(User.legacy_wp_id == number).limit(1))
+    user = (db.session.scalar(select(User).where(User.legacy_wp_id == number)
+                              .order_by(User.id).limit(1))
             or db.session.get(User, number))
-    return author_page(user)
+    return author_page(user, kind)
 
 
 def author_name_query(raw: str, kind: str | None) -> str | None:
-    return author_page(db.session.scalar(select(User).where(User.slug == raw.lower())))
+    return author_page(db.session.scalar(select(User).where(User.slug == raw.lower())), kind)
 
 
-def author_page(user: User | None) -> str | None:
-    """Only an account with public articles has a page: ids and names of the others
-    answer 404, so counting ?author=1, 2, 3… lists no staff account."""
-    return url_for("blog.author", slug=user.slug) if user and has_public_posts(user) else None
+def author_page(user: User | None, kind: str | None = None) -> str | None:
+    """Only an account with public articles has a page (and a feed): ids and names of the
+    others answer 404, so counting ?author=1, 2, 3… lists no staff account."""
+    if user is None or not has_public_posts(user):
+        return None
+    if kind:
+        return url_for("blog.author_feed", slug=user.slug, kind=kind)
+    return url_for("blog.author", slug=user.slug)
 
 
 def attachment_query(raw: str, kind: str | None) -> str | None:
-    """?attachment_id=45 → the file itself (this blog has no attachment pages)."""
+    """?attachment_id=45 → the file imported under that WordPress id, else ours of that
+    id (this blog has no attachment pages)."""
     number = parse_id(raw)
     if number is None:
         return None
-    live = Media.trashed.is_(False)
-    media = (db.session.scalar(select(Media).where(Media.legacy_wp_id == number, live)
-                               .limit(1))
-             or db.session.scalar(select(Media).where(Media.id == number, live)))
-    return url_for("files.media_file", path=media.path) if media else None
+    return address_of(imported_media(number) or db.session.get(Media, number))
 
 
 def name_query(raw: str, kind: str | None) -> str | None:
@@ -427,25 +433,53 @@ def archive_address(year: str, month: str = "") -> str | None:
 # --- Lookups --------------------------------------------------------------------------
 
 
-def legacy_post(raw_id: str) -> Post | None:
-    """The public post or page imported with this WordPress id."""
+def item_by_old_id(raw_id: str, ours_too: bool = False) -> Post | Media | None:
+    """What ?p=, ?page_id= and /archives/ name: the post, page or file imported under
+    that WordPress id, whatever our own ids are (the world linked to WordPress's). With
+    `ours_too` (?p= and ?page_id=, one numbering on WordPress), our own post of that id
+    when no import claims the number: /?p=<our id> was in our feeds' guids and drafts'
+    links before /a/<id>."""
     number = parse_id(raw_id)
     if number is None:
         return None
-    return db.session.scalar(select(Post).where(Post.legacy_wp_id == number,
-                                                Post.public_clause()).limit(1))
+    item = imported_post(number) or imported_media(number)
+    if item is None and ours_too:
+        item = db.session.get(Post, number)
+    return item
 
 
-def public_post_by_id(raw_id: str) -> Post | None:
-    """?p=: our id first (our feeds give it out), then the WordPress one."""
-    number = parse_id(raw_id)
-    post = db.session.get(Post, number) if number is not None else None
-    return post if post is not None and post.is_public else legacy_post(raw_id)
+def imported_post(number: int) -> Post | None:
+    """The post or page imported under this WordPress id, public first (two WordPress
+    blogs imported into one may share a number)."""
+    found = db.session.scalars(select(Post).where(Post.legacy_wp_id == number)
+                               .order_by(Post.id).limit(10)).all()
+    return next((p for p in found if p.is_public), found[0] if found else None)
+
+
+def imported_media(number: int) -> Media | None:
+    return db.session.scalar(select(Media).where(Media.legacy_wp_id == number)
+                             .order_by(Media.trashed, Media.id).limit(1))
+
+
+def address_of(item: Post | Media | None, feed: str | None = None) -> str | None:
+    """Where a reader goes for an item found by an old address: a public post or page
+    (an article's feed when asked for one: a page has none), a file not in the trash."""
+    if isinstance(item, Media):
+        return None if item.trashed else url_for("files.media_file", path=item.path)
+    if item is None or not item.is_public:
+        return None
+    if feed and item.type == POST:  # a page had a comments feed on WordPress: not here
+        return post_url(item) + ("feed/" if feed == "rss" else "feed/atom/")
+    return post_url(item)
 
 
 def post_at(segments: list[str], recorded_too: bool = True) -> Post | None:
     """The public post (or else page) whose slug is the path's last part, unless the path
-    belongs to one of this blog's own sections; else a Redirect row for that path."""
+    belongs to one of this blog's own sections; else a Redirect row for that path.
+    /archives/123 (WordPress's numeric structure) is the post imported under that id."""
+    if len(segments) == 2 and segments[0] == "archives" and segments[1].isdecimal():
+        item = item_by_old_id(segments[1])
+        return item if isinstance(item, Post) and item.is_public else None
     if not segments or segments[0] in own_sections():
         return None
     slug = segments[-1]

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from werkzeug.http import http_date
 
 from . import uploads
-from .blog.links import post_url
+from .blog.links import feed_guid, post_url, short_url
 from .html import is_safe_url, typeset
 from .i18n import is_french
 from .keptforms import kept_for_field
@@ -221,7 +221,8 @@ def register(app: Flask) -> None:
                                  absolute_links=absolute_links, initials=initials,
                                  avatar_hue=avatar_hue)
     app.jinja_env.tests["web_address"] = is_web_address
-    app.jinja_env.globals.update(post_url=post_url, sidebar_widgets=sidebar_widgets,
+    app.jinja_env.globals.update(post_url=post_url, feed_guid=feed_guid, short_url=short_url,
+                                 sidebar_widgets=sidebar_widgets,
                                  cached_sidebar=cached_sidebar,
                                  nav_pages=nav_pages, month_name=month_name,
                                  json_ld=json_ld, now=utcnow, media_srcset=uploads.srcset,

@@ -47,12 +47,17 @@ PERMALINK = "/2019/05/maturite-numerique/"
 # --- Ids -------------------------------------------------------------------------------
 
 
-def test_query_string_id_tries_ours_then_the_wordpress_one(client, imported, make_post):
+def test_query_string_id_is_wordpress_s_then_ours(client, imported, make_post):
     assert moved(client, "/?p=812") == PERMALINK
+    # A number no import claims is our own id: /?p=<our id> was in our feeds' guids.
     assert moved(client, f"/?p={imported.id}") == PERMALINK
-    # Our id wins when both exist: our own feeds hand out /?p=<our id>.
     other = make_post(title="Autre", slug="autre", legacy_wp_id=imported.id + 1000)
     assert moved(client, f"/?p={other.id}").endswith("/autre/")
+    # WordPress's id wins when both exist: the world linked to WordPress's numbers.
+    ours = make_post(title="Nôtre", slug="notre")
+    make_post(title="Importé", slug="importe", legacy_wp_id=ours.id)
+    assert moved(client, f"/?p={ours.id}").endswith("/importe/")
+    assert moved(client, f"/a/{ours.id}").endswith("/notre/")
 
 
 def test_page_id_and_archives_id_use_the_wordpress_id(client, imported, make_post):

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Category, Comment, Post, Tag, User
 from ..models.comments import APPROVED
 from ..models.content import PAGE, POST
-from ..models.queries import category_tree_ids, public_posts
+from ..models.queries import category_tree_ids, has_public_posts, public_posts
 from ..settings import site_settings
 from ..urls import page_url
 from . import bp
@@ -66,6 +66,19 @@ def tag_feed(slug: str, kind: str):
     found = db.first_or_404(select(Tag).where(Tag.slug == slug))
     stmt = public_posts(with_body=True).where(Post.tags.any(Tag.id == found.id))
     return term_feed(kind, stmt, found.name, url_for("blog.tag", slug=slug, _external=True))
+
+
+@bp.get("/author/<slug>/feed/", defaults={"kind": "rss"})
+@bp.get("/author/<slug>/feed/atom/", defaults={"kind": "atom"})
+def author_feed(slug: str, kind: str):
+    """Newest articles of an author (WordPress had the feed: readers subscribed to it).
+    A 404, as the author page, for an account without public articles."""
+    person = db.first_or_404(select(User).where(User.slug == slug))
+    if not has_public_posts(person):
+        abort(404)
+    stmt = public_posts(with_body=True).where(Post.author_id == person.id)
+    return term_feed(kind, stmt, person.display_name,
+                     url_for("blog.author", slug=slug, _external=True))
 
 
 def term_feed(kind: str, stmt, name: str, link: str) -> Response:

@@ -27,9 +27,25 @@ def post_url(post, external: bool = False) -> str:
     if post.type == PAGE:
         return url_for("blog.page", page_path=page_path(post), _external=external)
     if not post.published_at:
-        return url_for("blog.index", p=post.id, _external=external)
+        return short_url(post.id, external)
     year, month = _local_month(post.published_at, site_settings()["timezone"])
     return url_for("blog.post", year=year, month=month, slug=post.slug, _external=external)
+
+
+def short_url(post_id: int, external: bool = False) -> str:
+    """The blog's own short address, /a/<id>: what stays the same when the title, date or
+    slug change (feeds' guids, drafts' links). WordPress's /?p=<id> belongs to imported
+    content (lecko.redirects)."""
+    return url_for("blog.short_link", post_id=post_id, _external=external)
+
+
+def feed_guid(post) -> str:
+    """What names an entry in our feeds, for good: an imported post keeps the guid
+    WordPress's feed gave it (a subscriber moving over sees no entry twice); others
+    their short address."""
+    if post.legacy_guid.startswith(("http://", "https://")):
+        return post.legacy_guid
+    return short_url(post.id, external=True)
 
 
 @lru_cache(maxsize=4096)

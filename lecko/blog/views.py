@@ -21,7 +21,7 @@ from ..comments.forms import comment_form as new_comment_form
 from ..comments.guard import comments_are_open, form_token
 from ..comments.ownership import may_change, visible_own_pending
 from ..extensions import csrf, db
-from ..models import Category, Post, Tag, User
+from ..models import Category, Media, Post, Tag, User
 from ..models.content import PAGE, POST, TRASH, post_categories, post_tags
 from ..models.queries import approved_comments, category_tree_ids, public_posts
 from ..pagecache import per_content_version
@@ -43,7 +43,7 @@ def index():
     """Home page, and WordPress's query-string addresses: ?p=, ?page_id=, ?s=, ?cat=,
     ?tag=, ?author=, ?feed=, ?m=, ?attachment_id=… (lecko.redirects)."""
     for key in ("p", "page_id"):
-        if key in request.args:
+        if key in request.args and "feed" not in request.args:
             return redirect_to_post_id(request.args[key])
     if not redirects.QUERY_KEYS.isdisjoint(request.args.keys()):
         target = redirects.resolve_query(request.args)
@@ -65,14 +65,27 @@ def home(page: int):
 
 
 def redirect_to_post_id(raw_id: str):
-    """/?p=123 -> the post's permalink (301), or 404: our id first (feeds give it out),
-    then the WordPress id of an imported post. A draft has no permalink yet: the staff
-    who may edit it read it here (others: 403)."""
-    number = parse_id(raw_id)
-    found = db.session.get(Post, number) if number is not None else None
-    post = found if found is not None and can_read(found) else redirects.legacy_post(raw_id)
-    if post is None:
-        refuse(found)
+    """/?p=123 and /?page_id=123 -> the permalink (301) of what WordPress had under that
+    id (lecko.redirects.item_by_old_id: imported content wins over our own ids), or 404.
+    Staff who may edit an unpublished post read it here, as at /a/<id>."""
+    item = redirects.item_by_old_id(raw_id, ours_too=True)
+    if isinstance(item, Media):
+        return redirects.answer(redirects.address_of(item))
+    return show_by_id(item)
+
+
+@bp.get("/a/<int:post_id>")
+def short_link(post_id: int):
+    """The blog's own short address of a post or page, /a/<id>, for feeds' guids and
+    drafts' links: it never meets WordPress's ?p=<id>, which imported content keeps."""
+    return show_by_id(db.session.get(Post, post_id))
+
+
+def show_by_id(post: Post | None):
+    """A post found by its id: 301 to its permalink, 302 for staff to one not yet public;
+    a draft has no permalink yet, so staff read it here. 404 or 403 otherwise."""
+    if post is None or not can_read(post):
+        refuse(post)
     if post.type == POST and not post.published_at:
         return render_post(post)
     return redirect(post_url(post), 301 if post.is_public else 302)
@@ -114,8 +127,9 @@ def post(year: int, month: int, slug: str):
 def render_post(article: Post, comment_form: CommentForm | None = None, status: int = 200,
                 headers: dict | None = None, **comment_state):
     """The article page: body, series, neighbours, approved comments (and this browser's
-    held ones), and the comment form — fresh, or as the reader sent it. A protected post
-    shows its password form instead, until this browser has given the password."""
+    held ones), and the comment form — fresh, or as the reader sent it; a page has its
+    comments too (WordPress showed them). A protected post shows its password form
+    instead, until this browser has given the password."""
     if is_locked(article):
         return password_page(article, status=403 if status >= 400 else 200)
     comments = approved_comments(article)
@@ -127,13 +141,14 @@ def render_post(article: Post, comment_form: CommentForm | None = None, status: 
     comment_form.form_token.data = form_token(article.id)
     parent_id = comment_form.parent_id.data or ""
     replying_to = next((c for c in comments if str(c.id) == parent_id), None)
+    article_only = {} if article.type == PAGE else {
+        **post_terms(article), "series_parts": series_parts(article),
+        "previous_post": neighbour(article, older=True),
+        "next_post": neighbour(article, older=False)}
     page = render_template(
-        "blog/post.html",
+        "blog/page.html" if article.type == PAGE else "blog/post.html",
         post=article,
-        **post_terms(article),
-        series_parts=series_parts(article),
-        previous_post=neighbour(article, older=True),
-        next_post=neighbour(article, older=False),
+        **article_only,
         comment_tree=comment_tree(sorted(comments + own_pending, key=lambda c: c.id)),
         comment_total=len(comments),
         comment_form=comment_form,
@@ -399,6 +414,4 @@ def page(page_path: str):
         refuse(found)
     if request.path != post_url(found):
         return redirect(post_url(found), 301)
-    if is_locked(found):
-        return password_page(found)
-    return render_template("blog/page.html", post=found)
+    return render_post(found)

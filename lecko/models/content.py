@@ -227,11 +227,15 @@ class Revision(db.Model):
 
 
 class Redirect(db.Model):
-    """An old URL (from WordPress or a changed slug) answered with a 301."""
+    """An old URL (from WordPress or a changed slug) answered with a 301: to a post, to a
+    file (a WordPress attachment's page), or to another path."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     old_path: Mapped[str] = mapped_column(String(500), unique=True)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media.id", ondelete="CASCADE", name="fk_redirect_media_id_media"))
     target: Mapped[str] = mapped_column(String(500), default="")
 
     post: Mapped[Post | None] = relationship()
+    media: Mapped[Media | None] = relationship()  # noqa: F821

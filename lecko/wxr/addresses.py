@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..blog.links import local_time, page_path
 from ..extensions import db
-from ..models import Post, Redirect
+from ..models import Media, Post, Redirect
 from ..models.content import PAGE
 from .reader import WpItem
 from .report import CREATED, SKIPPED, UPDATED
@@ -66,16 +66,25 @@ def import_redirects(importer: Importer, pairs: list[tuple[WpItem, Post]]) -> No
                     redirect(importer, path, post)
 
 
-def redirect(importer: Importer, old: str, post: Post) -> None:
+def attachment_redirect(importer: Importer, item: WpItem, media: Media) -> None:
+    """WordPress gave each attachment a page (/2013/01/10/article/photo/): it leads to
+    the file now."""
+    old = old_path(item.link)
+    if old is not None and old != f"/media/{media.path}":
+        redirect(importer, old, media)
+
+
+def redirect(importer: Importer, old: str, to: Post | Media) -> None:
     old = old[:500]
+    post, media = (to, None) if isinstance(to, Post) else (None, to)
     row = importer.redirects.get(old)
     if row is None:
-        row = Redirect(old_path=old, post=post, target="")
+        row = Redirect(old_path=old, post=post, media=media, target="")
         db.session.add(row)
         importer.redirects[old] = row
         importer.report.count("redirects", CREATED)
-    elif row.post is post and not row.target:
+    elif row.post is post and row.media is media and not row.target:
         importer.report.count("redirects", SKIPPED)
     else:
-        row.post, row.target = post, ""
+        row.post, row.media, row.target = post, media, ""
         importer.report.count("redirects", UPDATED)

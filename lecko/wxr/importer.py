@@ -16,11 +16,13 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import select
@@ -36,18 +38,17 @@ from ..models.people import AUTHOR
 from ..parsing import parse_id
 from ..site_identity import own_tokens
 from . import language, posts
-from .addresses import import_redirects
+from .addresses import attachment_redirect, import_redirects, old_path
 from .comments import import_comments
-from .media import MediaFolder, upload_path, url_key
+from .links import OldSite, bare_host
+from .media import MediaFolder, upload_path
+from .posts import BATCH, RELEASED
 from .reader import OWN_ID, WpAuthor, WpItem, WpTerm, WxrError, WxrReader
 from .report import CREATED, SKIPPED, UPDATED, Report
 from .series import Candidate
 from .text import assign
 
 CHUNK = 500  # ids per IN (…) query
-BATCH = 200  # posts and pages imported, then let go of, together
-# A post's attributes dropped from memory once flushed (reloaded if ever read again).
-RELEASED = ("body_source", "body_html", "excerpt", "revisions")
 # progress(phase, done, total): ("reading", items read, 0), then ("importing", n, total).
 Progress = Callable[[str, int, int], None]
 # Term slugs kept as WordPress wrote them; others (accents, percent-encoding) are remade.
@@ -92,6 +93,20 @@ def run_import(source: bytes | Path, options: ImportOptions,
     return report
 
 
+@contextmanager
+def relative_addresses():
+    """A request context, when there is none (the command line, the web import's own
+    process), for url_for to build the relative addresses links are rewritten to; on
+    SITE_URL's path, if the blog lives below one."""
+    if has_request_context():
+        yield
+        return
+    site = urlsplit(current_app.config.get("SITE_URL") or "http://localhost/")
+    base = f"{site.scheme or 'http'}://{site.netloc or 'localhost'}{site.path}"
+    with current_app.test_request_context(base_url=base):
+        yield
+
+
 class Importer:
     """Never holds the file whole: one pass reads and checks every record, keeps the small
     ones (authors, terms, attachments, each post's keys) and puts posts and pages aside in
@@ -125,7 +140,15 @@ class Importer:
         self.attachments: dict[int, WpItem] = {}
         self.posts_by_wp_id: dict[int, Post] = {}
         self.series_by_slug: dict[str, Series] = {}
-        self.addresses: dict[str, str] = {}  # old upload URL key -> /media/path
+        # Links to the old blog (links.py): its addresses, the old address of each post,
+        # page and attachment of the file (-> WordPress id), its uploads (path below
+        # wp-content/uploads/ -> Media) and the hosts that served them.
+        self.old_site = OldSite()
+        self.item_paths: dict[str, int] = {}
+        self.uploads: dict[str, Media | None] = {}
+        self.file_hosts: set[str] = set()
+        # item.line -> [post, created, changed] of the bodies rewritten at the end
+        self.later: dict[int, list] = {}
         # id(row) -> [kind, created, changed] for terms and posts, counted at the end
         self.outcomes: dict[int, list] = {}
         self.own: set[int] = set()  # id(post) of posts found by our own _lecko_id
@@ -148,6 +171,7 @@ class Importer:
                 yield from reader.records()
         self.report.version = reader.version
         self.language = language.file_language(self, reader.language)
+        self.old_site = OldSite.of(reader.link, reader.base_blog_url, reader.base_site_url)
 
     def spooled(self):
         """The posts and pages the first pass put aside, in file order."""
@@ -159,7 +183,7 @@ class Importer:
                 return
 
     def run(self) -> Report:
-        with tempfile.TemporaryFile() as self.spool:
+        with tempfile.TemporaryFile() as self.spool, relative_addresses():
             return self.import_all()
 
     def import_all(self) -> Report:
@@ -187,6 +211,7 @@ class Importer:
         posts.link_parents(self, self.pages)
         db.session.flush()  # parents, for the pages' permalinks
         import_redirects(self, self.pages)
+        posts.finish_bodies(self)
         posts.group_series(self, self.candidates)
         for kind, created, changed in self.outcomes.values():
             self.report.count(kind, CREATED if created else UPDATED if changed else SKIPPED)
@@ -205,6 +230,8 @@ class Importer:
                 self.terms.append(record)
             else:
                 self.total += 1
+                if record.type in (POST, PAGE, "attachment") and old_path(record.link):
+                    self.item_paths[old_path(record.link)] = record.wp_id
                 if record.type == "attachment":
                     self.attachment_items.append(record)
                     self.own_media_ids.add(self.own_id(record) or 0)
@@ -457,9 +484,30 @@ class Importer:
             self.report.count("media", UPDATED if assign(media, values) else SKIPPED)
         self.media_paths.add(media.path)
         self.media_by_wp_id[item.wp_id] = media
+        if own is None:
+            attachment_redirect(self, item, media)
         self.attachments[item.wp_id] = item
-        if has_file:
-            self.addresses[url_key(url)] = f"/media/{media.path}"
+        self.file_hosts.add(bare_host(urlsplit(url).netloc))
+        if relative:
+            self.uploads[relative] = media
+
+    def upload_from_folder(self, relative: str) -> Media | None:
+        """A file of the media folder that bodies use but no attachment of the export
+        names (deleted in WordPress, or put there by hand): imported like one."""
+        if relative in self.uploads:
+            return self.uploads[relative]
+        media = None
+        if self.folder.has(relative) and (stored := self.folder.store(relative)):
+            checked = stored.checked
+            media = Media(path=stored.path, original_name=relative.rsplit("/", 1)[-1][:300],
+                          mime_type=checked.mime_type, size=len(checked.data),
+                          width=checked.width, height=checked.height,
+                          variants=sorted(checked.variants), created_at=utcnow())
+            db.session.add(media)
+            self.media_paths.add(media.path)
+            self.report.count("media", CREATED)
+        self.uploads[relative] = media
+        return media
 
     def free_media_path(self, wanted: str) -> str:
         stem, dot, extension = wanted[:290].rpartition(".")

@@ -1,7 +1,7 @@
 """Attachments' files: found in a copy of wp-content/uploads, checked like any upload
 (lecko.uploads: content sniffing, Pillow re-encoding, variants), stored under the same
-YYYY/MM/ folders, and old links in bodies pointed at them. Nothing is ever fetched from
-the network."""
+YYYY/MM/ folders; links.py points the bodies' references at them. Nothing is ever
+fetched from the network."""
 
 from __future__ import annotations
 
@@ -21,10 +21,6 @@ REFUSED_FILE = _l("File %(path)s not copied: %(reason)s")
 UNREADABLE_FILE = _l("File %(path)s could not be read: %(reason)s")
 
 _MONTH_FOLDER = re.compile(r"^\d{4}/\d{2}$")
-# WordPress's resized copies: photo-300x200.jpg beside photo.jpg.
-_RESIZED = re.compile(r"^(?P<stem>.+)-\d+x\d+(?P<ext>\.[A-Za-z0-9]+)$")
-_URL_ATTRIBUTE = re.compile(r"""(\s(?:src|href)\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
-_SRCSET_ATTRIBUTE = re.compile(r"""(\ssrcset\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
 
 
 def upload_path(url: str) -> str | None:
@@ -44,42 +40,6 @@ def upload_path(url: str) -> str | None:
     return "/".join(parts)
 
 
-def url_key(url: str) -> str:
-    """An old address without scheme or query, for matching http and https links alike."""
-    parts = urlsplit(url.strip())
-    return f"//{parts.netloc.lower()}{unquote(parts.path)}"
-
-
-def rewrite_links(html: str, addresses: dict[str, str]) -> str:
-    """src, href and srcset values that point at a copied file now point at ours
-    (WordPress's resized copies point at the original)."""
-    if not addresses:
-        return html
-
-    def ours(url: str) -> str | None:
-        key = url_key(url)
-        if key in addresses:
-            return addresses[key]
-        resized = _RESIZED.match(key)
-        return addresses.get(resized["stem"] + resized["ext"]) if resized else None
-
-    def attribute(match: re.Match) -> str:
-        new, quote = ours(match.group(3)), match.group(2)
-        return match.group(0) if new is None else f"{match.group(1)}{quote}{new}{quote}"
-
-    def srcset(match: re.Match) -> str:
-        candidates = []
-        for candidate in match.group(3).split(","):
-            pieces = candidate.split()
-            if pieces and (new := ours(pieces[0])):
-                pieces[0] = new
-            candidates.append(" ".join(pieces))
-        return f"{match.group(1)}{match.group(2)}{', '.join(candidates)}{match.group(2)}"
-
-    html = _URL_ATTRIBUTE.sub(attribute, html)
-    return _SRCSET_ATTRIBUTE.sub(srcset, html)
-
-
 @dataclass
 class Stored:
     path: str
@@ -95,6 +55,10 @@ class MediaFolder:
         self.dry_run = dry_run
         self.taken = taken  # Media.path values in use, this import's included
         self.written: list[str] = []
+
+    def has(self, relative: str) -> bool:
+        source = (self.root / relative).resolve()
+        return source.is_relative_to(self.root) and source.is_file()
 
     def store(self, relative: str) -> Stored | None:
         """Check the file and write it (not in a dry run); None, with a warning, when it

@@ -17,10 +17,9 @@ from ..html import article_problem, html_to_text, presentation_changes, summariz
 from ..models import Media, Post, Series, utcnow
 from ..models.content import DRAFT, PAGE, PENDING, POST, PRIVATE, PUBLISHED, TRASH
 from ..parsing import parse_id, parse_int
-from . import autop
+from . import autop, links
 from .addresses import legacy_path, permalink
 from .language import item_language, shown_text
-from .media import rewrite_links
 from .reader import MAX_NUMBER, WpItem
 from .report import CREATED, SKIPPED, ProposedSeries
 from .series import Candidate, address, find_series, links_of
@@ -29,6 +28,9 @@ from .text import assign, excerpt_text
 if TYPE_CHECKING:
     from .importer import Importer
 
+BATCH = 200  # posts and pages imported, then let go of, together
+# A post's attributes dropped from memory once flushed (reloaded if ever read again).
+RELEASED = ("body_source", "body_html", "excerpt", "revisions")
 STATUSES = {"publish": PUBLISHED, "future": PUBLISHED, "draft": DRAFT, "pending": PENDING,
             "private": PRIVATE, "trash": TRASH}
 # Slugs kept as WordPress wrote them; others (accents, percent-encoding) are remade.
@@ -122,10 +124,13 @@ def import_post(importer: Importer, item: WpItem) -> Post | None:
         values["slug"] = keep_slug(importer, post, item)
     retypeset = post.language != language  # its text is typeset anew, same or not
     changed = assign(post, values)
-    changed |= set_body(importer, post, item, retypeset)
     changed |= set_series(importer, post, item)
-    if created or changed:
-        keep_revision(post, post.author)  # every save keeps a revision, imports too
+    if links.links_to_old_blog(importer, item.content):
+        importer.later[item.line] = [post, created, changed, retypeset]  # finish_bodies
+    else:
+        changed |= set_body(importer, post, item, retypeset)
+        if created or changed:
+            keep_revision(post, post.author)  # every save keeps a revision, imports too
     importer.outcomes[id(post)] = [kind, created, changed]
     if own:
         importer.own.add(id(post))
@@ -184,7 +189,7 @@ def set_body(importer: Importer, post: Post, item: WpItem, retypeset: bool = Fal
     order), through our sanitizer; True when it changed."""
     source = autop.render_body(shown_text(item, item.content, post.language))
     source = autop.expand_shortcodes(source, lambda attrs: gallery(importer, attrs, item))
-    source = rewrite_links(source, importer.addresses)
+    source = links.rewrite(importer, source, name_of(item))
     for name in autop.unknown_shortcodes(source):
         importer.report.shortcode(name, name_of(item))
     excerpt = excerpt_text(shown_text(item, item.excerpt, post.language))
@@ -203,6 +208,39 @@ def set_body(importer: Importer, post: Post, item: WpItem, retypeset: bool = Fal
         post.excerpt = wanted
         return True
     return False
+
+
+def finish_bodies(importer: Importer) -> None:
+    """The bodies that link to the old blog, once every item of the file is in (their
+    links may name any of them): rewritten, cleaned, a revision kept, in batches."""
+    if not importer.later:
+        return
+    batch = []
+    for item in importer.spooled():
+        if item.line in importer.later:
+            batch.append(item)
+            if len(batch) == BATCH:
+                finish_batch(importer, batch)
+                batch = []
+    finish_batch(importer, batch)
+
+
+def finish_batch(importer: Importer, items: list[WpItem]) -> None:
+    if not items:
+        return
+    rows = [importer.later[item.line][0] for item in items]
+    ids = [row.id for row in rows]
+    db.session.scalars(select(Post).where(Post.id.in_(ids))).all()  # their texts, at once
+    for item in items:
+        post, created, changed, retypeset = importer.later[item.line]
+        importer.line = item.line
+        body_changed = set_body(importer, post, item, retypeset)
+        if created or changed or body_changed:
+            keep_revision(post, post.author)
+        importer.outcomes[id(post)][2] |= body_changed
+    db.session.flush()
+    for post in rows:
+        db.session.expire(post, RELEASED)
 
 
 def gallery(importer: Importer, attributes: dict[str, str],
@@ -274,9 +312,9 @@ def series_candidate(importer: Importer, item: WpItem, post: Post) -> None:
     if post.type != POST or post.status == TRASH:
         return
     addresses = {a for a in (address(item.link), permalink(post)) if a}
-    addresses |= {f"?p={item.wp_id}", f"?p={post.id}"}
+    addresses.add(f"?p={item.wp_id}")
     importer.candidates.append(Candidate(post, post.title, post.published_at, addresses,
-                                         links_of(post.body_source)))
+                                         links_of(item.content)))
 
 
 def group_series(importer: Importer, candidates: list[Candidate]) -> None:

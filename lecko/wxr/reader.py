@@ -31,8 +31,8 @@ OTHER_NAMESPACES = {
     "http://purl.org/dc/elements/1.1/": "dc",
 }
 CHANNEL_FIELDS = {"title": "title", "link": "link", "wp:base_blog_url": "base_blog_url",
-                  "generator": "generator", "wp:wxr_version": "wxr_version",
-                  "language": "language"}
+                  "wp:base_site_url": "base_site_url", "generator": "generator",
+                  "wp:wxr_version": "wxr_version", "language": "language"}
 CHUNK_BYTES = 64 * 1024
 OWN_ID = "_lecko_id"  # meta our exporter writes: "<site id>:<row id>" (site_identity.py)
 # Ids, parents and orders go into INTEGER columns: 32 bits on PostgreSQL.
@@ -149,6 +149,7 @@ class Wxr:
     title: str = ""
     link: str = ""
     base_blog_url: str = ""
+    base_site_url: str = ""
     authors: list[WpAuthor] = field(default_factory=list)
     terms: list[WpTerm] = field(default_factory=list)
     items: list[WpItem] = field(default_factory=list)
@@ -267,7 +268,8 @@ class WxrReader:
         self.source = io.BytesIO(source) if isinstance(source, bytes) else source
         self.version = ""  # from the namespace; <wp:wxr_version> when present
         self.wxr_version = ""
-        self.title = self.link = self.base_blog_url = self.generator = ""
+        self.title = self.link = self.base_blog_url = self.base_site_url = ""
+        self.generator = ""
         self.language = ""  # the site's, as WordPress writes it: fr-FR
         self.has_channel = False
 
@@ -318,6 +320,7 @@ def read_wxr(data: bytes) -> Wxr:
     wxr.version, wxr.title, wxr.link = reader.version, reader.title, reader.link
     wxr.base_blog_url, wxr.generator = reader.base_blog_url, reader.generator
     wxr.language = reader.language
+    wxr.base_site_url = reader.base_site_url
     return wxr
 
 

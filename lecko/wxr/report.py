@@ -67,8 +67,17 @@ class ProposedSeries:
 
 
 @dataclass
+class ArticleLinks:
+    """What the import did to one article's links to the old blog (lecko.wxr.links)."""
+
+    rewritten: int = 0
+    unresolved: list[str] = field(default_factory=list)  # left as they were
+    files: list[str] = field(default_factory=list)  # its uploads the import has not got
+
+
+@dataclass
 class Report:
-    """Counts per kind, warnings, shortcodes left as text, proposed series."""
+    """Counts per kind, warnings, shortcodes left as text, proposed series, links."""
 
     version: str = ""
     dry_run: bool = False
@@ -79,6 +88,8 @@ class Report:
     series: list[ProposedSeries] = field(default_factory=list)
     # article title -> what the sanitizer wrote another way (FORMATTING's kinds -> count)
     formatting: dict[str, dict[str, int]] = field(default_factory=dict)
+    # article title -> its links to the old blog, for the articles that have any
+    links: dict[str, ArticleLinks] = field(default_factory=dict)
     files_copied: int = 0
     seconds: float = 0.0
 
@@ -101,6 +112,24 @@ class Report:
         """(title, what was written another way) for each article concerned."""
         return [(title, formatting_text(counts)) for title, counts in self.formatting.items()]
 
+    def link(self, title: str, rewritten: int = 0, unresolved: str = "",
+             file: str = "") -> None:
+        """Count a rewritten link, or note an address left as it was."""
+        links = self.links.setdefault(title, ArticleLinks())
+        links.rewritten += rewritten
+        for address, kept in ((unresolved, links.unresolved), (file, links.files)):
+            if address and address not in kept:
+                kept.append(address)
+
+    @property
+    def links_rewritten(self) -> int:
+        return sum(links.rewritten for links in self.links.values())
+
+    def links_left(self, kind: str) -> dict[str, list[str]]:
+        """title -> the addresses of a kind ("unresolved" or "files") left in it."""
+        return {title: getattr(links, kind) for title, links in self.links.items()
+                if getattr(links, kind)}
+
     def rows(self) -> list[tuple[str, int, int, int]]:
         """(label, created, updated, skipped) for each kind met, in a fixed order."""
         return [(str(label), self.counts[kind][CREATED], self.counts[kind][UPDATED],
@@ -120,8 +149,10 @@ class Report:
                 "counts": {kind: dict(counter) for kind, counter in self.counts.items()},
                 "notes": self.warnings, "shortcodes": self.shortcodes,
                 "series": [[s.title, s.parts, s.grouped] for s in self.series],
-                "formatting": self.formatting, "files_copied": self.files_copied,
-                "seconds": self.seconds}
+                "formatting": self.formatting,
+                "links": {title: [links.rewritten, links.unresolved, links.files]
+                          for title, links in self.links.items()},
+                "files_copied": self.files_copied, "seconds": self.seconds}
 
     @classmethod
     def from_dict(cls, data: dict) -> Report:
@@ -131,6 +162,8 @@ class Report:
                    shortcodes=data["shortcodes"],
                    series=[ProposedSeries(*s) for s in data["series"]],
                    formatting=data.get("formatting", {}),  # a job saved before it had it
+                   links={title: ArticleLinks(*values)
+                          for title, values in data.get("links", {}).items()},
                    files_copied=data["files_copied"], seconds=data["seconds"])
 
 
@@ -158,11 +191,31 @@ def as_text(report: Report) -> str:
         for proposal in report.series:
             state = " (grouped)" if proposal.grouped else ""
             lines.append(f"  {proposal.title}{state}: " + " → ".join(proposal.parts))
+    lines += links_text(report)
     warnings = report.warnings
     lines.append(f"Warnings: {len(warnings)}")
     lines += [f"  - {text}" for text in warnings]
     lines.append(f"Done in {report.seconds:.1f} s.")
     return "\n".join(lines)
+
+
+def links_text(report: Report) -> list[str]:
+    """Links to the old blog: how many now lead here, and every one left, per article."""
+    rewritten = report.links_rewritten
+    changed = sum(1 for links in report.links.values() if links.rewritten)
+    lines = [f"Links to the old blog rewritten: {rewritten}"
+             + (f" in {changed} item(s)." if rewritten else ".")]
+    for kind, head in (
+            ("unresolved", "Links to the old blog left as they were (found neither in the "
+                           "file nor in the blog): {}"),
+            ("files", "Files of the old blog not imported (give a copy of "
+                      "wp-content/uploads with --media-dir): {}")):
+        left = report.links_left(kind)
+        if left:
+            lines.append(head.format(sum(len(addresses) for addresses in left.values())))
+            lines += [f"  “{title}”: " + ", ".join(addresses)
+                      for title, addresses in left.items()]
+    return lines
 
 
 def _titles(titles: list[str], shown: int = 5) -> str:
