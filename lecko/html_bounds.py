@@ -106,7 +106,8 @@ def _reset_parser(self):
     super(type(self), self).reset()  # after the new tokenizer is made, before it runs
     tokenizer = self.tokenizer
     tokenizer.__class__ = _bounded_class(type(tokenizer), {
-        "attributeNameState": _attribute, "__iter__": _joined_text})
+        "attributeNameState": _attribute, "__iter__": _joined_text,
+        "emitCurrentToken": _emit})
     tokenizer.stream.__class__ = _bounded_class(type(tokenizer.stream), {"char": _char})
 
 
@@ -121,7 +122,19 @@ def _bounded_class(cls: type, methods: dict) -> type:
     return _classes[cls]
 
 
-_CHARACTERS, _PARSE_ERROR = 1, 7  # html5lib.constants.tokenTypes
+_CHARACTERS, _START_TAG, _PARSE_ERROR = 1, 3, 7  # html5lib.constants.tokenTypes
+
+
+def _emit(self):
+    """bleach's tokenizer drops the tags its parser does not take before they reach the
+    tree: each start tag dropped is counted in the parser's `stripped` list, if it has
+    one (html.py reads it to say what cleaning removed)."""
+    token = self.currentToken
+    stripped = getattr(self.parser, "stripped", None)
+    if stripped is not None and token["type"] == _START_TAG and \
+            token["name"].lower() not in self.parser.tags:
+        stripped.append((token["name"].lower(), token["data"]))
+    return super(type(self), self).emitCurrentToken()
 
 
 def _joined_text(self):
