@@ -120,8 +120,24 @@ SHORTCODES = [
      '<figure><img src="/a.jpg" /><figcaption>c</figcaption></figure>\n<p>after</p>'),
     # [[caption]] is how WordPress writes the text "[caption]"
     ("Write [[caption]] to caption.", "Write [caption] to caption."),
-    # other shortcodes stay as written
-    ('[audio mp3="/a.mp3"][/audio]', '[audio mp3="/a.mp3"][/audio]'),
+    # [audio] and [video] become players (lecko/players.py keeps the blog's own files)
+    ('<p>[audio mp3="/a.mp3"][/audio]</p>',
+     '<p><audio controls preload="none"><source type="audio/mpeg" src="/a.mp3">'
+     '<a href="/a.mp3">/a.mp3</a></audio></p>'),
+    ("[audio https://old.example/wp-content/uploads/a.mp3]",
+     '<audio controls preload="none"><source type="audio/mpeg" src="https://old.example/wp-'
+     'content/uploads/a.mp3"><a href="https://old.example/wp-content/uploads/a.mp3">https://'
+     "old.example/wp-content/uploads/a.mp3</a></audio>"),
+    ('[video width="640" height="360" mp4="/v.mp4" webm="/v.webm" poster="/p.jpg"][/video]',
+     '<video controls preload="metadata" width="640" height="360" poster="/p.jpg">'
+     '<source type="video/mp4" src="/v.mp4"><source type="video/webm" src="/v.webm">'
+     '<a href="/v.mp4">/v.mp4</a></video>'),
+    ('[video src="x.mov" poster=\'"><script>\']',
+     '<video controls preload="metadata" poster="&quot;&gt;&lt;script&gt;"><source '
+     'type="video/quicktime" src="x.mov"><a href="x.mov">x.mov</a></video>'),
+    ("[audio]", "[audio]"),  # no file: left as written (and reported)
+    # other shortcodes stay as written; [embed] is the sanitizer's (lecko/embeds.py)
+    ('[playlist ids="1,2"]', '[playlist ids="1,2"]'),
     ("[embed]https://example.org/v[/embed]", "[embed]https://example.org/v[/embed]"),
     ("No shortcode here.", "No shortcode here."),
     ("[gallery]", ""),
@@ -172,7 +188,23 @@ UNKNOWN = [
     ("<pre>[code]</pre><code>[toc]</code>", []),
     ('<a title="[toc]" href="/">x</a>', []),
     ("[1] footnote", []),
+    ("[embed]https://example.org/v[/embed]", []),
 ]
+
+
+VIDEO_LINES = [
+    # WordPress's auto-embed: a provider's address alone on its line gets its paragraph.
+    ("Intro\nhttps://youtu.be/SQEQr7c0-dw\nSuite",
+     "<p>Intro</p>\n<p>https://youtu.be/SQEQr7c0-dw</p>\n<p>Suite</p>\n"),
+    ("Intro\nhttps://example.org/page\nSuite",
+     "<p>Intro<br />\nhttps://example.org/page<br />\nSuite</p>\n"),
+    ("<pre>\nhttps://youtu.be/SQEQr7c0-dw\n</pre>", "<pre>\nhttps://youtu.be/SQEQr7c0-dw\n</pre>\n"),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), VIDEO_LINES)
+def test_video_addresses_alone_on_their_line_get_their_own_paragraph(source, expected):
+    assert render_body(source) == expected
 
 
 @pytest.mark.parametrize(("html", "names"), UNKNOWN)

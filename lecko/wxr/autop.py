@@ -1,6 +1,7 @@
 """WordPress bodies as WordPress showed them: wpautop (blank lines make paragraphs, single
-newlines make <br />), shortcode_unautop, [caption] and [gallery] turned into figures, and
-the other shortcodes found so the report can list them.
+newlines make <br />), shortcode_unautop, [caption] and [gallery] turned into figures,
+[audio] and [video] into players, video addresses alone on their line set apart for
+lecko/embeds.py, and the other shortcodes found so the report can list them.
 
 wpautop is a port of WordPress's formatting.php (GPL-2.0-or-later), rule for rule, so
 that an imported body gets the paragraphs its readers saw. Patterns use re.ASCII: PHP's
@@ -9,9 +10,13 @@ that an imported body gets the paragraphs its readers saw. Patterns use re.ASCII
 from __future__ import annotations
 
 import html
+import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ..embeds import recognise
 
 _A = re.ASCII
 ALLBLOCKS = (r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol"
@@ -134,7 +139,7 @@ def strip_blocks(text: str) -> str:
 
 def render_body(text: str) -> str:
     """Block content as it is, classic content through wpautop (WordPress's the_content)."""
-    return strip_blocks(text) if has_blocks(text) else wpautop(text)
+    return strip_blocks(text) if has_blocks(text) else wpautop(set_embed_lines_apart(text))
 
 
 # Shortcodes (wp-includes/shortcodes.php).
@@ -150,7 +155,11 @@ def shortcode_regex(names: str) -> re.Pattern:
         r"(?:(/)\]|\](?:([^\[]*+(?:\[(?!/\2\])[^\[]*+)*+)\[/\2\])?)(\]?)")
 
 
-_HANDLED_RE = shortcode_regex("|".join(HANDLED))
+# Expanded where they stand: WordPress leaves their paragraph around them.
+MEDIA_SHORTCODES = ("audio", "video")
+# Left to the sanitizer, which the editor shares (lecko/embeds.py).
+EMBED_SHORTCODE = "embed"
+_HANDLED_RE = shortcode_regex("|".join(HANDLED + MEDIA_SHORTCODES))
 _UNAUTOP = re.compile(
     r"<p>" + _SPACES + r"*+(\[(" + "|".join(HANDLED) + r")(?![\w-])[^\]/]*(?:/(?!\])[^\]/]*)*?"
     r"(?:/\]|\](?:[^\[]*+(?:\[(?!/\2\])[^\[]*+)*+\[/\2\])?))" + _SPACES + r"*+</p>")
@@ -231,9 +240,56 @@ def gallery_list(images: list[GalleryImage]) -> str:
     return "<ul>\n" + "\n".join(items) + "\n</ul>"
 
 
+# wp_get_audio_extensions(), wp_get_video_extensions(): the attributes naming a file.
+AUDIO_TYPES = ("mp3", "ogg", "flac", "m4a", "wav")
+VIDEO_TYPES = ("mp4", "m4v", "webm", "ogv", "flv")
+
+
+def media_player(kind: str, attributes: dict[str, str]) -> str | None:
+    """wp_audio_shortcode(), wp_video_shortcode(): the player, its files as <source>, a
+    link to the first inside (what a browser without the element shows). The sanitizer
+    keeps it if the files are the blog's (imported with --media-dir), or makes it a
+    link (lecko/players.py)."""
+    names = ("src", "0") + (AUDIO_TYPES if kind == "audio" else VIDEO_TYPES)
+    urls = list(dict.fromkeys(u for name in names if (u := attributes.get(name, "").strip())))
+    if not urls:
+        return None
+    options = ' preload="none"' if kind == "audio" else ' preload="metadata"'
+    if kind == "video":
+        options += "".join(f' {name}="{html.escape(attributes[name])}"'
+                           for name in ("width", "height", "poster") if attributes.get(name))
+    sources = "".join(_source(url) for url in urls)
+    first = html.escape(urls[0])
+    return f'<{kind} controls{options}>{sources}<a href="{first}">{first}</a></{kind}>'
+
+
+def _source(url: str) -> str:
+    kind = mimetypes.guess_type(urlsplit(url).path)[0]
+    type_ = f' type="{kind}"' if kind else ""
+    return f'<source{type_} src="{html.escape(url)}">'
+
+
+def set_embed_lines_apart(text: str) -> str:
+    """A video address alone on its line is a player in WordPress (auto-embeds): given
+    lines of its own, it becomes a paragraph of its own, which the sanitizer makes an
+    embed (lecko/embeds.py). Other addresses stay where they are."""
+    if "http" not in text:
+        return text
+    lines, preformatted = text.split("\n"), False
+    for i, line in enumerate(lines):
+        address = line.strip()
+        if "<pre" in line or "</pre>" in line:
+            preformatted = line.rfind("<pre") > line.rfind("</pre>")
+        elif not preformatted and address.startswith("http") and " " not in address \
+                and recognise(address):
+            lines[i] = f"\n{address}\n"
+    return "\n".join(lines)
+
+
 def expand_shortcodes(text: str,
                       gallery: Callable[[dict[str, str]], list[GalleryImage]]) -> str:
-    """[caption] and [gallery] become HTML; every other shortcode stays as written."""
+    """[caption], [gallery], [audio] and [video] become HTML; every other shortcode stays
+    as written."""
     if "[" not in text:
         return text
     text = shortcode_unautop(text)
@@ -244,6 +300,10 @@ def expand_shortcodes(text: str,
         attributes = parse_attributes(match.group(3) or "")
         if match.group(2) == "gallery":
             body = gallery_list(gallery(attributes))
+        elif match.group(2) in MEDIA_SHORTCODES:
+            body = media_player(match.group(2), attributes)
+            if body is None:
+                return match.group(0)  # no file: left as written, and reported
         else:
             body = caption_figure(attributes, match.group(5) or "")
         return match.group(1) + body + match.group(6)
@@ -259,7 +319,7 @@ def unknown_shortcodes(text: str) -> list[str]:
     text = _SKIPPED_FOR_REPORT.sub(" ", text)
     for match in _ANY_SHORTCODE.finditer(text):
         opening, name, inside, slash, closing = match.groups()
-        if (opening == "[" and closing == "]") or name in names:
+        if (opening == "[" and closing == "]") or name in names or name == EMBED_SHORTCODE:
             continue
         if (name in CORE_SHORTCODES or "=" in (inside or "") or slash or not inside
                 or f"[/{name}]" in text):

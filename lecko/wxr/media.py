@@ -23,7 +23,7 @@ UNREADABLE_FILE = _l("File %(path)s could not be read: %(reason)s")
 _MONTH_FOLDER = re.compile(r"^\d{4}/\d{2}$")
 # WordPress's resized copies: photo-300x200.jpg beside photo.jpg.
 _RESIZED = re.compile(r"^(?P<stem>.+)-\d+x\d+(?P<ext>\.[A-Za-z0-9]+)$")
-_URL_ATTRIBUTE = re.compile(r"""(\s(?:src|href)\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
+_URL_ATTRIBUTE = re.compile(r"""(\s(?:src|href|poster)\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
 _SRCSET_ATTRIBUTE = re.compile(r"""(\ssrcset\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
 
 
@@ -51,7 +51,7 @@ def url_key(url: str) -> str:
 
 
 def rewrite_links(html: str, addresses: dict[str, str]) -> str:
-    """src, href and srcset values that point at a copied file now point at ours
+    """src, href, poster and srcset values that point at a copied file now point at ours
     (WordPress's resized copies point at the original)."""
     if not addresses:
         return html
@@ -104,7 +104,7 @@ class MediaFolder:
             self.report.warn(MISSING_FILE, path=relative)
             return None
         try:
-            checked = uploads.check_content(source.read_bytes())
+            checked = uploads.check_content(source.read_bytes(), sound_and_video=True)
         except uploads.RefusedUpload as refused:
             self.report.warn(REFUSED_FILE, path=relative, reason=str(refused.message))
             return None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..editing import keep_revision, slug_from_title, unique_series_slug
 from ..extensions import db
-from ..html import article_problem, html_to_text, summarize
+from ..html import article_problem, cleaning_of, html_to_text, summarize
 from ..models import Media, Post, Series, utcnow
 from ..models.content import DRAFT, PAGE, PENDING, POST, PRIVATE, PUBLISHED, TRASH
 from ..parsing import parse_id, parse_int
@@ -189,6 +189,8 @@ def set_body(importer: Importer, post: Post, item: WpItem) -> bool:
             importer.report.warn(TOO_COMPLEX, title=name_of(item), problem=problem.message)
         post.excerpt = excerpt
         post.set_body(source, french=importer.french)  # the editor's sanitizer
+        if cleaning := cleaning_of(source):  # kept from the cleaning just done
+            importer.report.cleaned(name_of(item), cleaning)
         return True
     wanted = excerpt or summarize(post.body_html)
     if post.excerpt != wanted:
