@@ -2,8 +2,10 @@
 from wp-content/uploads, or uploaded), with their controls and never by themselves; one
 that would play only another site's file becomes a link to it (the page's
 Content-Security-Policy would refuse to load it anyway, and a reader's visit is not told
-to that site). html.py runs this on the parsed body, then allows exactly these
-attributes (MEDIA_ATTRIBUTES)."""
+to that site). The address of one of the blog's sound or video files alone in its
+paragraph becomes its player, as WordPress does: that is how the visual editor, which
+cannot edit players, keeps them (static/js/editor.js). html.py runs this on the parsed
+body, then allows exactly these attributes (MEDIA_ATTRIBUTES)."""
 
 import re
 from collections import Counter
@@ -18,7 +20,10 @@ MEDIA_ATTRIBUTES = {
     "video": ["src", "controls", "preload", "poster", "width", "height"],
     "source": ["src", "type"],
 }
-MEDIA_MARKUP = re.compile(r"<(?:audio|video)\b", re.I)
+# What a file's name says it plays (wp_get_audio_extensions, wp_get_video_extensions).
+PLAYED = {ext: "audio" for ext in ("mp3", "m4a", "ogg", "oga", "opus", "wav", "flac")} | {
+    ext: "video" for ext in ("mp4", "m4v", "mov", "webm", "ogv")}
+MEDIA_MARKUP = re.compile(r"<(?:audio|video)\b|\.(?:" + "|".join(PLAYED) + r")\b", re.I)
 _MEDIA_TYPE = re.compile(r"[a-z]+/[\w.+-]+(?:\s*;[^<>]*)?", re.I)
 _SIZE = re.compile(r"[0-9]{1,5}")
 _VALUES = {
@@ -40,6 +45,8 @@ def is_media_attribute(name: str, value: str) -> bool:
 def own_media_only(root, made: Counter, removed: Counter) -> None:
     """Each <audio> and <video> of the parsed body plays the blog's own files with its
     controls, or becomes a link; `made` and `removed` count what was done."""
+    for paragraph in list(root.iter("p")):
+        _player_of_address(root, paragraph)
     parents = {child: parent for parent in root.iter() for child in parent}
     for element in [e for e in root.iter() if e.tag in ("audio", "video")]:
         sources = [child for child in element if child.tag == "source"]
@@ -56,6 +63,26 @@ def own_media_only(root, made: Counter, removed: Counter) -> None:
             made[element.tag] += 1
         else:
             _replace_by_link(root, parents[element], element, sources, made, removed)
+
+
+def _player_of_address(root, paragraph) -> None:
+    """<p>/media/2020/01/interview.mp3</p> (or that address linked) -> its player."""
+    inside = [child for child in paragraph if child.tag != "br"]
+    if not inside:
+        address = "".join(paragraph.itertext()).strip()
+    elif len(inside) == 1 and inside[0].tag == "a" and not (paragraph.text or "").strip() \
+            and "".join(inside[0].itertext()).strip() == (inside[0].get("href") or "").strip():
+        address = inside[0].get("href").strip()
+    else:
+        return
+    extension = urlsplit(address).path.rpartition(".")[2].lower() if address else ""
+    if extension not in PLAYED or not is_local_url(address) or any(c.isspace() for c in address):
+        return
+    player = root.makeelement(PLAYED[extension], {"controls": "", "src": address})
+    for child in list(paragraph):
+        paragraph.remove(child)
+    paragraph.text = None
+    paragraph.append(player)
 
 
 def _replace_by_link(root, parent, element, sources, made, removed) -> None:

@@ -166,6 +166,14 @@ MEDIA = [
     ('<audio src="//evil.example/a.mp3"></audio>',
      ""),
     ('<audio src="/\\evil.example/a.mp3"></audio>', ""),
+    # A file of the blog's alone in its paragraph plays (what the visual editor keeps).
+    ("<p>/media/2020/01/extrait.mp3</p>",
+     '<p><audio controls src="/media/2020/01/extrait.mp3"></audio></p>'),
+    ('<p><a href="/media/v.mov">/media/v.mov</a></p>',
+     '<p><video controls src="/media/v.mov"></video></p>'),
+    ('<p><a href="/media/a.mp3">Écouter</a></p>', '<p><a href="/media/a.mp3">Écouter</a></p>'),
+    ("<p>Voir /media/a.mp3</p>", "<p>Voir /media/a.mp3</p>"),
+    ("<p>//evil.example/a.mp3</p>", "<p>//evil.example/a.mp3</p>"),
     ('<audio src="javascript:alert(1)"></audio><video><source src="data:video/mp4,x">'
      "</video>", ""),
 ]

@@ -1,15 +1,19 @@
 """A reader opens an imported article whose YouTube iframe became a card: nothing is asked
 of YouTube until the reader presses the button, then the player comes from
-youtube-nocookie.com (it fails to load: Chromium reaches nothing but loopback)."""
+youtube-nocookie.com (it fails to load: Chromium reaches nothing but loopback). An editor
+changing that article in the visual editor keeps its video and its sound."""
 
+import re
 import shutil
 import threading
 
 import pytest
+from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
 from werkzeug.serving import make_server
 
 from lecko import create_app
 from lecko.extensions import db
+from lecko.models import User
 from lecko.wxr.importer import ImportOptions, run_import
 
 from .conftest import QuietRequestHandler
@@ -17,7 +21,8 @@ from .conftest import QuietRequestHandler
 VIDEO = "SQEQr7c0-dw"
 BODY = (f"<p>Notre webinaire, en vidéo :</p>\n<iframe width=\"560\" height=\"315\" "
         f'src="https://www.youtube.com/embed/{VIDEO}?feature=oembed" frameborder="0" '
-        "allowfullscreen></iframe>\n\n<p>Bon visionnage.</p>")
+        "allowfullscreen></iframe>\n\n<p>Bon visionnage.</p>\n\n<audio controls "
+        'src="/media/2020/01/extrait.mp3"></audio>')
 EXPORT = f"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
  xmlns:content="http://purl.org/rss/1.0/modules/content/"
@@ -42,8 +47,14 @@ def blog(template_db, tmp_path_factory):
     instance.mkdir()
     shutil.copy(template_db, instance / "lecko.db")
     app = create_app({"SECRET_KEY": "embeds-tests"}, instance_path=str(instance))
+    sound = instance / "uploads" / "2020" / "01" / "extrait.mp3"
+    sound.parent.mkdir(parents=True)
+    sound.write_bytes(b"ID3\x04" + bytes(200))
     with app.app_context():
         run_import(EXPORT, ImportOptions())
+        db.session.add(User(username="edith", slug="edith", display_name="Edith",
+                            role="editor", password_hash=TEST_PASSWORD_HASH, bio=""))
+        db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -91,3 +102,30 @@ def test_without_javascript_the_card_is_a_link_to_the_video(open_page, blog):
     card = page.locator("figure.embed")
     assert card.get_by_role("link").get_attribute("href").endswith(VIDEO)
     assert card.get_by_role("button").count() == 0
+
+
+@pytest.mark.browser
+def test_the_visual_editor_keeps_the_video_and_the_sound_of_an_imported_article(
+        open_page, blog):
+    page = open_page(viewport={"width": 1280, "height": 900})
+    page.goto(blog + "/login")
+    page.fill("#username", "edith")
+    page.fill("#password", TEST_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/admin/**")
+    page.goto(blog + "/admin/posts/")
+    page.get_by_role("link", name="Le webinaire").first.click()
+    surface = page.locator(".rte__surface")
+    surface.locator("p", has_text="Bon visionnage.").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" Merci !")
+    page.locator('.rte__toolbar button[data-command="html"]').click()
+    source = page.locator("#body_source").input_value()
+    assert f"<p>https://www.youtube.com/embed/{VIDEO}?feature=oembed</p>" in source
+    assert "<p>/media/2020/01/extrait.mp3</p>" in source  # made a player again on save
+    page.locator('button[name="save"]').click()
+    page.wait_for_url(re.compile(r".*/admin/posts/\d+/edit$"))
+    page.goto(blog + "/2020/01/webinaire/")
+    assert page.locator(f"figure.embed[data-embed-id='{VIDEO}']").count() == 1
+    assert page.locator("audio[controls][src='/media/2020/01/extrait.mp3']").count() == 1
+    assert "Merci" in page.locator(".post__body").inner_text()
