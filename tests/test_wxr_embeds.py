@@ -208,3 +208,43 @@ def test_an_editor_cannot_forge_a_card_or_a_frame_of_another_site(editor, body):
     assert "evil.example/\"" not in html.replace('href="https://evil.example/"', "")
     assert "data-provider" not in html and "data-embed-id" not in html
     assert "<iframe" not in html and "javascript:" not in html and "<video" not in html
+
+
+SOUNDS_AND_VIDEOS = [
+    (sound_bytes(), "mp3", "audio/mpeg"),
+    (b"\xff\xfb\x90\x64" + bytes(100), "mp3", "audio/mpeg"),
+    (struct.pack(">I", 20) + b"ftypM4A \x00\x00\x00\x00" + bytes(100), "m4a", "audio/mp4"),
+    (movie_bytes(), "mov", "video/quicktime"),
+    (struct.pack(">I", 24) + b"ftypisom\x00\x00\x02\x00" + bytes(100), "mp4", "video/mp4"),
+    (b"OggS\x00\x02" + bytes(22) + b"\x01vorbis" + bytes(100), "ogg", "audio/ogg"),
+    (b"OggS\x00\x02" + bytes(22) + b"\x80theora" + bytes(100), "ogv", "video/ogg"),
+    (b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(100), "wav", None),
+    (b"fLaC\x00\x00\x00\x22" + bytes(100), "flac", "audio/flac"),
+    (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm" + bytes(100), "webm",
+     "video/webm"),
+]
+
+
+@pytest.mark.parametrize("data,extension,mime_type", SOUNDS_AND_VIDEOS)
+def test_the_import_takes_sound_and_video_files_by_their_first_bytes(app, data, extension,
+                                                                      mime_type):
+    from lecko import uploads
+
+    checked = uploads.check_content(data, sound_and_video=True)
+    assert checked.extension == extension and checked.data == data
+    assert checked.mime_type == (mime_type or uploads.SOUND_AND_VIDEO["wav"])
+    uploads.check_stored_file(f"2020/01/x.{extension}", data)  # a backup gives it back
+    with pytest.raises(uploads.RefusedUpload):
+        uploads.check_stored_file("2020/01/x.html", data)
+    with pytest.raises(uploads.RefusedUpload):
+        uploads.check_content(data)  # the media library takes images and PDFs only
+
+
+def test_a_page_in_disguise_is_no_sound(app):
+    from lecko import uploads
+
+    with pytest.raises(uploads.RefusedUpload) as refused:
+        uploads.check_content(b"ID3" + b"<script>alert(1)</script>", sound_and_video=True)
+    assert refused.value.message == uploads.MARKUP
+    with pytest.raises(uploads.RefusedUpload):
+        uploads.check_content(b"ftyp but not at its place" + bytes(40), sound_and_video=True)
