@@ -150,7 +150,9 @@ def is_embed_attribute(name: str, value: str) -> bool:
 # The markup.
 
 EMBED_MARKUP = re.compile(r"https?://|\[embed|<(?:iframe|embed|object|figure)\b", re.I)
-_EMBED_SHORTCODE = re.compile(r"\[embed(?:\s[^\[\]]*)?\]\s*(\S[^\[\]]*?)\s*\[/embed\]")
+# Each part stops at a bracket or a space: linear on any text (a lazy address followed by
+# a run of spaces was tried at every space of the run).
+_EMBED_SHORTCODE = re.compile(r"\[embed(?:\s[^\[\]]*)?\]\s*([^\s\[\]]+)\s*\[/embed\]")
 # Elements a card may not sit inside: the browser would take them apart.
 _NO_FIGURE_INSIDE = ("p", "a")
 _CARD_ATTRIBUTES = ("class", "data-provider", "data-embed-id")
