@@ -189,31 +189,34 @@ class Transform:
     def __init__(self, made: Counter, removed: Counter):
         self.made, self.removed = made, removed
         self.built: set[int] = set()
-        self.found: list[tuple[Element, Element, list[Element]]] = []
+        self.found: list[tuple[Element, Element, list[tuple[Element, int]]]] = []
 
     def run(self, root: Element) -> None:
         self.url_lines(root)
-        self.look(root, [root])
-        # Last found first: a paragraph split after its last embed still holds the others.
-        for old, new, ancestors in reversed(self.found):
-            _place(old, new, ancestors)
+        self.look(root, [(root, 0)])
+        # Last found first: the places of those before stay where the walk saw them (and a
+        # paragraph split after its last embed still holds the others).
+        for old, new, path in reversed(self.found):
+            _place(old, new, path)
         for figure in root.iter("figure"):
             if id(figure) not in self.built:
                 self.forget_card(figure)
 
-    def look(self, element: Element, ancestors: list[Element]) -> None:
+    def look(self, element: Element, path: list[tuple[Element, int]]) -> None:
+        """Find the embeds under `element`; `path` leads to it from the root: each
+        ancestor with its place among its parent's children."""
         if "[embed" in (element.text or "") or any(
                 "[embed" in (child.tail or "") for child in element):
             self.shortcodes(element)
-        for child in list(element):
+        for index, child in enumerate(list(element)):
             if not isinstance(child.tag, str) or id(child) in self.built or \
                     child.tag in ("pre", "code"):
                 continue
             replacement = self.embed_of(child)
             if replacement is not None:
-                self.found.append((child, replacement, ancestors))
+                self.found.append((child, replacement, path + [(child, index)]))
                 continue
-            self.look(child, ancestors + [child])
+            self.look(child, path + [(child, index)])
 
     def embed_of(self, element: Element) -> Element | None:
         """The card replacing this element, or None when it is no embed."""
@@ -403,60 +406,52 @@ def _texts(element: Element) -> list[tuple[Element, str, int]]:
     return pieces
 
 
-def _place(old: Element, new: Element, ancestors: list[Element]) -> None:
+def _place(old: Element, new: Element, path: list[tuple[Element, int]]) -> None:
     """Put the card where the old element was, outside any paragraph or link: the
-    browser would close a paragraph before a figure, and split a link around it."""
-    parent = ancestors[-1]
-    outer = next((i for i, a in enumerate(ancestors) if a.tag in _NO_FIGURE_INSIDE), None)
+    browser would close a paragraph before a figure, and split a link around it.
+    Children are reached by their place (`path`): looking them up would take as long as
+    the body is wide, for each card."""
+    (parent, _), (_, index) = path[-2], path[-1]
+    outer = next((i for i, (a, _) in enumerate(path[:-1]) if a.tag in _NO_FIGURE_INSIDE),
+                 None)
     if outer is None:
-        _replace(parent, old, new)
-    elif outer == len(ancestors) - 1 and parent.tag == "p":
-        _split_paragraph(ancestors[-2], parent, old, new)
+        new.tail = old.tail
+        parent[index] = new
+    elif outer == len(path) - 2 and parent.tag == "p":
+        _split_paragraph(path[-3][0], path[-2][1], parent, index, new)
     else:
-        _replace(parent, old, None)
-        holder, blocker = ancestors[outer - 1], ancestors[outer]
+        _remove(parent, index)
+        (holder, _), (blocker, position) = path[outer - 1], path[outer]
         new.tail, blocker.tail = blocker.tail, None
-        holder.insert(list(holder).index(blocker) + 1, new)
+        holder.insert(position + 1, new)
 
 
-def _replace(parent: Element, old: Element, new: Element | None) -> None:
-    index = list(parent).index(old)
-    tail = old.tail
-    parent.remove(old)
-    if new is not None:
-        new.tail = tail
-        parent.insert(index, new)
+def _remove(parent: Element, index: int) -> None:
+    """Take out a child, keeping the text that followed it."""
+    tail = parent[index].tail
+    del parent[index]
+    if tail and index == 0:
+        parent.text = (parent.text or "") + tail
     elif tail:
-        _add_text(parent, index, tail)
-
-
-def _add_text(parent: Element, index: int, text: str) -> None:
-    if index == 0:
-        parent.text = (parent.text or "") + text
-    else:
         before = parent[index - 1]
-        before.tail = (before.tail or "") + text
+        before.tail = (before.tail or "") + tail
 
 
-def _split_paragraph(holder: Element, paragraph: Element, old: Element, new: Element):
+def _split_paragraph(holder: Element, position: int, paragraph: Element, index: int,
+                     new: Element) -> None:
     """<p>before<iframe>after</p> -> <p>before</p><figure>…</figure><p>after</p>, leaving
     out a side holding nothing but white space and line breaks."""
-    children = list(paragraph)
-    index = children.index(old)
     after = Element("p", dict(paragraph.attrib))
-    after.text = old.tail
-    for child in children[index + 1:]:
-        paragraph.remove(child)
-        after.append(child)
-    paragraph.remove(old)
-    position = list(holder).index(paragraph)
+    after.text = paragraph[index].tail
+    after.extend(list(paragraph)[index + 1:])
+    del paragraph[index:]
     new.tail, after.tail = None, paragraph.tail
     paragraph.tail = None
     holder.insert(position + 1, new)
     holder.insert(position + 2, after)
-    for side in (after, paragraph):
+    for place, side in ((position + 2, after), (position, paragraph)):
         if _is_blank(side):
-            _replace(holder, side, None)
+            _remove(holder, place)
 
 
 def _is_blank(paragraph: Element) -> bool:

@@ -181,6 +181,7 @@ def _article_cleaner():
     cleaner = _new_cleaner(partial(
         Linkify, url_re=html_bounds.UrlFinder(URL_RE, allowed_protocols)))
     html_bounds.bound(cleaner.parser)
+    cleaner.walker = html_bounds.walker_class(cleaner.walker)
     return cleaner
 
 

@@ -93,6 +93,39 @@ def bound(parser) -> None:
     parser.parseError = lambda *args, **kwargs: None
 
 
+def walker_class(walker: type) -> type:
+    """html5lib's etree walker, going back up to a parent by the place it noted on the
+    way down: html5lib looks the parent up among its siblings (list.count, list.index),
+    which took seconds for a body of a few thousand blocks holding tags."""
+    return _subclass(walker, {"__init__": _walker_init, "getFirstChild": _first_child,
+                              "getNextSibling": _next_sibling, "getParentNode": _parent})
+
+
+def _walker_init(self, tree):
+    super(type(self), self).__init__(tree)
+    self.places = {}  # id(element) -> its place among its parent's children
+
+
+def _first_child(self, node):
+    if isinstance(node, tuple):  # (element, place, ancestors, flag): going down into it
+        self.places[id(node[0])] = node[1]
+    return super(type(self), self).getFirstChild(node)
+
+
+def _next_sibling(self, node):
+    if isinstance(node, tuple) and node[3] == "text":  # after its text, into its children
+        self.places[id(node[0])] = node[1]
+    return super(type(self), self).getNextSibling(node)
+
+
+def _parent(self, node):
+    if not isinstance(node, tuple) or node[3] == "text":
+        return super(type(self), self).getParentNode(node)
+    parents = node[2]
+    parent = parents.pop()
+    return (parent, self.places[id(parent)], parents, None) if parents else parent
+
+
 def _subclass(cls: type, methods: dict) -> type:
     return type("Bounded" + cls.__name__, (cls,), methods)
 

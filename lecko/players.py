@@ -47,8 +47,11 @@ def own_media_only(root, made: Counter, removed: Counter) -> None:
     controls, or becomes a link; `made` and `removed` count what was done."""
     for paragraph in list(root.iter("p")):
         _player_of_address(root, paragraph)
-    parents = {child: parent for parent in root.iter() for child in parent}
-    for element in [e for e in root.iter() if e.tag in ("audio", "video")]:
+    # Each element's parent and place; the last first, so that taking one out leaves the
+    # places of those before it as they were.
+    places = {child: (parent, index) for parent in root.iter()
+              for index, child in enumerate(parent) if child.tag in ("audio", "video")}
+    for element in reversed([e for e in root.iter() if e.tag in ("audio", "video")]):
         sources = [child for child in element if child.tag == "source"]
         own = [e for e in [element, *sources] if is_local_url(e.get("src") or "")]
         if own:
@@ -62,7 +65,7 @@ def own_media_only(root, made: Counter, removed: Counter) -> None:
             element.set("controls", "")
             made[element.tag] += 1
         else:
-            _replace_by_link(root, parents[element], element, sources, made, removed)
+            _replace_by_link(root, *places[element], sources, made, removed)
 
 
 def _player_of_address(root, paragraph) -> None:
@@ -85,17 +88,18 @@ def _player_of_address(root, paragraph) -> None:
     paragraph.append(player)
 
 
-def _replace_by_link(root, parent, element, sources, made, removed) -> None:
+def _replace_by_link(root, parent, index, sources, made, removed) -> None:
+    element = parent[index]
     url = next((e.get("src").strip() for e in [element, *sources]
                 if is_web_address((e.get("src") or "").strip())), None)
-    index, tail = list(parent).index(element), element.tail
-    parent.remove(element)
+    tail = element.tail
     if url is not None:
         link = root.makeelement("a", {"href": url})
         link.text, link.tail = url, tail
-        parent.insert(index, link)
+        parent[index] = link
         made[f"{element.tag}-link"] += 1
         return
+    del parent[index]
     removed[("element", element.tag, "")] += 1
     if tail and index:
         parent[index - 1].tail = (parent[index - 1].tail or "") + tail
