@@ -78,8 +78,10 @@ def _player_of_address(root, paragraph) -> None:
         address = inside[0].get("href").strip()
     else:
         return
-    extension = urlsplit(address).path.rpartition(".")[2].lower() if address else ""
-    if extension not in PLAYED or not is_local_url(address) or any(c.isspace() for c in address):
+    if not is_local_url(address) or any(c.isspace() for c in address):
+        return
+    extension = address.partition("?")[0].partition("#")[0].rpartition(".")[2].lower()
+    if extension not in PLAYED:
         return
     player = root.makeelement(PLAYED[extension], {"controls": "", "src": address})
     for child in list(paragraph):

@@ -174,6 +174,8 @@ MEDIA = [
     ('<p><a href="/media/a.mp3">Écouter</a></p>', '<p><a href="/media/a.mp3">Écouter</a></p>'),
     ("<p>Voir /media/a.mp3</p>", "<p>Voir /media/a.mp3</p>"),
     ("<p>//evil.example/a.mp3</p>", "<p>//evil.example/a.mp3</p>"),
+    # An address no URL parser takes (the XSS corpora hold some) is text.
+    ("<p>http://[\"'`-->/a.mp3</p>", "<p>http://[\"'`--&gt;/a.mp3</p>"),
     ('<audio src="javascript:alert(1)"></audio><video><source src="data:video/mp4,x">'
      "</video>", ""),
 ]

@@ -14,7 +14,6 @@ import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from ..embeds import recognise
 
@@ -264,7 +263,7 @@ def media_player(kind: str, attributes: dict[str, str]) -> str | None:
 
 
 def _source(url: str) -> str:
-    kind = mimetypes.guess_type(urlsplit(url).path)[0]
+    kind = mimetypes.guess_type(url.partition("?")[0].partition("#")[0])[0]
     type_ = f' type="{kind}"' if kind else ""
     return f'<source{type_} src="{html.escape(url)}">'
 
