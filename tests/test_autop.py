@@ -6,6 +6,7 @@ import pytest
 
 from lecko.wxr.autop import (
     GalleryImage,
+    cached_players,
     expand_shortcodes,
     has_blocks,
     parse_attributes,
@@ -136,6 +137,16 @@ SHORTCODES = [
      '<video controls preload="metadata" poster="&quot;&gt;&lt;script&gt;"><source '
      'type="video/quicktime" src="x.mov"><a href="x.mov">x.mov</a></video>'),
     ("[audio]", "[audio]"),  # no file: left as written (and reported)
+    # Jetpack's shortcodes: [embed] of the address they show (a card, lecko/embeds.py)
+    ("[youtube https://www.youtube.com/watch?v=SQEQr7c0-dw]",
+     "[embed]https://www.youtube.com/watch?v=SQEQr7c0-dw[/embed]"),
+    ("[youtube=http://www.youtube.com/watch?v=SQEQr7c0-dw&amp;w=640]",
+     "[embed]http://www.youtube.com/watch?v=SQEQr7c0-dw&w=640[/embed]"),
+    ("[vimeo 76979871]", "[embed]https://vimeo.com/76979871[/embed]"),
+    ("[dailymotion id=x7tgad0]", "[embed]https://www.dailymotion.com/video/x7tgad0[/embed]"),
+    ("[slideshare id=12345678&doc=etat-de-l-art&w=425]",
+     "[embed]https://www.slideshare.net/slideshow/embed_code/12345678[/embed]"),
+    ("[[vimeo 1]] [vimeo]", "[vimeo 1] [vimeo]"),
     # other shortcodes stay as written; [embed] is the sanitizer's (lecko/embeds.py)
     ('[playlist ids="1,2"]', '[playlist ids="1,2"]'),
     ("[embed]https://example.org/v[/embed]", "[embed]https://example.org/v[/embed]"),
@@ -200,6 +211,18 @@ VIDEO_LINES = [
      "<p>Intro<br />\nhttps://example.org/page<br />\nSuite</p>\n"),
     ("<pre>\nhttps://youtu.be/SQEQr7c0-dw\n</pre>", "<pre>\nhttps://youtu.be/SQEQr7c0-dw\n</pre>\n"),
 ]
+
+
+def test_a_slide_show_page_gets_the_player_wordpress_cached_for_it():
+    text = ("Intro\nhttps://fr.slideshare.net/lecko/etat-de-l-art\n"
+            "[embed]https://speakerdeck.com/lecko/deck[/embed] https://fr.slideshare.net/x/y")
+    cache = ['<iframe src="https://www.slideshare.net/slideshow/embed_code/key/AbC123" '
+             'width="427"></iframe>', "<p>not a player</p>"]
+    assert cached_players(text, cache) == (
+        "Intro\nhttps://www.slideshare.net/slideshow/embed_code/key/AbC123\n"
+        "[embed]https://speakerdeck.com/lecko/deck[/embed] https://fr.slideshare.net/x/y")
+    two = cache + ['<iframe src="https://www.slideshare.net/slideshow/embed_code/key/Other">']
+    assert cached_players(text, two) == text  # which one? none
 
 
 @pytest.mark.parametrize(("source", "expected"), VIDEO_LINES)

@@ -126,6 +126,20 @@ def test_without_the_files_sound_and_video_of_the_old_site_become_links(app):
             "(importez les fichiers avec --media-dir pour les lire ici).") in report.warnings
 
 
+def test_slides_and_jetpack_shortcodes_become_cards(app):
+    from test_wxr_import import meta
+
+    slides = item(1, "Slides", content="Notre étude :\n\nhttps://fr.slideshare.net/lecko/"
+                  "etude\n\n[vimeo 76979871]", extra=meta(
+                      "_oembed_4d2b", '<iframe src="https://www.slideshare.net/slideshow/'
+                      'embed_code/key/AbC123" width="427" height="356"></iframe>'))
+    report = do_import(wxr(slides))
+    html = db.session.scalar(select(Post.body_html))
+    assert '<figure class="embed" data-provider="slideshare" data-embed-id="AbC123">' in html
+    assert 'data-provider="vimeo" data-embed-id="76979871"' in html
+    assert not report.shortcodes
+
+
 IFRAMES = (
     item(1, "Webinaire", content=(
         "<p>En vidéo :</p>\n<iframe width=\"560\" height=\"315\" src=\"https://www.youtube"

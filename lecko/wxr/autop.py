@@ -285,10 +285,58 @@ def set_embed_lines_apart(text: str) -> str:
     return "\n".join(lines)
 
 
+# Jetpack's (WordPress.com's) video and slide shortcodes: written as [embed] of the
+# address they show, which the sanitizer makes a card of (lecko/embeds.py).
+JETPACK = ("youtube", "vimeo", "dailymotion", "slideshare", "speakerdeck")
+_JETPACK_RE = shortcode_regex("|".join(JETPACK))
+_JETPACK_ADDRESSES = {
+    "youtube": "https://www.youtube.com/watch?v={}",
+    "vimeo": "https://vimeo.com/{}",
+    "dailymotion": "https://www.dailymotion.com/video/{}",
+    "slideshare": "https://www.slideshare.net/slideshow/embed_code/{}",
+    "speakerdeck": "https://speakerdeck.com/player/{}",
+}
+
+
+def jetpack_address(name: str, raw: str) -> str | None:
+    """[youtube https://…], [youtube=https://…], [vimeo 123], [dailymotion id=x7tgad0],
+    [slideshare id=123&doc=deck&w=425], [speakerdeck id=…] -> the address they show."""
+    raw = html.unescape(raw).strip()
+    attributes = parse_attributes(raw[1:] if raw.startswith("=") else raw)
+    value = (attributes.get("0") or attributes.get("id") or attributes.get("url") or "")
+    value = value.split("&", 1)[0].strip() if not value.startswith("http") else value
+    if not value or any(c.isspace() for c in value):
+        return None
+    return value if value.startswith("http") else _JETPACK_ADDRESSES[name].format(value)
+
+
+def cached_players(text: str, cached: list[str]) -> str:
+    """Only the provider's oEmbed service knows the player of a SlideShare or Speaker
+    Deck page; WordPress kept the player it was given in the post's `_oembed_…` fields.
+    A page address standing for an embed (alone on its line, or in [embed]) becomes the
+    address of that player when the post's cache holds exactly one of its provider."""
+    players: dict[str, set[str]] = {}
+    for value in cached:
+        for src in re.findall(r"""<iframe\b[^<>]*?\ssrc=["']([^"'<>]+)""", value, re.I):
+            embed = recognise(html.unescape(src))
+            if embed is not None and embed.embed_id:
+                players.setdefault(embed.provider, set()).add(embed.link)
+
+    def player(match: re.Match) -> str:
+        embed = recognise(match[2])
+        found = players.get(embed.provider, ()) if embed and not embed.embed_id else ()
+        return match[1] + next(iter(found)) + match[3] if len(found) == 1 else match[0]
+
+    if not players:
+        return text
+    return re.sub(r"(?m)(^[ \t]*|\[embed[^\[\]]*\][ \t]*)(https?://[^\s<>\"\[\]]+)"
+                  r"([ \t]*$|[ \t]*\[/embed\])", player, text)
+
+
 def expand_shortcodes(text: str,
                       gallery: Callable[[dict[str, str]], list[GalleryImage]]) -> str:
-    """[caption], [gallery], [audio] and [video] become HTML; every other shortcode stays
-    as written."""
+    """[caption], [gallery], [audio] and [video] become HTML, Jetpack's video and slide
+    shortcodes [embed]; every other shortcode stays as written."""
     if "[" not in text:
         return text
     text = shortcode_unautop(text)
@@ -307,7 +355,13 @@ def expand_shortcodes(text: str,
             body = caption_figure(attributes, match.group(5) or "")
         return match.group(1) + body + match.group(6)
 
-    return _HANDLED_RE.sub(expand, text)
+    def jetpack(match: re.Match) -> str:
+        if match.group(1) == "[" and match.group(6) == "]":
+            return match.group(0)[1:-1]
+        url = jetpack_address(match.group(2), match.group(3) or "")
+        return match.group(0) if url is None else f"[embed]{url}[/embed]"
+
+    return _JETPACK_RE.sub(jetpack, _HANDLED_RE.sub(expand, text))
 
 
 def unknown_shortcodes(text: str) -> list[str]:

@@ -176,7 +176,7 @@ def keep_slug(importer: Importer, post: Post, item: WpItem) -> str:
 
 def set_body(importer: Importer, post: Post, item: WpItem) -> bool:
     """WordPress's rendering of the body, through our sanitizer; True when it changed."""
-    source = autop.render_body(item.content)
+    source = autop.render_body(autop.cached_players(item.content, oembed_cache(item)))
     source = autop.expand_shortcodes(source, lambda attrs: gallery(importer, attrs, item))
     source = rewrite_links(source, importer.addresses)
     for name in autop.unknown_shortcodes(source):
@@ -197,6 +197,12 @@ def set_body(importer: Importer, post: Post, item: WpItem) -> bool:
         post.excerpt = wanted
         return True
     return False
+
+
+def oembed_cache(item: WpItem) -> list[str]:
+    """The players WordPress was given for the post's embeds (its `_oembed_…` fields)."""
+    return [value for key, value in item.meta
+            if key.startswith("_oembed_") and not key.startswith("_oembed_time_")]
 
 
 def gallery(importer: Importer, attributes: dict[str, str],
