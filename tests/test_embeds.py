@@ -222,3 +222,20 @@ def test_frames_come_only_from_the_providers_privacy_enhanced_domains(client):
         "https://geo.dailymotion.com", "https://www.slideshare.net",
         "https://speakerdeck.com"]
     assert "'self'" not in frame_src and "*" not in frame_src
+
+
+def test_the_script_knows_the_same_providers_and_players_as_the_server():
+    """static/js/embeds.js builds the players: on the domains the CSP allows, from the
+    ids the server checks."""
+    import re
+    from pathlib import Path
+
+    from lecko.embeds import PROVIDERS
+
+    script = (Path(__file__).resolve().parents[1] / "static" / "js" / "embeds.js").read_text()
+    players = dict(re.findall(r"\n    (\w+): \{ id: /\^(.+?)\$/", script))
+    assert players.keys() == PROVIDERS.keys()
+    for key, provider in PROVIDERS.items():
+        assert players[key] == provider.embed_id.pattern, key
+    built = re.findall(r'return "(https://[^/"]+)', script)
+    assert set(built) == set(FRAME_SOURCES)
