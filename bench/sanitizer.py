@@ -81,6 +81,16 @@ CASES = {
     "long-style": ("one style of many declarations", spread(
         "float:left;", '<img src="/a.jpg" style="', '">')),
     "headings": ("<h1> side by side (demoted)", spread("<h1>x</h1>")),
+    "video-paragraphs": ("a video address alone in each paragraph (embeds)",
+                         spread("<p>https://youtu.be/SQEQr7c0-dw</p>\n")),
+    "video-iframes": ("a YouTube <iframe> in a paragraph, side by side (embeds)", spread(
+        '<p>a<iframe src="https://www.youtube.com/embed/SQEQr7c0-dw"></iframe>b</p>')),
+    "embed-shortcodes": ("'[embed]…[/embed]' in one text (embeds)",
+                         spread("[embed]https://example.org/v[/embed] ")),
+    "embed-open-run": ("'[embed ' then spaces, never closed (embeds)",
+                       spread(" ", "<p>[embed]https://youtu.be/SQEQr7c0-dw", "x</p>")),
+    "players": ("<audio> of the blog's files side by side (players)",
+                spread('<audio src="/media/a.mp3"></audio>')),
     "text": ("plain prose", spread(FILLER)),
     "paragraphs": ("prose in paragraphs with links", spread(
         '<p>Lorem <a href="https://example.org/x">ipsum</a> <strong>dolor</strong> sit amet,'

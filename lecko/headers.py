@@ -2,7 +2,11 @@
 
 from flask import Flask, Response
 
+from .embeds import FRAME_SOURCES
+
 # No inline scripts or styles anywhere: JSON-LD is data, not script, so CSP allows it.
+# Frames: only the players of lecko/embeds.py, on their providers' privacy-enhanced
+# domains, which static/js/embeds.js adds when a reader asks for one.
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
@@ -10,6 +14,7 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "img-src 'self' data: https:",
     "font-src 'self'",
     "connect-src 'self'",
+    "frame-src " + " ".join(FRAME_SOURCES),
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",

@@ -1,25 +1,34 @@
 """The only importer of bleach: the article allowlist, clean_article() and the bounds on
-what it parses, render_comment(), and French typography for rendered text."""
+what it parses, what cleaning removed (for the import's report), render_comment(), and
+French typography for rendered text."""
 
 import html
 import re
 from collections import Counter
-from contextvars import ContextVar
 from functools import cache, lru_cache, partial
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
-from . import html_bounds, html_presentation
+from . import embeds, html_bounds, html_presentation
 from .html_bounds import TooComplex
 from .html_presentation import CssAlignment, present_all, target_tag
+from .players import (
+    MEDIA_ATTRIBUTES,
+    MEDIA_MARKUP,
+    MEDIA_TAGS,
+    host_of,
+    is_media_attribute,
+    own_media_only,
+)
+from .safe_urls import ARTICLE_PROTOCOLS, is_safe_url
 
 ARTICLE_TAGS = frozenset({
     "p", "br", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "mark",
     "small", "sub", "sup", "a", "ul", "ol", "li", "blockquote", "cite", "q", "code", "pre",
     "kbd", "img", "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "th",
     "td", "caption", "hr", "abbr", "dl", "dt", "dd", "span", "div", "del", "ins", "var",
-    "address",
+    "address", *MEDIA_TAGS,
 })
 ARTICLE_ATTRIBUTES = {
     "a": ["href", "title", "rel", "target"],
@@ -30,30 +39,24 @@ ARTICLE_ATTRIBUTES = {
     "ol": ["start", "reversed"],
     "blockquote": ["cite"],
     "q": ["cite"],
+    # A card of lecko/embeds.py (checked there: embeds.is_embed_attribute; its class is
+    # html_presentation's to keep).
+    "figure": ["data-provider", "data-embed-id"],
+    # The blog's own sound and video files only (checked in lecko/players.py).
+    **MEDIA_ATTRIBUTES,
 }
 # Every element may carry the presentation html_presentation.py keeps (as classes).
 PRESENTATION_ATTRIBUTES = frozenset({"class", "style", "align"})
 # Elements written another way (h1 demoted, obsolete ones renamed) by html_presentation.
 RENAMED_TAGS = frozenset(html_presentation.RENAMED)
-ARTICLE_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# Parsed (not dropped as the tokenizer reads them) to be recognised: a provider's player
+# becomes a card (lecko/embeds.py); the sanitizer then removes what is left.
+_PARSED_TO_RECOGNISE = frozenset({"iframe", "embed", "object", "param", "script", "style"})
+# Their text is code, never prose: removed with them rather than left as text.
+_DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe"})
 URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 # Content of these elements is code or already typeset: typography leaves it alone.
 _TYPO_SKIP = ("code", "pre", "kbd", "script", "style")
-
-
-# How a browser reads a URL's scheme (WHATWG URL standard): controls and spaces trimmed
-# at the ends, tabs and newlines removed anywhere, then letters, digits, + - . and a colon.
-_URL_TRIM = "".join(map(chr, range(0x21)))  # str.strip: a regex took seconds on long values
-_URL_TAB_NEWLINE = re.compile(r"[\t\n\r]")
-_URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-
-
-def is_safe_url(value: str) -> bool:
-    """Relative URLs and the allowed schemes only (bleach lets "javascript:123" through,
-    taking it for host:port)."""
-    cleaned = _URL_TAB_NEWLINE.sub("", value.strip(_URL_TRIM))
-    match = _URL_SCHEME.match(cleaned)
-    return match is None or match.group(1).lower() in ARTICLE_PROTOCOLS
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -62,6 +65,10 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return True  # html_presentation keeps its alignment as classes, drops the rest
     if name not in ARTICLE_ATTRIBUTES.get(tag, ()):
         return False
+    if tag == "figure":
+        return embeds.is_embed_attribute(name, value)
+    if tag in MEDIA_TAGS:
+        return is_media_attribute(name, value)
     if name in URL_ATTRIBUTES:
         return is_safe_url(value)
     if name == "srcset":
@@ -95,62 +102,146 @@ class WrittenAddresses:
                 if _WRITTEN_ADDRESS.match(match.group()))
 
 
+class Cleaned(NamedTuple):
+    """An article body cleaned, and what cleaning did to it: `removed` counts what the
+    allowlist dropped, ("element", tag, host of its src or "") and ("attribute", tag,
+    name); `made` counts the embeds made into cards (by provider, or "link") and the
+    sound and video elements kept as players ("audio", "video") or made into links
+    ("audio-link", "video-link")."""
+
+    html: str
+    removed: Counter
+    made: Counter
+    changes: Counter  # what html_presentation wrote another way, by kind
+
+
+@cache
+def _cleaner_class():
+    """bleach's Cleaner that also makes embeds and players, writes presentation as
+    classes (html_presentation) and says what it removed and changed."""
+    import bleach
+    from bleach.html5lib_shim import Filter
+    from bleach.sanitizer import BleachSanitizerFilter
+
+    class Presentation(Filter):
+        """Alignment kept as classes, h1 demoted, obsolete elements renamed."""
+
+        def __init__(self, source, changes: Counter):
+            super().__init__(source)
+            self.changes = changes
+
+        def __iter__(self):
+            return present_all(super().__iter__(), self.changes)
+
+    class Recording(BleachSanitizerFilter):
+        """bleach's sanitizer, counting what it drops: the import's report lists it."""
+
+        def __init__(self, removed: Counter, **options):
+            super().__init__(**options)
+            self.removed, self.dropping, self.depth = removed, None, 0
+
+        def sanitize_token(self, token):
+            kind = token["type"]
+            if self.dropping is not None:
+                if token.get("name") == self.dropping:
+                    self.depth += 1 if kind == "StartTag" else -1 if kind == "EndTag" else 0
+                    if self.depth == 0:
+                        self.dropping = None
+                return None
+            if kind not in ("StartTag", "EmptyTag"):
+                return super().sanitize_token(token)
+            name = token["name"]
+            if name not in self.allowed_tags:
+                attributes = token.get("data") or {}
+                src = attributes.get((None, "src")) or attributes.get((None, "data"))
+                self.removed[("element", name, host_of(src))] += 1
+                if name in _DROPPED_WITH_CONTENT and kind == "StartTag":
+                    self.dropping, self.depth = name, 1
+                return None
+            before = token.get("data") or {}
+            kept = self.allow_token(token)
+            if len(kept.get("data") or ()) < len(before):
+                for _namespace, attribute in before.keys() - kept["data"].keys():
+                    self.removed[("attribute", name, attribute)] += 1
+            return kept
+
+    class RecordingCleaner(bleach.Cleaner):
+        def clean_and_tell(self, text: str) -> Cleaned:
+            """bleach's clean(), with embeds and media made first and removals told."""
+            removed, made, changes = Counter(), Counter(), Counter()
+            if not text:
+                return Cleaned("", removed, made, changes)
+            self.parser.stripped = stripped = []
+            try:
+                fragment = self.parser.parseFragment(text)
+            finally:
+                self.parser.stripped = None
+            for name, attributes in stripped:
+                src = next((v for n, v in attributes if n.lower() in ("src", "data")), None)
+                removed[("element", name, host_of(src))] += 1
+            if embeds.EMBED_MARKUP.search(text):
+                embeds.transform(fragment, made, removed)
+            if MEDIA_MARKUP.search(text):
+                own_media_only(fragment, made, removed)
+            stream = Recording(removed, source=self.walker(fragment),
+                               allowed_tags=self.tags, attributes=self.attributes,
+                               strip_disallowed_tags=self.strip,
+                               strip_html_comments=self.strip_comments,
+                               css_sanitizer=self.css_sanitizer,
+                               allowed_protocols=self.protocols)
+            stream = Presentation(stream, changes)
+            for filter_class in self.filters:
+                stream = filter_class(source=stream)
+            return Cleaned(self.serializer.render(stream), removed, made, changes)
+
+    return RecordingCleaner
+
+
+def _new_cleaner(linkify):
+    """The article policy, without the bounds (tests compare the two)."""
+    cleaner = _cleaner_class()(
+        tags=ARTICLE_TAGS | RENAMED_TAGS, attributes=_allowed_attribute,
+        protocols=ARTICLE_PROTOCOLS, strip=True, strip_comments=True,
+        css_sanitizer=CssAlignment(),
+        filters=[partial(linkify, callbacks=[_link_rel], skip_tags={"pre", "code"},
+                         parse_email=False)])
+    cleaner.parser.tags = ARTICLE_TAGS | _PARSED_TO_RECOGNISE
+    return cleaner
+
+
 @cache
 def _article_cleaner():
     """Built at the first article saved or imported: bleach (3 MB a process, with
     html5lib) is then loaded by that process only, not by every reader worker."""
-    import bleach
-    from bleach.html5lib_shim import Filter, allowed_protocols
+    from bleach.html5lib_shim import allowed_protocols
     from bleach.linkifier import URL_RE, LinkifyFilter
 
     class Linkify(LinkifyFilter):
         strip_non_url_bits = html_bounds.strip_non_url_bits
 
-    class Presentation(Filter):
-        """Alignment kept as classes, h1 demoted, obsolete elements renamed."""
-
-        def __iter__(self):
-            changes = _changes.get()
-            return present_all(super().__iter__(), Counter() if changes is None else changes)
-
-    cleaner = bleach.Cleaner(
-        tags=ARTICLE_TAGS | RENAMED_TAGS,
-        attributes=_allowed_attribute,
-        protocols=ARTICLE_PROTOCOLS,
-        strip=True,
-        strip_comments=True,
-        css_sanitizer=CssAlignment(),
-        filters=[Presentation, partial(Linkify, callbacks=[_link_rel], skip_tags={"pre", "code"},
-                         parse_email=False,
-                         url_re=WrittenAddresses(html_bounds.UrlFinder(URL_RE,
-                                                                       allowed_protocols)))],
-    )
+    cleaner = _new_cleaner(partial(
+        Linkify, url_re=WrittenAddresses(html_bounds.UrlFinder(URL_RE, allowed_protocols))))
     html_bounds.bound(cleaner.parser)
+    cleaner.walker = html_bounds.walker_class(cleaner.walker)
     return cleaner
-
-
-class Cleaned(NamedTuple):
-    html: str
-    changes: Counter  # what html_presentation wrote another way, by kind
-
-
-# Where the Presentation filter of the cleaning under way counts its changes.
-_changes: ContextVar[Counter | None] = ContextVar("presentation_changes", default=None)
 
 
 @lru_cache(maxsize=2)
 def _sanitized(source: str) -> Cleaned | TooComplex:
     """bleach's HTML for a body within the bounds (html_bounds.py), or why not. Kept for
-    the next call: the editor's form checks a body, then the save cleans the same one."""
-    changes = Counter()
-    counting = _changes.set(changes)
+    the next call: the editor's form checks a body, then the save cleans the same one
+    (and the import asks what cleaning removed and changed)."""
     try:
         html_bounds.check_markup(source)
-        return Cleaned(_article_cleaner().clean(source), changes)
+        return _article_cleaner().clean_and_tell(source)
     except TooComplex as problem:
         return problem
-    finally:
-        _changes.reset(counting)
+
+
+def cleaning_of(source: str) -> Cleaned | None:
+    """What cleaning this body does (None past the bounds: it is kept as plain text)."""
+    cleaned = _sanitized(source or "")
+    return None if isinstance(cleaned, TooComplex) else cleaned
 
 
 def article_problem(source: str) -> TooComplex | None:

@@ -1,6 +1,8 @@
 """What cleaning one article may cost: the bounds html.py puts on bleach's parser, and
-linear-time stand-ins for two bleach steps that were not (its linkifier's URL search and
-its trimming of a found URL). No bleach import here: html.py wires these in.
+linear-time stand-ins for three steps that were not (its linkifier's URL search and its
+trimming of a found URL, html5lib's walk back up to a parent). The tokenizer the bounds
+wrap also counts the tags it strips, for the import's report. No bleach import here:
+html.py wires these in.
 
 Measured with bench/sanitizer.py. html5lib spends tens of microseconds on each tag,
 entity, bare "<" or "&", control character and dotted word, and more per tag the more
@@ -93,6 +95,39 @@ def bound(parser) -> None:
     parser.parseError = lambda *args, **kwargs: None
 
 
+def walker_class(walker: type) -> type:
+    """html5lib's etree walker, going back up to a parent by the place it noted on the
+    way down: html5lib looks the parent up among its siblings (list.count, list.index),
+    which took seconds for a body of a few thousand blocks holding tags."""
+    return _subclass(walker, {"__init__": _walker_init, "getFirstChild": _first_child,
+                              "getNextSibling": _next_sibling, "getParentNode": _parent})
+
+
+def _walker_init(self, tree):
+    super(type(self), self).__init__(tree)
+    self.places = {}  # id(element) -> its place among its parent's children
+
+
+def _first_child(self, node):
+    if isinstance(node, tuple):  # (element, place, ancestors, flag): going down into it
+        self.places[id(node[0])] = node[1]
+    return super(type(self), self).getFirstChild(node)
+
+
+def _next_sibling(self, node):
+    if isinstance(node, tuple) and node[3] == "text":  # after its text, into its children
+        self.places[id(node[0])] = node[1]
+    return super(type(self), self).getNextSibling(node)
+
+
+def _parent(self, node):
+    if not isinstance(node, tuple) or node[3] == "text":
+        return super(type(self), self).getParentNode(node)
+    parents = node[2]
+    parent = parents.pop()
+    return (parent, self.places[id(parent)], parents, None) if parents else parent
+
+
 def _subclass(cls: type, methods: dict) -> type:
     return type("Bounded" + cls.__name__, (cls,), methods)
 
@@ -106,7 +141,8 @@ def _reset_parser(self):
     super(type(self), self).reset()  # after the new tokenizer is made, before it runs
     tokenizer = self.tokenizer
     tokenizer.__class__ = _bounded_class(type(tokenizer), {
-        "attributeNameState": _attribute, "__iter__": _joined_text})
+        "attributeNameState": _attribute, "__iter__": _joined_text,
+        "emitCurrentToken": _emit})
     tokenizer.stream.__class__ = _bounded_class(type(tokenizer.stream), {"char": _char})
 
 
@@ -121,7 +157,19 @@ def _bounded_class(cls: type, methods: dict) -> type:
     return _classes[cls]
 
 
-_CHARACTERS, _PARSE_ERROR = 1, 7  # html5lib.constants.tokenTypes
+_CHARACTERS, _START_TAG, _PARSE_ERROR = 1, 3, 7  # html5lib.constants.tokenTypes
+
+
+def _emit(self):
+    """bleach's tokenizer drops the tags its parser does not take before they reach the
+    tree: each start tag dropped is counted in the parser's `stripped` list, if it has
+    one (html.py reads it to say what cleaning removed)."""
+    token = self.currentToken
+    stripped = getattr(self.parser, "stripped", None)
+    if stripped is not None and token["type"] == _START_TAG and \
+            token["name"].lower() not in self.parser.tags:
+        stripped.append((token["name"].lower(), token["data"]))
+    return super(type(self), self).emitCurrentToken()
 
 
 def _joined_text(self):

@@ -124,7 +124,9 @@ def classes_from_align(tag: str, value: str) -> list[str]:
 
 
 def allowed_class(tag: str, name: str) -> bool:
-    return name in KEPT_CLASSES or (tag == "code" and bool(_CODE_LANGUAGE.match(name)))
+    """A class kept: presentation, a code block's language, an embed's card (embeds.py)."""
+    return (name in KEPT_CLASSES or (tag == "code" and bool(_CODE_LANGUAGE.match(name)))
+            or (tag == "figure" and name == "embed"))
 
 
 _PRESENTATION = frozenset({(None, "class"), (None, "style"), (None, "align")})

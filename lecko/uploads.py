@@ -44,6 +44,17 @@ IMAGE_FORMATS = {
     "WEBP": ("webp", "image/webp"),
 }
 PDF_TYPE = ("pdf", "application/pdf")
+# Sound and video: brought by a WordPress import (wp-content/uploads) and by backups,
+# recognised by their first bytes and kept as they are; editors upload images and PDFs.
+# Extension -> MIME type as Python names it, so a stored file's name gives its type.
+SOUND_AND_VIDEO = {ext: mimetypes.guess_type(f"x.{ext}")[0] or fallback for ext, fallback in (
+    ("mp3", "audio/mpeg"), ("m4a", "audio/mp4"), ("ogg", "audio/ogg"), ("wav", "audio/wav"),
+    ("flac", "audio/flac"), ("mp4", "video/mp4"), ("mov", "video/quicktime"),
+    ("ogv", "video/ogg"), ("webm", "video/webm"))}
+# ISO media "ftyp" brands: Apple's sound and QuickTime, then the usual MP4 ones.
+_FTYP_BRANDS = {b"M4A ": "m4a", b"M4B ": "m4a", b"qt  ": "mov"} | dict.fromkeys(
+    (b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ",
+     b"M4VP", b"dash", b"mmp4", b"MSNV"), "mp4")
 # Widths of the smaller copies, made only when the original is wider.
 VARIANT_WIDTHS = (480, 960, 1600)
 # How wide an image shows in an article (the text column is about 70ch).
@@ -127,10 +138,10 @@ def clean_name(filename: str) -> str:
     return name[:300]
 
 
-def content_type(data: bytes) -> tuple[str, str]:
+def content_type(data: bytes, sound_and_video: bool = False) -> tuple[str, str]:
     """(extension, MIME type) of what the bytes really are, or RefusedUpload: no markup in
     the first bytes, a complete PDF or an image of an accepted format that Pillow opens and
-    verifies (without decoding it)."""
+    verifies (without decoding it), or (when asked) a sound or video file."""
     if not data:
         raise RefusedUpload(EMPTY)
     head = data[:SNIFF_BYTES].lower()
@@ -142,15 +153,37 @@ def content_type(data: bytes) -> tuple[str, str]:
         if b"%%EOF" not in data[-1024:]:
             raise RefusedUpload(DAMAGED_PDF)
         return PDF_TYPE
+    if sound_and_video and (extension := sound_or_video(data)):
+        return extension, SOUND_AND_VIDEO[extension]
     from .images import identify_image  # Pillow, loaded by the processes that check files
 
     return IMAGE_FORMATS[identify_image(data)]
 
 
-def check_content(data: bytes) -> Checked:
-    """What the bytes really are: an accepted image (re-encoded) or a PDF."""
-    extension, mime_type = content_type(data)
-    if (extension, mime_type) == PDF_TYPE:
+def sound_or_video(data: bytes) -> str | None:
+    """The extension of a sound or video file, from its signature, or None."""
+    head = data[:16]
+    if head.startswith(b"ID3") or head[:1] == b"\xff" and head[1:2] in (
+            b"\xfb", b"\xfa", b"\xf3", b"\xf2", b"\xe3", b"\xe2"):
+        return "mp3"
+    if head[4:8] == b"ftyp":
+        return _FTYP_BRANDS.get(head[8:12])
+    if head.startswith(b"OggS"):
+        return "ogv" if b"\x80theora" in data[:512] else "ogg"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "wav"
+    if head.startswith(b"fLaC"):
+        return "flac"
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in data[:64]:
+        return "webm"
+    return None
+
+
+def check_content(data: bytes, sound_and_video: bool = False) -> Checked:
+    """What the bytes really are: an accepted image (re-encoded), a PDF, or (when asked)
+    a sound or video file."""
+    extension, mime_type = content_type(data, sound_and_video)
+    if extension in SOUND_AND_VIDEO or (extension, mime_type) == PDF_TYPE:
         return Checked(data, extension, mime_type)
     from .images import reencode_image
 
@@ -162,7 +195,7 @@ def check_stored_file(path: str, data: bytes) -> None:
     kept as it is, so it must pass the upload's checks and carry a name that gives its
     content's type: servers pick the type from the name (nginx's mime.types,
     send_from_directory), and an image named page.html would be served as a page."""
-    _, mime_type = content_type(data)
+    _, mime_type = content_type(data, sound_and_video=True)
     if mimetypes.guess_type(path)[0] != mime_type:
         raise RefusedUpload(NAME_NOT_CONTENT % {"type": mime_type})
 

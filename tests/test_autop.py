@@ -6,6 +6,7 @@ import pytest
 
 from lecko.wxr.autop import (
     GalleryImage,
+    cached_players,
     expand_shortcodes,
     has_blocks,
     parse_attributes,
@@ -124,8 +125,34 @@ SHORTCODES = [
      '\n<p>after</p>'),
     # [[caption]] is how WordPress writes the text "[caption]"
     ("Write [[caption]] to caption.", "Write [caption] to caption."),
-    # other shortcodes stay as written
-    ('[audio mp3="/a.mp3"][/audio]', '[audio mp3="/a.mp3"][/audio]'),
+    # [audio] and [video] become players (lecko/players.py keeps the blog's own files)
+    ('<p>[audio mp3="/a.mp3"][/audio]</p>',
+     '<p><audio controls preload="none"><source type="audio/mpeg" src="/a.mp3">'
+     '<a href="/a.mp3">/a.mp3</a></audio></p>'),
+    ("[audio https://old.example/wp-content/uploads/a.mp3]",
+     '<audio controls preload="none"><source type="audio/mpeg" src="https://old.example/wp-'
+     'content/uploads/a.mp3"><a href="https://old.example/wp-content/uploads/a.mp3">https://'
+     "old.example/wp-content/uploads/a.mp3</a></audio>"),
+    ('[video width="640" height="360" mp4="/v.mp4" webm="/v.webm" poster="/p.jpg"][/video]',
+     '<video controls preload="metadata" width="640" height="360" poster="/p.jpg">'
+     '<source type="video/mp4" src="/v.mp4"><source type="video/webm" src="/v.webm">'
+     '<a href="/v.mp4">/v.mp4</a></video>'),
+    ('[video src="x.mov" poster=\'"><script>\']',
+     '<video controls preload="metadata" poster="&quot;&gt;&lt;script&gt;"><source '
+     'type="video/quicktime" src="x.mov"><a href="x.mov">x.mov</a></video>'),
+    ("[audio]", "[audio]"),  # no file: left as written (and reported)
+    # Jetpack's shortcodes: [embed] of the address they show (a card, lecko/embeds.py)
+    ("[youtube https://www.youtube.com/watch?v=SQEQr7c0-dw]",
+     "[embed]https://www.youtube.com/watch?v=SQEQr7c0-dw[/embed]"),
+    ("[youtube=http://www.youtube.com/watch?v=SQEQr7c0-dw&amp;w=640]",
+     "[embed]http://www.youtube.com/watch?v=SQEQr7c0-dw&w=640[/embed]"),
+    ("[vimeo 76979871]", "[embed]https://vimeo.com/76979871[/embed]"),
+    ("[dailymotion id=x7tgad0]", "[embed]https://www.dailymotion.com/video/x7tgad0[/embed]"),
+    ("[slideshare id=12345678&doc=etat-de-l-art&w=425]",
+     "[embed]https://www.slideshare.net/slideshow/embed_code/12345678[/embed]"),
+    ("[[vimeo 1]] [vimeo]", "[vimeo 1] [vimeo]"),
+    # other shortcodes stay as written; [embed] is the sanitizer's (lecko/embeds.py)
+    ('[playlist ids="1,2"]', '[playlist ids="1,2"]'),
     ("[embed]https://example.org/v[/embed]", "[embed]https://example.org/v[/embed]"),
     ("No shortcode here.", "No shortcode here."),
     ("[gallery]", ""),
@@ -188,7 +215,35 @@ UNKNOWN = [
     ("<pre>[code]</pre><code>[toc]</code>", []),
     ('<a title="[toc]" href="/">x</a>', []),
     ("[1] footnote", []),
+    ("[embed]https://example.org/v[/embed]", []),
 ]
+
+
+VIDEO_LINES = [
+    # WordPress's auto-embed: a provider's address alone on its line gets its paragraph.
+    ("Intro\nhttps://youtu.be/SQEQr7c0-dw\nSuite",
+     "<p>Intro</p>\n<p>https://youtu.be/SQEQr7c0-dw</p>\n<p>Suite</p>\n"),
+    ("Intro\nhttps://example.org/page\nSuite",
+     "<p>Intro<br />\nhttps://example.org/page<br />\nSuite</p>\n"),
+    ("<pre>\nhttps://youtu.be/SQEQr7c0-dw\n</pre>", "<pre>\nhttps://youtu.be/SQEQr7c0-dw\n</pre>\n"),
+]
+
+
+def test_a_slide_show_page_gets_the_player_wordpress_cached_for_it():
+    text = ("Intro\nhttps://fr.slideshare.net/lecko/etat-de-l-art\n"
+            "[embed]https://speakerdeck.com/lecko/deck[/embed] https://fr.slideshare.net/x/y")
+    cache = ['<iframe src="https://www.slideshare.net/slideshow/embed_code/key/AbC123" '
+             'width="427"></iframe>', "<p>not a player</p>"]
+    assert cached_players(text, cache) == (
+        "Intro\nhttps://www.slideshare.net/slideshow/embed_code/key/AbC123\n"
+        "[embed]https://speakerdeck.com/lecko/deck[/embed] https://fr.slideshare.net/x/y")
+    two = cache + ['<iframe src="https://www.slideshare.net/slideshow/embed_code/key/Other">']
+    assert cached_players(text, two) == text  # which one? none
+
+
+@pytest.mark.parametrize(("source", "expected"), VIDEO_LINES)
+def test_video_addresses_alone_on_their_line_get_their_own_paragraph(source, expected):
+    assert render_body(source) == expected
 
 
 @pytest.mark.parametrize(("html", "names"), UNKNOWN)

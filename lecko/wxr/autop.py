@@ -1,6 +1,7 @@
 """WordPress bodies as WordPress showed them: wpautop (blank lines make paragraphs, single
-newlines make <br />), shortcode_unautop, [caption] and [gallery] turned into figures, and
-the other shortcodes found so the report can list them.
+newlines make <br />), shortcode_unautop, [caption] and [gallery] turned into figures,
+[audio] and [video] into players, video addresses alone on their line set apart for
+lecko/embeds.py, and the other shortcodes found so the report can list them.
 
 wpautop is a port of WordPress's formatting.php (GPL-2.0-or-later), rule for rule, so
 that an imported body gets the paragraphs its readers saw. Patterns use re.ASCII: PHP's
@@ -9,9 +10,12 @@ that an imported body gets the paragraphs its readers saw. Patterns use re.ASCII
 from __future__ import annotations
 
 import html
+import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from ..embeds import recognise
 
 _A = re.ASCII
 ALLBLOCKS = (r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol"
@@ -134,7 +138,7 @@ def strip_blocks(text: str) -> str:
 
 def render_body(text: str) -> str:
     """Block content as it is, classic content through wpautop (WordPress's the_content)."""
-    return strip_blocks(text) if has_blocks(text) else wpautop(text)
+    return strip_blocks(text) if has_blocks(text) else wpautop(set_embed_lines_apart(text))
 
 
 # Shortcodes (wp-includes/shortcodes.php).
@@ -150,7 +154,11 @@ def shortcode_regex(names: str) -> re.Pattern:
         r"(?:(/)\]|\](?:([^\[]*+(?:\[(?!/\2\])[^\[]*+)*+)\[/\2\])?)(\]?)")
 
 
-_HANDLED_RE = shortcode_regex("|".join(HANDLED))
+# Expanded where they stand: WordPress leaves their paragraph around them.
+MEDIA_SHORTCODES = ("audio", "video")
+# Left to the sanitizer, which the editor shares (lecko/embeds.py).
+EMBED_SHORTCODE = "embed"
+_HANDLED_RE = shortcode_regex("|".join(HANDLED + MEDIA_SHORTCODES))
 _UNAUTOP = re.compile(
     r"<p>" + _SPACES + r"*+(\[(" + "|".join(HANDLED) + r")(?![\w-])[^\]/]*(?:/(?!\])[^\]/]*)*?"
     r"(?:/\]|\](?:[^\[]*+(?:\[(?!/\2\])[^\[]*+)*+\[/\2\])?))" + _SPACES + r"*+</p>")
@@ -240,9 +248,104 @@ def gallery_list(images: list[GalleryImage], linked: bool = True) -> str:
     return "<ul>\n" + "\n".join(items) + "\n</ul>"
 
 
+# wp_get_audio_extensions(), wp_get_video_extensions(): the attributes naming a file.
+AUDIO_TYPES = ("mp3", "ogg", "flac", "m4a", "wav")
+VIDEO_TYPES = ("mp4", "m4v", "webm", "ogv", "flv")
+
+
+def media_player(kind: str, attributes: dict[str, str]) -> str | None:
+    """wp_audio_shortcode(), wp_video_shortcode(): the player, its files as <source>, a
+    link to the first inside (what a browser without the element shows). The sanitizer
+    keeps it if the files are the blog's (imported with --media-dir), or makes it a
+    link (lecko/players.py)."""
+    names = ("src", "0") + (AUDIO_TYPES if kind == "audio" else VIDEO_TYPES)
+    urls = list(dict.fromkeys(u for name in names if (u := attributes.get(name, "").strip())))
+    if not urls:
+        return None
+    options = ' preload="none"' if kind == "audio" else ' preload="metadata"'
+    if kind == "video":
+        options += "".join(f' {name}="{html.escape(attributes[name])}"'
+                           for name in ("width", "height", "poster") if attributes.get(name))
+    sources = "".join(_source(url) for url in urls)
+    first = html.escape(urls[0])
+    return f'<{kind} controls{options}>{sources}<a href="{first}">{first}</a></{kind}>'
+
+
+def _source(url: str) -> str:
+    kind = mimetypes.guess_type(url.partition("?")[0].partition("#")[0])[0]
+    type_ = f' type="{kind}"' if kind else ""
+    return f'<source{type_} src="{html.escape(url)}">'
+
+
+def set_embed_lines_apart(text: str) -> str:
+    """A video address alone on its line is a player in WordPress (auto-embeds): given
+    lines of its own, it becomes a paragraph of its own, which the sanitizer makes an
+    embed (lecko/embeds.py). Other addresses stay where they are."""
+    if "http" not in text:
+        return text
+    lines, preformatted = text.split("\n"), False
+    for i, line in enumerate(lines):
+        address = line.strip()
+        if "<pre" in line or "</pre>" in line:
+            preformatted = line.rfind("<pre") > line.rfind("</pre>")
+        elif not preformatted and address.startswith("http") and " " not in address \
+                and recognise(address):
+            lines[i] = f"\n{address}\n"
+    return "\n".join(lines)
+
+
+# Jetpack's (WordPress.com's) video and slide shortcodes: written as [embed] of the
+# address they show, which the sanitizer makes a card of (lecko/embeds.py).
+JETPACK = ("youtube", "vimeo", "dailymotion", "slideshare", "speakerdeck")
+_JETPACK_RE = shortcode_regex("|".join(JETPACK))
+_JETPACK_ADDRESSES = {
+    "youtube": "https://www.youtube.com/watch?v={}",
+    "vimeo": "https://vimeo.com/{}",
+    "dailymotion": "https://www.dailymotion.com/video/{}",
+    "slideshare": "https://www.slideshare.net/slideshow/embed_code/{}",
+    "speakerdeck": "https://speakerdeck.com/player/{}",
+}
+
+
+def jetpack_address(name: str, raw: str) -> str | None:
+    """[youtube https://…], [youtube=https://…], [vimeo 123], [dailymotion id=x7tgad0],
+    [slideshare id=123&doc=deck&w=425], [speakerdeck id=…] -> the address they show."""
+    raw = html.unescape(raw).strip()
+    attributes = parse_attributes(raw[1:] if raw.startswith("=") else raw)
+    value = (attributes.get("0") or attributes.get("id") or attributes.get("url") or "")
+    value = value.split("&", 1)[0].strip() if not value.startswith("http") else value
+    if not value or any(c.isspace() for c in value):
+        return None
+    return value if value.startswith("http") else _JETPACK_ADDRESSES[name].format(value)
+
+
+def cached_players(text: str, cached: list[str]) -> str:
+    """Only the provider's oEmbed service knows the player of a SlideShare or Speaker
+    Deck page; WordPress kept the player it was given in the post's `_oembed_…` fields.
+    A page address standing for an embed (alone on its line, or in [embed]) becomes the
+    address of that player when the post's cache holds exactly one of its provider."""
+    players: dict[str, set[str]] = {}
+    for value in cached:
+        for src in re.findall(r"""<iframe\b[^<>]*?\ssrc=["']([^"'<>]+)""", value, re.I):
+            embed = recognise(html.unescape(src))
+            if embed is not None and embed.embed_id:
+                players.setdefault(embed.provider, set()).add(embed.link)
+
+    def player(match: re.Match) -> str:
+        embed = recognise(match[2])
+        found = players.get(embed.provider, ()) if embed and not embed.embed_id else ()
+        return match[1] + next(iter(found)) + match[3] if len(found) == 1 else match[0]
+
+    if not players:
+        return text
+    return re.sub(r"(?m)(^[ \t]*|\[embed[^\[\]]*\][ \t]*)(https?://[^\s<>\"\[\]]+)"
+                  r"([ \t]*$|[ \t]*\[/embed\])", player, text)
+
+
 def expand_shortcodes(text: str,
                       gallery: Callable[[dict[str, str]], list[GalleryImage]]) -> str:
-    """[caption] and [gallery] become HTML; every other shortcode stays as written."""
+    """[caption], [gallery], [audio] and [video] become HTML, Jetpack's video and slide
+    shortcodes [embed]; every other shortcode stays as written."""
     if "[" not in text:
         return text
     text = shortcode_unautop(text)
@@ -253,11 +356,21 @@ def expand_shortcodes(text: str,
         attributes = parse_attributes(match.group(3) or "")
         if match.group(2) == "gallery":
             body = gallery_list(gallery(attributes), attributes.get("link") != "none")
+        elif match.group(2) in MEDIA_SHORTCODES:
+            body = media_player(match.group(2), attributes)
+            if body is None:
+                return match.group(0)  # no file: left as written, and reported
         else:
             body = caption_figure(attributes, match.group(5) or "")
         return match.group(1) + body + match.group(6)
 
-    return _HANDLED_RE.sub(expand, text)
+    def jetpack(match: re.Match) -> str:
+        if match.group(1) == "[" and match.group(6) == "]":
+            return match.group(0)[1:-1]
+        url = jetpack_address(match.group(2), match.group(3) or "")
+        return match.group(0) if url is None else f"[embed]{url}[/embed]"
+
+    return _JETPACK_RE.sub(jetpack, _HANDLED_RE.sub(expand, text))
 
 
 def unknown_shortcodes(text: str) -> list[str]:
@@ -268,7 +381,7 @@ def unknown_shortcodes(text: str) -> list[str]:
     text = _SKIPPED_FOR_REPORT.sub(" ", text)
     for match in _ANY_SHORTCODE.finditer(text):
         opening, name, inside, slash, closing = match.groups()
-        if (opening == "[" and closing == "]") or name in names:
+        if (opening == "[" and closing == "]") or name in names or name == EMBED_SHORTCODE:
             continue
         if (name in CORE_SHORTCODES or "=" in (inside or "") or slash or not inside
                 or f"[/{name}]" in text):

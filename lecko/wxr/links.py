@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .importer import Importer
 
 # Attributes holding an address (srcset: a list of them), quoted as WordPress writes them.
-_ADDRESS = re.compile(r"""(\s(href|src|srcset|cite)\s*=\s*)(["'])(.*?)\3""", re.I | re.S)
+_ADDRESS = re.compile(r"""(\s(href|src|srcset|cite|poster)\s*=\s*)(["'])(.*?)\3""", re.I | re.S)
 # WordPress.com's exports name the platform, not the blog, as base_site_url.
 PLATFORM_HOSTS = frozenset({"wordpress.com"})
 # The copies WordPress made of an image: photo-300x200.jpg beside photo.jpg.

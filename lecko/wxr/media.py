@@ -68,7 +68,7 @@ class MediaFolder:
             self.report.warn(MISSING_FILE, path=relative)
             return None
         try:
-            checked = uploads.check_content(source.read_bytes())
+            checked = uploads.check_content(source.read_bytes(), sound_and_video=True)
         except uploads.RefusedUpload as refused:
             self.report.warn(REFUSED_FILE, path=relative, reason=str(refused.message))
             return None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..editing import address_taken, keep_revision, slug_from_title, unique_series_slug
 from ..extensions import db
-from ..html import article_problem, html_to_text, presentation_changes, summarize
+from ..html import article_problem, cleaning_of, html_to_text, presentation_changes, summarize
 from ..models import Media, Post, Series, utcnow
 from ..models.content import DRAFT, PAGE, PENDING, POST, PRIVATE, PUBLISHED, TRASH
 from ..parsing import parse_id, parse_int
@@ -185,9 +185,11 @@ def keep_slug(importer: Importer, post: Post, item: WpItem) -> str:
 
 
 def set_body(importer: Importer, post: Post, item: WpItem, retypeset: bool = False) -> bool:
-    """WordPress's rendering of the body (wptexturize, then wpautop and shortcodes, in its
-    order), through our sanitizer; True when it changed."""
-    source = autop.render_body(shown_text(item, item.content, post.language))
+    """WordPress's rendering of the body (the players of its oEmbed cache, wptexturize,
+    then wpautop and shortcodes, in its order), through our sanitizer; True when it
+    changed."""
+    content = autop.cached_players(item.content, oembed_cache(item))
+    source = autop.render_body(shown_text(item, content, post.language))
     source = autop.expand_shortcodes(source, lambda attrs: gallery(importer, attrs, item))
     source = links.rewrite(importer, source, name_of(item))
     for name in autop.unknown_shortcodes(source):
@@ -202,6 +204,8 @@ def set_body(importer: Importer, post: Post, item: WpItem, retypeset: bool = Fal
         post.excerpt = excerpt
         post.set_body(source)  # the editor's sanitizer, typeset in the article's language
         importer.report.formatted(name_of(item), presentation_changes(source))
+        if cleaning := cleaning_of(source):  # kept from the cleaning just done
+            importer.report.cleaned(name_of(item), cleaning)
         return True
     wanted = excerpt or summarize(post.body_html)
     if post.excerpt != wanted:
@@ -241,6 +245,12 @@ def finish_batch(importer: Importer, items: list[WpItem]) -> None:
     db.session.flush()
     for post in rows:
         db.session.expire(post, RELEASED)
+
+
+def oembed_cache(item: WpItem) -> list[str]:
+    """The players WordPress was given for the post's embeds (its `_oembed_…` fields)."""
+    return [value for key, value in item.meta
+            if key.startswith("_oembed_") and not key.startswith("_oembed_time_")]
 
 
 def gallery(importer: Importer, attributes: dict[str, str],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from ..embeds import PROVIDERS
 from ..html_presentation import ALIGNED, DEMOTED, MODERNISED, STYLED
 
 CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
@@ -59,6 +60,20 @@ class Note:
         return str(self.message) % self.values if self.values else str(self.message)
 
 
+# What cleaning an article did (lecko/html.py cleaning_of), said per article. Removals
+# are warnings: content the readers of WordPress saw is gone.
+REMOVED_BOTH = _l("“%(title)s”: cleaning removed the elements %(elements)s and the "
+                  "attributes %(attributes)s.")
+REMOVED_ELEMENTS = _l("“%(title)s”: cleaning removed the elements %(elements)s.")
+REMOVED_ATTRIBUTES = _l("“%(title)s”: cleaning removed the attributes %(attributes)s.")
+REMOTE_MEDIA = _l("“%(title)s”: %(count)d sound or video file(s) of another site shown as "
+                  "a link (import the files with --media-dir to play them here).")
+EMBEDS = _l("“%(title)s”: %(count)d %(provider)s embed(s) shown as a card that loads the "
+            "player when the reader asks.")
+LINK_CARDS = _l("“%(title)s”: %(count)d embed(s) of other sites shown as a link card.")
+PLAYERS = _l("“%(title)s”: %(count)d sound or video file(s) of the blog in its own player.")
+
+
 @dataclass
 class ProposedSeries:
     title: str
@@ -77,12 +92,14 @@ class ArticleLinks:
 
 @dataclass
 class Report:
-    """Counts per kind, warnings, shortcodes left as text, proposed series, links."""
+    """Counts per kind, warnings, changes made to the content, shortcodes left as text,
+    proposed series, links."""
 
     version: str = ""
     dry_run: bool = False
     counts: dict[str, Counter] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
+    changes: list[Note] = field(default_factory=list)
     # shortcode name -> titles of the posts that use it
     shortcodes: dict[str, list[str]] = field(default_factory=dict)
     series: list[ProposedSeries] = field(default_factory=list)
@@ -98,6 +115,33 @@ class Report:
 
     def warn(self, message, **values) -> None:
         self.notes.append(Note(message, values))
+
+    def change(self, message, **values) -> None:
+        self.changes.append(Note(message, values))
+
+    def cleaned(self, title: str, cleaning) -> None:
+        """What cleaning one article removed (warnings) and made (changes)."""
+        elements, attributes = Counter(), Counter()
+        for (kind, tag, detail), n in cleaning.removed.items():
+            if kind == "element":
+                elements[f"<{tag}>" + (f" ({detail})" if detail else "")] += n
+            else:
+                attributes[detail] += n
+        if elements or attributes:
+            message = REMOVED_BOTH if elements and attributes else \
+                REMOVED_ELEMENTS if elements else REMOVED_ATTRIBUTES
+            self.warn(message, title=title, elements=_counted(elements),
+                      attributes=_counted(attributes))
+        made = cleaning.made
+        if remote := made["audio-link"] + made["video-link"]:
+            self.warn(REMOTE_MEDIA, title=title, count=remote)
+        for provider, n in sorted(made.items()):
+            if provider in PROVIDERS:
+                self.change(EMBEDS, title=title, count=n, provider=PROVIDERS[provider].name)
+        if made["link"]:
+            self.change(LINK_CARDS, title=title, count=made["link"])
+        if players := made["audio"] + made["video"]:
+            self.change(PLAYERS, title=title, count=players)
 
     def shortcode(self, name: str, title: str) -> None:
         titles = self.shortcodes.setdefault(name, [])
@@ -147,7 +191,8 @@ class Report:
         """The report as JSON can keep it, its warnings written in the current language."""
         return {"version": self.version, "dry_run": self.dry_run,
                 "counts": {kind: dict(counter) for kind, counter in self.counts.items()},
-                "notes": self.warnings, "shortcodes": self.shortcodes,
+                "notes": self.warnings, "changes": [str(note) for note in self.changes],
+                "shortcodes": self.shortcodes,
                 "series": [[s.title, s.parts, s.grouped] for s in self.series],
                 "formatting": self.formatting,
                 "links": {title: [links.rewritten, links.unresolved, links.files]
@@ -159,6 +204,7 @@ class Report:
         return cls(version=data["version"], dry_run=data["dry_run"],
                    counts={kind: Counter(c) for kind, c in data["counts"].items()},
                    notes=[Note(text) for text in data["notes"]],
+                   changes=[Note(text) for text in data.get("changes", [])],
                    shortcodes=data["shortcodes"],
                    series=[ProposedSeries(*s) for s in data["series"]],
                    formatting=data.get("formatting", {}),  # a job saved before it had it
@@ -185,6 +231,9 @@ def as_text(report: Report) -> str:
         lines.append("Formatting kept as the blog writes it (README: Migrating from "
                      "WordPress):")
         lines += [f"  “{title}”: {text}" for title, text in report.formatting_lines()]
+    if report.changes:
+        lines.append(f"Changes made to the content: {len(report.changes)}")
+        lines += [f"  - {note}" for note in report.changes]
     if report.series:
         lines.append("Series found:" if any(s.grouped for s in report.series) else
                      "Proposed series (group them with --detect-series):")
@@ -216,6 +265,12 @@ def links_text(report: Report) -> list[str]:
             lines += [f"  “{title}”: " + ", ".join(addresses)
                       for title, addresses in left.items()]
     return lines
+
+
+def _counted(things: Counter) -> str:
+    """"<iframe> (example.org) ×2, <script> ×1": most frequent first."""
+    return ", ".join(f"{name} ×{n}" for name, n in
+                     sorted(things.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _titles(titles: list[str], shown: int = 5) -> str:

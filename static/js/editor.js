@@ -132,10 +132,22 @@
   var HOLDERS = /^(DIV|SPAN)$/;
   // Dropped with everything inside them; any other unknown element is unwrapped.
   var DROPPED = new Set(("SCRIPT STYLE TEMPLATE IFRAME OBJECT EMBED NOSCRIPT SVG MATH HEAD " +
-    "TITLE META LINK BASE TEXTAREA SELECT OPTION BUTTON INPUT FORM AUDIO VIDEO CANVAS " +
+    "TITLE META LINK BASE TEXTAREA SELECT OPTION BUTTON INPUT FORM CANVAS " +
     "X-PASTED-STYLE").split(" "));
   var BLOCK_CHILD = /^(P|H[1-6]|UL|OL|BLOCKQUOTE|PRE|FIGURE|TABLE|DL|HR|DIV)$/;
   var URL_ATTRS = new Set(["href", "src", "cite"]);
+  // Players Squire cannot edit: each becomes the address it plays, alone in a paragraph,
+  // which the server makes a player again (lecko/embeds.py, lecko/players.py).
+  var PLAYERS = new Set(["IFRAME", "AUDIO", "VIDEO"]);
+
+  function playedAddress(node) {
+    var sources = [node].concat(Array.prototype.slice.call(node.querySelectorAll("source")));
+    for (var i = 0; i < sources.length; i++) {
+      var src = (sources[i].getAttribute("src") || "").trim();
+      if (src && isSafeUrl(src)) { return src; }
+    }
+    return "";
+  }
 
   /* Relative addresses and http(s)/mailto only, read the way a browser reads them. */
   function isSafeUrl(value) {
@@ -208,6 +220,11 @@
       }
       if (node.nodeType !== 1) { continue; }
       var name = node.nodeName;
+      if (PLAYERS.has(name)) {
+        var address = playedAddress(node);
+        if (address) { target.appendChild(document.createElement("P")).textContent = address; }
+        continue;
+      }
       if (DROPPED.has(name)) { continue; }
       // Word processors mark bold and italic with styles, which the CSP and the
       // allowlist both refuse: keep their meaning as tags instead.
