@@ -126,12 +126,12 @@ def _cleaner_class():
     class Presentation(Filter):
         """Alignment kept as classes, h1 demoted, obsolete elements renamed."""
 
-        def __init__(self, source, changes: Counter):
+        def __init__(self, source, changes: Counter, removed: Counter):
             super().__init__(source)
-            self.changes = changes
+            self.changes, self.removed = changes, removed
 
         def __iter__(self):
-            return present_all(super().__iter__(), self.changes)
+            return present_all(super().__iter__(), self.changes, self.removed)
 
     class Recording(BleachSanitizerFilter):
         """bleach's sanitizer, counting what it drops: the import's report lists it."""
@@ -189,7 +189,7 @@ def _cleaner_class():
                                strip_html_comments=self.strip_comments,
                                css_sanitizer=self.css_sanitizer,
                                allowed_protocols=self.protocols)
-            stream = Presentation(stream, changes)
+            stream = Presentation(stream, changes, removed)
             for filter_class in self.filters:
                 stream = filter_class(source=stream)
             return Cleaned(self.serializer.render(stream), removed, made, changes)
@@ -205,7 +205,7 @@ def _new_cleaner(linkify):
         css_sanitizer=CssAlignment(),
         filters=[partial(linkify, callbacks=[_link_rel], skip_tags={"pre", "code"},
                          parse_email=False)])
-    cleaner.parser.tags = ARTICLE_TAGS | _PARSED_TO_RECOGNISE
+    cleaner.parser.tags = ARTICLE_TAGS | RENAMED_TAGS | _PARSED_TO_RECOGNISE
     return cleaner
 
 

@@ -133,7 +133,8 @@ _PRESENTATION = frozenset({(None, "class"), (None, "style"), (None, "align")})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
-def present_all(tokens: Iterable[dict], changes: Counter) -> Iterator[dict]:
+def present_all(tokens: Iterable[dict], changes: Counter,
+                removed: Counter | None = None) -> Iterator[dict]:
     """The sanitizer's token stream through `present`. A heading inside a heading (which
     only a parser's recovery builds) is dropped, its text kept: written out, it would
     parse as two headings side by side, and cleaning twice must change nothing."""
@@ -147,7 +148,7 @@ def present_all(tokens: Iterable[dict], changes: Counter) -> Iterator[dict]:
         elif name in _HEADINGS and kind == "EndTag" and open_headings:
             if not open_headings.pop():
                 continue
-        yield present(token, changes)
+        yield present(token, changes, removed)
         if image := token.pop("cover_image", None):
             yield {"type": "EmptyTag", "name": "img", "data": {
                 (None, "class"): COVER_IMAGE, (None, "src"): image, (None, "alt"): ""}}
@@ -160,9 +161,10 @@ def cover_image(classes: str, style: str) -> str | None:
     return style.split("background-image:url(", 1)[1].split(")", 1)[0]
 
 
-def present(token: dict, changes: Counter) -> dict:
+def present(token: dict, changes: Counter, removed: Counter | None = None) -> dict:
     """One token of the sanitizer's stream, renamed and with its presentation as classes
-    (counted in `changes`)."""
+    (counted in `changes`; a class or style that keeps nothing counted in `removed`, as
+    the sanitizer counts what it drops)."""
     kind = token.get("type")
     if kind not in ("StartTag", "EmptyTag", "EndTag"):
         return token
@@ -181,6 +183,11 @@ def present(token: dict, changes: Counter) -> dict:
     written = (attributes.get((None, "class")) or "").split()
     converted = classes_from_style(tag, style) + classes_from_align(tag, align)
     kept = [name for name in written if allowed_class(token["name"], name)]
+    if removed is not None:
+        if len(kept) < len(written):
+            removed[("attribute", token["name"], "class")] += 1
+        if (None, "style") in attributes and not classes_from_style(tag, style):
+            removed[("attribute", token["name"], "style")] += 1
     classes = " ".join(dict.fromkeys(kept + converted + ([added] if added else [])))
     if converted:
         changes[STYLED] += 1

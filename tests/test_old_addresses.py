@@ -105,13 +105,22 @@ def first_hop(client, address: str) -> tuple[int, str]:
         "http://localhost")
 
 
+def typography_aside(text: str) -> str:
+    """Curly quotes, apostrophes and their no-break spaces written plain."""
+    for fancy, plain in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("« ", '"'),
+                         (" »", '"'), ("\u00a0", " "), ("\u202f", " ")):
+        text = text.replace(fancy, plain)
+    return text
+
+
 def test_every_old_form_of_every_post_and_page_lands_on_it(moved_in, export):
     client = moved_in.test_client()
     wrong = []
     for item in of_types(export[1], "post", "page"):
         number = wp_id(item)
         row = db.session.scalar(select(Post).where(Post.legacy_wp_id == number))
-        assert row is not None and row.title == item.findtext("title"), number
+        assert row is not None and typography_aside(row.title) == typography_aside(
+            item.findtext("title")), number  # titles are typeset as WordPress showed them
         assert db.session.get(Post, number).title.startswith("Article maison")  # overlap
         with moved_in.test_request_context():
             home = post_url(row)

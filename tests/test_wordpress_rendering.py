@@ -198,8 +198,10 @@ def test_a_heading_1_in_a_body_is_a_heading_2(theme_instance, tmp_path):
 
 def test_the_import_report_says_per_article_what_was_written_another_way(theme_instance):
     report = theme_instance[2]
-    lines = {line.split("”:")[0].strip(" “"): line.split("”:")[1] for line in
-             report.splitlines() if line.startswith("  “") and "”: " in line}
+    section = report.split("Formatting kept as the blog writes it", 1)[1].splitlines()[1:]
+    section = section[:next((n for n, line in enumerate(section)
+                             if not line.startswith("  “")), len(section))]
+    lines = {line.split("”:")[0].strip(" “"): line.split("”:")[1] for line in section}
     assert re.fullmatch(r" 11 [^,]+", lines["Markup: Image Alignment"])  # classes kept
     assert re.fullmatch(r" 4 [^,]+", lines["Markup: Text Alignment"])  # styles -> classes
     assert re.fullmatch(r" 1 [^,]*h1[^,]*h2, 4 [^,]+",  # h1 demoted, 4 obsolete elements

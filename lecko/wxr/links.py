@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 # Attributes holding an address (srcset: a list of them), quoted as WordPress writes them.
 _ADDRESS = re.compile(r"""(\s(href|src|srcset|cite|poster)\s*=\s*)(["'])(.*?)\3""", re.I | re.S)
+# An image address in a style attribute: a cover block's background.
+_STYLE_URL = re.compile(r"""(background-image:\s*url\(\s*['"]?)([^'")\s]+)(?=['"]?\s*\))""", re.I)
 # WordPress.com's exports name the platform, not the blog, as base_site_url.
 PLATFORM_HOSTS = frozenset({"wordpress.com"})
 # The copies WordPress made of an image: photo-300x200.jpg beside photo.jpg.
@@ -112,7 +114,11 @@ def rewrite(importer: Importer, source: str, title: str) -> str:
         new = srcset(value) if name.lower() == "srcset" else one(value)
         return match.group(0) if new == value else f"{start}{mark}{new}{mark}"
 
-    return _ADDRESS.sub(attribute, source)
+    def background(match: re.Match) -> str:  # a cover's image (html_presentation's <img>)
+        new = one(match.group(2))
+        return match.group(0) if new == match.group(2) else f"{match.group(1)}{new}"
+
+    return _STYLE_URL.sub(background, _ADDRESS.sub(attribute, source))
 
 
 def links_to_old_blog(importer: Importer, content: str) -> bool:
