@@ -1,9 +1,15 @@
 """The command-line contract of DESIGN.md (db upgrade comes from Flask-Migrate)."""
 
+import copy
+import functools
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from slugify import slugify
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 from .models import User
@@ -27,9 +33,22 @@ def register_commands(app: Flask) -> None:
     migrate_group.add_command(db_copy_command)
 
 
+# Commands that work on an instance without a database: they make it.
+WITHOUT_DATABASE = {("backup", "restore")}
+
+
 class FullDiskRefusingGroup(click.Group):
     """A full or read-only disk ends a command with what to do, not a traceback (each
-    command cleans up after itself: an import rolls back with its files)."""
+    command cleans up after itself: an import rolls back with its files). A command that
+    finds no database says so in one line, before it creates an empty one."""
+
+    def get_command(self, ctx: click.Context, name: str):
+        command = super().get_command(ctx, name)
+        if command is None or (self.name, name) in WITHOUT_DATABASE:
+            return command
+        checked = copy.copy(command)  # after --help and the arguments are read
+        checked.callback = needing_database(command.callback)
+        return checked
 
     def invoke(self, ctx: click.Context):
         from .errors import disk_unavailable
@@ -43,6 +62,40 @@ class FullDiskRefusingGroup(click.Group):
             raise click.ClickException(
                 f"{where}{error.strerror}. The disk is full or read-only: free some space "
                 "(or make it writable), then run the command again.") from None
+
+
+def needing_database(callback):
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        problem = database_problem()
+        if problem:
+            raise click.ClickException(problem)
+        return callback(*args, **kwargs)
+
+    return checked
+
+
+def database_problem() -> str | None:
+    """Why the configured database cannot serve a command (none there, unreachable, no
+    schema), in one line; None when it can. A missing SQLite file is not created."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    shown = url.render_as_string(hide_password=True)
+    elsewhere = ("If the blog's database is elsewhere (DATABASE_URL), this command did not "
+                 "get the service's settings: run it through deploy/lecko, which reads "
+                 "lecko.env (docs/operations.md).")
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not url.database.startswith("file:") and not Path(url.database).exists():
+        return (f"no database at {url.database}: create it with `flask --app app db upgrade`. "
+                + elsewhere)
+    try:
+        migrated = inspect(db.engine).has_table("alembic_version")
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return f"cannot reach the database {shown}: {reason}"
+    if not migrated:
+        return (f"the database {shown} has no Lecko tables yet: create them with "
+                f"`flask --app app db upgrade`. " + elsewhere)
+    return None
 
 
 def refusing_full_disk(group: click.Group) -> click.Group:

@@ -84,3 +84,38 @@ def test_db_upgrade_command_creates_the_schema(tmp_path):
     with app.app_context():
         assert "post" in db.inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_a_command_that_finds_no_database_says_so_in_one_line(tmp_path):
+    """Without the service's DATABASE_URL, `settings list` printed a SQLAlchemy traceback
+    and left an empty lecko.db behind."""
+    from lecko import create_app
+
+    app = create_app({"TESTING": True, **empty_database()}, instance_path=str(tmp_path))
+    runner = app.test_cli_runner()
+    with app.app_context():  # as the flask command pushes it
+        for args in (["settings", "list"], ["demo", "load"],
+                     ["users", "create", "admin", "--password", "assez long"],
+                     ["backup", "create", str(tmp_path / "b.tar.gz")]):
+            result = runner.invoke(args=args)
+            assert result.exit_code == 1, (args, result.output)
+            said = result.output.strip()
+            assert said.startswith("Error: ") and "\n" not in said, said
+            assert "flask --app app db upgrade" in said and "deploy/lecko" in said
+        assert not (tmp_path / "lecko.db").exists()  # on SQLite, nothing left behind
+        assert "Usage:" in runner.invoke(args=["settings", "list", "--help"]).output
+        db.engine.dispose()
+
+
+def test_a_database_that_cannot_be_reached_is_named_without_its_password(tmp_path):
+    from lecko import create_app
+
+    url = "postgresql+psycopg://lecko:s3cret@127.0.0.1:9/lecko"  # port 9: nothing listens
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url},
+                     instance_path=str(tmp_path))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["settings", "list"])
+    assert result.exit_code == 1
+    assert "cannot reach the database postgresql+psycopg://lecko:***@127.0.0.1:9/lecko" \
+        in result.output
+    assert "s3cret" not in result.output and "Traceback" not in result.output
