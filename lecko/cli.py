@@ -2,6 +2,7 @@
 
 import copy
 import functools
+import sys
 from pathlib import Path
 
 import click
@@ -112,15 +113,19 @@ def demo_group():
 @click.option("--if-empty", is_flag=True, help="Do nothing when the blog already has posts.")
 def demo_load(if_empty: bool):
     """Load the French demo blog (articles, a series, pages, comments, images, a PDF)."""
-    from .demo import blog_is_empty, load_demo
+    from .demo import DemoRefused, blog_is_empty, load_demo
 
     if not blog_is_empty():
         if if_empty:
-            click.echo("The blog has content already: demo not loaded.")
+            click.echo("The blog has articles or pages already: demo not loaded.")
             return
-        raise click.ClickException("the blog has content already; the demo loads into an "
-                                   "empty blog only")
-    summary = load_demo()
+        raise click.ClickException("the blog has articles or pages already; the demo loads "
+                                   "into a blog without any (accounts may exist)")
+    try:
+        summary = load_demo()
+    except DemoRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(str(refused)) from None
     click.echo(f"Demo loaded: {summary}.")
 
 
@@ -158,13 +163,17 @@ def users_group():
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="author", show_default=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--email", default="")
+@click.option("--email", default=None,
+              help="Where its mail goes (moderation notices); asked for when not given.")
 @click.option("--display-name", default="")
-def users_create(name: str, role: str, password: str, email: str, display_name: str):
+def users_create(name: str, role: str, password: str, email: str | None, display_name: str):
     """Create a staff account that can sign in at /login."""
     from .logins import identity_problems, username_problem
 
-    name, email, display_name = name.strip(), email.strip(), display_name.strip() or name.strip()
+    if email is None:
+        email = ask_email() if at_a_terminal() else ""
+    name, display_name = name.strip(), display_name.strip() or name.strip()
+    email = staff_email(email, "--email")
     if not name or len(name) > 60:
         raise click.BadParameter("give a login name of 1 to 60 characters", param_hint="NAME")
     if username_problem(name):
@@ -184,6 +193,57 @@ def users_create(name: str, role: str, password: str, email: str, display_name: 
     db.session.add(user)
     db.session.commit()
     click.echo(f"User {name} created with role {role}.")
+    if not email and role != "author":
+        click.echo(f"It has no email, so no moderation mail reaches it: "
+                   f"`flask --app app users set-email {name} EMAIL` gives it one.")
+
+
+def at_a_terminal() -> bool:
+    """Someone types the answers (a script piping into the command asks for nothing)."""
+    return sys.stdin.isatty()
+
+
+def ask_email() -> str:
+    return click.prompt("Email (moderation mail goes there; empty: none)", default="",
+                        show_default=False)
+
+
+def staff_email(raw: str, hint: str) -> str:
+    """The email trimmed, checked as the account screens check it (empty: none)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    email = raw.strip()
+    if not email:
+        return ""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise click.BadParameter(f"{email!r} is not a valid email address",
+                                 param_hint=hint) from None
+    if len(email) > 254:
+        raise click.BadParameter("an email address has 254 characters at most",
+                                 param_hint=hint)
+    return email
+
+
+@users_group.command("set-email")
+@click.argument("name")
+@click.argument("email")
+def users_set_email(name: str, email: str):
+    """Give the account NAME the email EMAIL ("" removes it): moderation mail goes there."""
+    from .logins import identity_problems
+
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise click.BadParameter(f"no user is named {name!r}", param_hint="NAME")
+    email = staff_email(email, "EMAIL")
+    if "email" in identity_problems(None, email, user.display_name, except_id=user.id):
+        raise click.ClickException(f"an account with the email {email!r} exists already "
+                                   "(whatever the case); nothing was changed")
+    user.email = email
+    db.session.commit()
+    click.echo(f"User {name} now has the email {email}." if email
+               else f"User {name} now has no email.")
 
 
 @users_group.command("delete")
