@@ -193,3 +193,16 @@ def test_settings_set_takes_only_what_each_setting_says(runner):
         result = runner.invoke(args=["settings", "set", key, value])
         assert result.exit_code == 0, result.output
     assert load_settings()["upload_max_mb"] == 15
+
+
+def test_wxr_export_refuses_to_overwrite_a_file_unless_forced(runner, make_post, tmp_path):
+    """`wxr export` silently replaced an existing file (a backup of last year's export)."""
+    make_post()
+    target = tmp_path / "blog.xml"
+    target.write_text("l'export de l'an dernier")
+    result = runner.invoke(args=["wxr", "export", str(target)])
+    assert result.exit_code != 0 and "exists already" in result.output
+    assert "--force" in result.output and target.read_text() == "l'export de l'an dernier"
+    result = runner.invoke(args=["wxr", "export", str(target), "--force"])
+    assert result.exit_code == 0, result.output
+    assert target.read_text().startswith("<?xml")
