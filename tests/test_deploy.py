@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import TEST_PASSWORD
 from forms import open_form
+from gunicorn_blog import build_blog, gunicorn, request
 from nginx_blog import (
     NGINX,
     OPENSSL,
@@ -241,3 +242,61 @@ def test_nginx_and_the_app_serve_media_with_the_same_headers(site):
         assert seen(app_headers)[2] == MEDIA_CONTENT_SECURITY_POLICY
         shown = name.endswith((".jpg", ".pdf"))
         assert seen(app_headers)[3] == ("inline" if shown else "attachment"), name
+
+
+@pytest.mark.sqlite_only(reason=BEHIND_NGINX_IS_SQLITE)
+def test_nginx_answers_a_body_over_its_limit_with_a_french_page(site):
+    """The settings form promised more than nginx let through, and nginx answered its bare
+    English 413: now the limits agree and nginx's page is French."""
+    conn = http.client.HTTPSConnection("127.0.0.1", site.https_port, timeout=30,
+                                       context=HttpsClient(site.https_port).context)
+    try:
+        conn.putrequest("POST", "/admin/media/upload")
+        conn.putheader("Content-Type", "multipart/form-data; boundary=x")
+        conn.putheader("Content-Length", str(17 * 1024 * 1024))  # nginx answers at once
+        conn.endheaders()
+        response = conn.getresponse()
+        page = response.read().decode()
+    finally:
+        conn.close()
+    assert response.status == 413
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert '<html lang="fr">' in page and "dépasse 16 Mo, la limite de ce site" in page
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000"
+
+
+def test_the_body_limits_of_nginx_the_app_and_uploads_agree():
+    """client_max_body_size = MAX_CONTENT_LENGTH, said by nginx's page; the largest
+    upload_max_mb fits inside them (tests/test_cli.py: the setting refuses more)."""
+    from lecko import config
+
+    sample = (DEPLOY / "nginx.conf").read_text()
+    megabytes = int(re.search(r"client_max_body_size (\d+)m;", sample)[1])
+    assert megabytes * 1024 * 1024 == config.MAX_CONTENT_LENGTH
+    assert f"dépasse {megabytes} Mo" in (DEPLOY / "413.html").read_text()
+
+
+@pytest.mark.sqlite_only(reason=BEHIND_NGINX_IS_SQLITE)
+def test_every_answer_through_nginx_carries_hsts(site):
+    reader = HttpsClient(site.https_port)
+    page = reader.get("/").get_data(as_text=True)
+    stylesheet = re.search(r'href="(/static/css/site\.css[^"]*)"', page)[1]
+    for path in ("/", stylesheet, "/no-such-page/", "/media/absent.jpg"):
+        response = reader.get(path)
+        assert response.headers.get("Strict-Transport-Security") == "max-age=31536000", path
+
+
+@pytest.mark.sqlite_only(reason="gunicorn serves a copy of the SQLite template")
+def test_trusted_proxies_alone_decides_whether_the_request_was_https(tmp_path, template_db):
+    """gunicorn trusted X-Forwarded-Proto from 127.0.0.1 whatever TRUSTED_PROXIES said:
+    with deploy/gunicorn.conf.py, only the app's setting decides (the feed's own address
+    shows the scheme the app believed)."""
+    build_blog(tmp_path / "instance", template_db)
+    forged = {"X-Forwarded-Proto": "https"}
+    for trusted, scheme in (("0", "http"), ("1", "https")):
+        with gunicorn(tmp_path / "instance", tmp_path / f"gunicorn-{trusted}.log", workers=1,
+                      config=DEPLOY / "gunicorn.conf.py",
+                      environ={"FLASK_TRUSTED_PROXIES": trusted}) as server:
+            status, _headers, feed = request(server.port, "GET", "/feed/", headers=forged)
+        assert status == 200
+        assert f"{scheme}://127.0.0.1:{server.port}/feed/" in feed, (trusted, feed[:600])
