@@ -44,7 +44,18 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, caching, database, files, headers, hosts, i18n, templating, urls  # noqa: F401
+    from . import (  # noqa: F401
+        auth,
+        caching,
+        database,
+        files,
+        headers,
+        health,
+        hosts,
+        i18n,
+        templating,
+        urls,
+    )
     from .admin import bp as admin_bp
     from .blog import bp as blog_bp
     from .comments import bp as comments_bp
@@ -54,6 +65,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     hosts.register(app)  # before every other hook, fresh_request_globals included
+    health.register(app)  # …but /healthz, which answers before the Host is checked
     database.register(app)
     templating.register(app)
     urls.register(app)
