@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, test_config, environ)
+    set_log_level(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -126,6 +127,20 @@ def load_config(app: Flask, test_config: dict | None, environ: dict | None = Non
     from .hosts import configure
 
     configure(app.config)  # SITE_URL checked, TRUSTED_HOSTS filled from it
+
+
+def set_log_level(app: Flask) -> None:
+    """LOG_LEVEL for the blog's loggers (lecko, lecko.mail…); ConfigError if unknown."""
+    level = app.config.get("LOG_LEVEL")
+    if not level:
+        return
+    from .hosts import ConfigError
+
+    try:
+        app.logger.setLevel(str(level).strip().upper())
+    except ValueError:
+        raise ConfigError(f"LOG_LEVEL={level!r} is not a level: write DEBUG, INFO, WARNING "
+                          "or ERROR.") from None
 
 
 def instance_secret_key(instance: Path) -> str:

@@ -147,3 +147,18 @@ def test_root_may_run_commands_in_its_own_instance(tmp_path):
     instance.mkdir()
     app = create_app(BASE_CONFIG, instance_path=str(instance))
     assert app.instance_path == str(instance)
+
+
+def test_log_level_lets_the_service_log_the_mails_it_does_not_send(tmp_path):
+    """Under gunicorn, the blog's INFO lines (mails written to the log without
+    MAIL_SERVER) were dropped: FLASK_LOG_LEVEL=INFO keeps them, a typo stops the start."""
+    import logging
+
+    app = create_app(BASE_CONFIG | {"LOG_LEVEL": "info"}, instance_path=str(tmp_path / "i"))
+    try:
+        assert logging.getLogger("lecko.mail").isEnabledFor(logging.INFO)
+    finally:
+        app.logger.setLevel(logging.NOTSET)
+    with pytest.raises(ConfigError) as refused:
+        create_app(BASE_CONFIG | {"LOG_LEVEL": "LOUD"}, instance_path=str(tmp_path / "i"))
+    assert "LOG_LEVEL='LOUD' is not a level" in str(refused.value)
