@@ -24,6 +24,7 @@ from nginx_blog import (
     site_config,
 )
 from PIL import Image
+from systemd_units import unit_settings
 
 from lecko.headers import MEDIA_CONTENT_SECURITY_POLICY
 
@@ -55,17 +56,6 @@ def test_nginx_accepts_the_sample_site(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr
-
-
-def unit_settings(path: Path) -> dict[str, list[str]]:
-    """A systemd unit's Key=value lines (continued lines joined), each key's values."""
-    found: dict[str, list[str]] = {}
-    text = re.sub(r"\\\n\s*", " ", path.read_text())
-    for line in text.splitlines():
-        key, equals, value = line.partition("=")
-        if equals and not line.startswith(("#", ";", "[")):
-            found.setdefault(key.strip(), []).append(value.strip())
-    return found
 
 
 def gunicorn_settings() -> dict:
