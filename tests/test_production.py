@@ -168,7 +168,8 @@ def machine():
         yield base, account, web_group
     finally:
         if created:
-            subprocess.run(["userdel", created], capture_output=True)
+            deleted = subprocess.run(["userdel", created], capture_output=True, text=True)
+            assert deleted.returncode == 0, f"userdel {created}: {deleted.stderr}"
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -287,12 +288,25 @@ def started(server: Server, log: Path):
             time.sleep(0.2)
         yield port
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        stop_group(process)
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group, as systemd stops it, then wait until every
+    process of it is gone (the account can only be deleted then); SIGKILL after 30 s."""
+    os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while True:
+        process.poll()
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        if time.monotonic() > deadline:
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            deadline = time.monotonic() + 10
+        time.sleep(0.1)
+    process.wait()
 
 
 def health(port: int) -> tuple[int, str, str]:
