@@ -4,13 +4,15 @@ PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app app
 STAMP   := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard lecko/translations/*/LC_MESSAGES/messages.po)
+# `make run PORT=5001` beside another one.
+PORT    ?= 5000
 
-.PHONY: run test test-postgres install translations lint messages clean
+.PHONY: run test test-postgres install translations lint messages clean lock
 
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -22,11 +24,23 @@ test-postgres: install translations
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements-dev.lock (the production install uses
+# requirements.lock, the same versions without the test tools), then the blog itself.
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
+
+# After changing the dependencies in pyproject.toml, or to take security releases: the
+# newest versions pyproject.toml allows, with their hashes (docs/operations.md, updates).
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" -q --extra postgres
+lock: $(STAMP)
+	$(PY) -m pip install -q uv
+	$(LOCK) --upgrade -o requirements.lock
+	$(LOCK) --extra dev --upgrade -c requirements.lock -o requirements-dev.lock
 
 # The compiled catalogues are committed beside their .po files, so that every way of
 # installing (make run, pip install ., the systemd unit) serves the French site; after

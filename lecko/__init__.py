@@ -11,9 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: config layers, extensions, blueprints, CLI."""
+    from .environment import blog_environment, refuse_root_in_others_instance
     from .urls import SiteFlask
 
-    instance_path = instance_path or os.environ.get("LECKO_INSTANCE_PATH") or str(ROOT / "instance")
+    environ = blog_environment()  # the service's environment file, under the environment
+    instance_path = instance_path or environ.get("LECKO_INSTANCE_PATH") or str(ROOT / "instance")
+    refuse_root_in_others_instance(Path(instance_path))
     app = SiteFlask(
         __name__,
         instance_path=os.path.abspath(instance_path),
@@ -22,7 +25,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         static_folder=str(ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    load_config(app, test_config)
+    load_config(app, test_config, environ)
+    set_log_level(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -41,7 +45,18 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, caching, database, files, headers, hosts, i18n, templating, urls  # noqa: F401
+    from . import (  # noqa: F401
+        auth,
+        caching,
+        database,
+        files,
+        headers,
+        health,
+        hosts,
+        i18n,
+        templating,
+        urls,
+    )
     from .admin import bp as admin_bp
     from .blog import bp as blog_bp
     from .comments import bp as comments_bp
@@ -51,6 +66,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     hosts.register(app)  # before every other hook, fresh_request_globals included
+    health.register(app)  # …but /healthz, which answers before the Host is checked
     database.register(app)
     templating.register(app)
     urls.register(app)
@@ -84,13 +100,17 @@ def fresh_request_globals() -> None:
         g.pop(name)
 
 
-def load_config(app: Flask, test_config: dict | None) -> None:
-    """Defaults, then instance/config.py, then the environment, then the test mapping."""
+def load_config(app: Flask, test_config: dict | None, environ: dict | None = None) -> None:
+    """Defaults, then instance/config.py, then the environment (with the file LECKO_ENV_FILE
+    names under it), then the test mapping."""
+    from .environment import load_prefixed_env
+
+    environ = os.environ if environ is None else environ
     app.config.from_object("lecko.config")
     app.config.from_pyfile("config.py", silent=True)
-    if os.environ.get("DATABASE_URL"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    app.config.from_prefixed_env()
+    if environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    load_prefixed_env(app.config, environ)
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -107,6 +127,20 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     from .hosts import configure
 
     configure(app.config)  # SITE_URL checked, TRUSTED_HOSTS filled from it
+
+
+def set_log_level(app: Flask) -> None:
+    """LOG_LEVEL for the blog's loggers (lecko, lecko.mail…); ConfigError if unknown."""
+    level = app.config.get("LOG_LEVEL")
+    if not level:
+        return
+    from .hosts import ConfigError
+
+    try:
+        app.logger.setLevel(str(level).strip().upper())
+    except ValueError:
+        raise ConfigError(f"LOG_LEVEL={level!r} is not a level: write DEBUG, INFO, WARNING "
+                          "or ERROR.") from None
 
 
 def instance_secret_key(instance: Path) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -46,6 +47,10 @@ PROGRESS_BYTES = 50 * 1024 * 1024
 MANIFEST_LIMIT = 64 * 1024 * 1024  # a manifest larger than this is not one of ours
 # Images and PDFs are compressed already: the top gzip levels cost time for nothing.
 GZIP_LEVEL = 6
+# The archives `backup create --into` writes (server time, so they sort by name) and
+# `--keep` deletes: nothing else in the folder is ever touched.
+DATED_NAME = "lecko-%Y-%m-%d-%H%M%S.tar.gz"
+DATED = re.compile(r"lecko-\d{4}-\d{2}-\d{2}-\d{6}\.tar\.gz")
 SECRET_KEY_NOTE = ("instance/secret_key is not in backups: keep a copy of it apart "
                    "(see README, Backups).")
 PG_TOOL_MISSING = (
@@ -546,17 +551,42 @@ def backup_group():
 
 
 @backup_group.command("create")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-def backup_create(file: Path, force: bool):
-    """Write a consistent snapshot of the database and the uploads to FILE (.tar.gz);
-    safe while the site serves."""
+@click.option("--into", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Write lecko-DATE-TIME.tar.gz in this folder instead of FILE.")
+@click.option("--keep", type=click.IntRange(min=1), metavar="N",
+              help="With --into: then delete the oldest of those archives beyond N.")
+def backup_create(file: Path | None, force: bool, folder: Path | None, keep: int | None):
+    """Write a consistent snapshot of the database and the uploads to FILE (.tar.gz), or
+    to a dated archive in a folder (--into, --keep: the nightly timer's); safe while the
+    site serves."""
+    if keep is not None and folder is None:
+        raise click.UsageError("--keep goes with --into FOLDER")
+    if (file is None) == (folder is None):
+        raise click.UsageError("give FILE, or --into FOLDER (not both)")
     started = time.monotonic()
+    if folder is not None:
+        file = folder / datetime.now().strftime(DATED_NAME)
     manifest = create_backup(file, force=force)
     click.echo(f"Backup written to {file} ({human_size(file.stat().st_size)} in "
                f"{time.monotonic() - started:.1f} s): {describe(manifest)}; schema revision "
                f"{manifest['database']['alembic_revision']}.")
+    if keep is not None:
+        for old in rotate(folder, keep):
+            click.echo(f"Deleted {old} (older than the {keep} newest archives).")
     click.echo(SECRET_KEY_NOTE)
+
+
+def rotate(folder: Path, keep: int) -> list[Path]:
+    """Delete the dated archives of `folder` (DATED_NAME's, none other) beyond the `keep`
+    newest; the ones deleted."""
+    dated = sorted(path for path in folder.iterdir()
+                   if DATED.fullmatch(path.name) and path.is_file())
+    old = dated[:-keep]
+    for path in old:
+        path.unlink()
+    return old
 
 
 @backup_group.command("restore")

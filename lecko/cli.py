@@ -1,9 +1,16 @@
 """The command-line contract of DESIGN.md (db upgrade comes from Flask-Migrate)."""
 
+import copy
+import functools
+import sys
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from slugify import slugify
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 from .models import User
@@ -27,9 +34,22 @@ def register_commands(app: Flask) -> None:
     migrate_group.add_command(db_copy_command)
 
 
+# Commands that work on an instance without a database: they make it.
+WITHOUT_DATABASE = {("backup", "restore")}
+
+
 class FullDiskRefusingGroup(click.Group):
     """A full or read-only disk ends a command with what to do, not a traceback (each
-    command cleans up after itself: an import rolls back with its files)."""
+    command cleans up after itself: an import rolls back with its files). A command that
+    finds no database says so in one line, before it creates an empty one."""
+
+    def get_command(self, ctx: click.Context, name: str):
+        command = super().get_command(ctx, name)
+        if command is None or (self.name, name) in WITHOUT_DATABASE:
+            return command
+        checked = copy.copy(command)  # after --help and the arguments are read
+        checked.callback = needing_database(command.callback)
+        return checked
 
     def invoke(self, ctx: click.Context):
         from .errors import disk_unavailable
@@ -43,6 +63,40 @@ class FullDiskRefusingGroup(click.Group):
             raise click.ClickException(
                 f"{where}{error.strerror}. The disk is full or read-only: free some space "
                 "(or make it writable), then run the command again.") from None
+
+
+def needing_database(callback):
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        problem = database_problem()
+        if problem:
+            raise click.ClickException(problem)
+        return callback(*args, **kwargs)
+
+    return checked
+
+
+def database_problem() -> str | None:
+    """Why the configured database cannot serve a command (none there, unreachable, no
+    schema), in one line; None when it can. A missing SQLite file is not created."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    shown = url.render_as_string(hide_password=True)
+    elsewhere = ("If the blog's database is elsewhere (DATABASE_URL), this command did not "
+                 "get the service's settings: run it through deploy/lecko, which reads "
+                 "lecko.env (docs/operations.md).")
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not url.database.startswith("file:") and not Path(url.database).exists():
+        return (f"no database at {url.database}: create it with `flask --app app db upgrade`. "
+                + elsewhere)
+    try:
+        migrated = inspect(db.engine).has_table("alembic_version")
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return f"cannot reach the database {shown}: {reason}"
+    if not migrated:
+        return (f"the database {shown} has no Lecko tables yet: create them with "
+                f"`flask --app app db upgrade`. " + elsewhere)
+    return None
 
 
 def refusing_full_disk(group: click.Group) -> click.Group:
@@ -59,15 +113,19 @@ def demo_group():
 @click.option("--if-empty", is_flag=True, help="Do nothing when the blog already has posts.")
 def demo_load(if_empty: bool):
     """Load the French demo blog (articles, a series, pages, comments, images, a PDF)."""
-    from .demo import blog_is_empty, load_demo
+    from .demo import DemoRefused, blog_is_empty, load_demo
 
     if not blog_is_empty():
         if if_empty:
-            click.echo("The blog has content already: demo not loaded.")
+            click.echo("The blog has articles or pages already: demo not loaded.")
             return
-        raise click.ClickException("the blog has content already; the demo loads into an "
-                                   "empty blog only")
-    summary = load_demo()
+        raise click.ClickException("the blog has articles or pages already; the demo loads "
+                                   "into a blog without any (accounts may exist)")
+    try:
+        summary = load_demo()
+    except DemoRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(str(refused)) from None
     click.echo(f"Demo loaded: {summary}.")
 
 
@@ -105,24 +163,23 @@ def users_group():
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="author", show_default=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--email", default="")
+@click.option("--email", default=None,
+              help="Where its mail goes (moderation notices); asked for when not given.")
 @click.option("--display-name", default="")
-def users_create(name: str, role: str, password: str, email: str, display_name: str):
+def users_create(name: str, role: str, password: str, email: str | None, display_name: str):
     """Create a staff account that can sign in at /login."""
-    from flask_babel import force_locale
+    from .logins import identity_problems, username_problem
 
-    from .logins import email_problem, identity_problems, username_problem
-
-    name, email, display_name = name.strip(), email.strip(), display_name.strip() or name.strip()
+    if email is None:
+        email = ask_email() if at_a_terminal() else ""
+    name, display_name = name.strip(), display_name.strip() or name.strip()
+    email = staff_email(email, "--email")
     if not name or len(name) > 60:
         raise click.BadParameter("give a login name of 1 to 60 characters", param_hint="NAME")
     if username_problem(name):
         raise click.BadParameter(username_problem(name), param_hint="NAME")
     if len(password) < 8:
         raise click.BadParameter("use at least 8 characters", param_hint="--password")
-    if email and email_problem(email):
-        with force_locale("en"):
-            raise click.BadParameter(email_problem(email), param_hint="--email")
     taken = identity_problems(name, email, display_name)
     for field, what in (("username", f"a user named {name!r}"),
                         ("email", f"an account with the email {email!r}"),
@@ -136,6 +193,56 @@ def users_create(name: str, role: str, password: str, email: str, display_name: 
     db.session.add(user)
     db.session.commit()
     click.echo(f"User {name} created with role {role}.")
+    if not email and role != "author":
+        click.echo(f"It has no email, so no moderation mail reaches it: "
+                   f"`flask --app app users set-email {name} EMAIL` gives it one.")
+
+
+def at_a_terminal() -> bool:
+    """Someone types the answers (a script piping into the command asks for nothing)."""
+    return sys.stdin.isatty()
+
+
+def ask_email() -> str:
+    return click.prompt("Email (moderation mail goes there; empty: none)", default="",
+                        show_default=False)
+
+
+def staff_email(raw: str, hint: str) -> str:
+    """The email trimmed, checked as the account screens check it (logins.email_problem;
+    empty: none)."""
+    from .logins import email_problem
+
+    email = raw.strip()
+    if not email:
+        return ""
+    if email_problem(email):
+        raise click.BadParameter(f"{email!r} is not a valid email address",
+                                 param_hint=hint)
+    if len(email) > 254:
+        raise click.BadParameter("an email address has 254 characters at most",
+                                 param_hint=hint)
+    return email
+
+
+@users_group.command("set-email")
+@click.argument("name")
+@click.argument("email")
+def users_set_email(name: str, email: str):
+    """Give the account NAME the email EMAIL ("" removes it): moderation mail goes there."""
+    from .logins import identity_problems
+
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise click.BadParameter(f"no user is named {name!r}", param_hint="NAME")
+    email = staff_email(email, "EMAIL")
+    if "email" in identity_problems(None, email, user.display_name, except_id=user.id):
+        raise click.ClickException(f"an account with the email {email!r} exists already "
+                                   "(whatever the case); nothing was changed")
+    user.email = email
+    db.session.commit()
+    click.echo(f"User {name} now has the email {email}." if email
+               else f"User {name} now has no email.")
 
 
 @users_group.command("delete")

@@ -45,6 +45,11 @@ LOGIN_FAILURE_WINDOW = 15
 LOGIN_ADDRESS_MAX_FAILURES = 10
 LOGIN_DEVICE_DAYS = 365
 
+# Level of the blog's own log lines, written to stderr (journald under systemd). None keeps
+# Python's default: warnings and errors. INFO adds the notes, and the mails written to the
+# log while MAIL_SERVER is not set (FLASK_LOG_LEVEL=INFO).
+LOG_LEVEL = None
+
 # Jinja recompiles nothing in production; the dev server turns this on itself.
 TEMPLATES_AUTO_RELOAD = False
 

@@ -63,10 +63,14 @@ class Demo:
     comments: int = 0
 
 
+class DemoRefused(ValueError):
+    """The demo cannot go into this blog; the message says why."""
+
+
 def blog_is_empty() -> bool:
-    """No posts and no users: the demo never mixes with real content."""
-    return (db.session.scalar(select(Post.id).limit(1)) is None
-            and db.session.scalar(select(User.id).limit(1)) is None)
+    """No posts or pages: the demo never mixes with real content. Accounts may exist (the
+    admin's, created first as the install guide says)."""
+    return db.session.scalar(select(Post.id).limit(1)) is None
 
 
 def load_demo() -> str:
@@ -137,7 +141,15 @@ def get_or_add(model, slug: str, **fields):
 
 
 def add_author(spec: dict) -> User:
-    """A demo author with a bio and no password hash, so nobody can sign in as them."""
+    """A demo author with a bio and no password hash, so nobody can sign in as them;
+    DemoRefused when an account of the blog has the name, email or byline."""
+    from .logins import identity_problems
+
+    taken = identity_problems(spec["username"], spec["email"], spec["display_name"])
+    if taken or db.session.scalar(select(User.id).where(User.slug == spec["slug"])):
+        raise DemoRefused(f"an account of this blog has the login name, email, byline or "
+                          f"author page of the demo author {spec['username']!r}; the demo "
+                          "was not loaded")
     user = User(**spec)
     db.session.add(user)
     return user

@@ -39,6 +39,10 @@ def register_error_handlers(app: Flask) -> None:
 
         if request.method != "POST":
             return render_error(400), 400
+        if error.description == REFERRER_NOT_THIS_HOST:
+            from .origin import address_mismatch_page
+
+            return address_mismatch_page(), 400
         try:
             if request.blueprint in ("admin", "auth") and not current_user.is_authenticated:
                 return login_page_keeping(401 if request.blueprint == "admin" else 400)
@@ -82,6 +86,11 @@ def register_error_handlers(app: Flask) -> None:
     def internal_error(error):
         db.session.rollback()
         return render_error(500), 500
+
+
+# Flask-WTF's reason when an HTTPS form's page is not on the host the request names: a
+# proxy that drops the port (nginx's $host) does that to every form.
+REFERRER_NOT_THIS_HOST = "The referrer does not match the host."
 
 
 # What SQLite says when the disk is full, the file read-only, locked past the busy timeout

@@ -31,17 +31,40 @@ def register(app: Flask) -> None:
 
 
 def refuse_staff_changes_from_other_sites():
-    """403, carrying nothing, for a staff or sign-in change sent from another site."""
+    """403, carrying nothing, for a staff or sign-in change sent from another site; 400
+    saying what is wrong when the browser says the page was this site's but its address
+    is not the one the request names (a proxy that drops the port)."""
     if request.method in SAFE_METHODS or request.blueprint not in STAFF_BLUEPRINTS:
         return None
     if not from_another_site():
         return None
+    if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "same-origin":
+        return address_mismatch_page(), 400
     from .errors import render_error
 
     return render_error(403, message=_(
         "This request was sent from another site's page, so it was refused and nothing "
         "was changed. If you meant to do this, open the page on this site and do it "
         "again.")), 403
+
+
+def address_mismatch_page() -> str:
+    """The page of a form whose page's address is not the one the request names: what is
+    wrong, for the person, and the cause, in the log for the admin. Nothing was changed."""
+    from .errors import render_error
+
+    page = host_of(request.headers.get("Origin") or request.referrer or "") or "?"
+    received = normal_host(request.host, request.scheme)
+    current_app.logger.warning(
+        "form refused: its page was on %s but the request names %s: the proxy must pass "
+        "the Host header as the browser sent it, port included (nginx: proxy_set_header "
+        "Host $http_host; and X-Forwarded-Host $http_host;), and SITE_URL must name that "
+        "port", page, received)
+    return render_error(400, message=_(
+        "This form was sent from a page at %(page)s, but the blog received it at "
+        "%(received)s, so it was refused and nothing was changed. The server in front of "
+        "the blog does not pass on the address as your browser wrote it (its port, "
+        "probably): please tell the site's administrator.", page=page, received=received))
 
 
 def from_another_site() -> bool:

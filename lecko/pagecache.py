@@ -142,7 +142,7 @@ class PageCacheMiddleware:
         # Never a page of the blog: no stamp to read for them.
         self.other_prefixes = tuple(f"{prefix}/" for prefix in (
             app.static_url_path, "/media", "/admin", "/comments"))
-        self.other_paths = {"/login", "/logout"}
+        self.other_paths = {"/login", "/logout", "/healthz"}
         self._engine = None
 
     def __call__(self, environ: dict, start_response):

@@ -5,13 +5,18 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import g
+from flask import current_app, g
 
 from .extensions import db
 from .models import Setting
 from .pagecache import per_content_version
 
 WIDGETS = ("search", "recent", "categories", "archives", "download", "about")
+MB = 1024 * 1024
+# What an upload's request carries beside the file (the form's fields, multipart framing).
+UPLOAD_FORM_OVERHEAD = 64 * 1024
+# Text settings that cannot be empty.
+REQUIRED_TEXT = ("title",)
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ SPECS = {
         SettingSpec("download_label", "Télécharger le rapport (PDF)",
                     "Button label of the download widget."),
         SettingSpec("download_url", "", "Address of the downloadable document (a /media/ path "
-                    "or a full URL); the widget hides itself while it is empty."),
+                    "or an https:// address); the widget hides itself while it is empty."),
         SettingSpec("comment_thread_depth", 3, "How deep replies to comments may nest."),
         SettingSpec("comments_close_after_days", 0,
                     "Close comments on articles older than this many days (0: never)."),
@@ -76,7 +81,8 @@ SPECS = {
                     "Mail editors when a comment is held for moderation."),
         SettingSpec("comment_notify_author", True,
                     "Mail an article's author when a comment on it is approved."),
-        SettingSpec("upload_max_mb", 10, "Largest file staff may upload, in megabytes."),
+        SettingSpec("upload_max_mb", 10, "Largest file staff may upload, in megabytes (at most "
+                    "what MAX_CONTENT_LENGTH lets through)."),
     )
 }
 
@@ -100,6 +106,11 @@ def parse_value(key: str, raw: str) -> Any:
             raise ValueError(f"{key} takes a whole number") from None
         if value < 0 or (key == "posts_per_page" and not 1 <= value <= 100):
             raise ValueError(f"{key}: {value} is out of range")
+        if key == "upload_max_mb" and not 1 <= value <= upload_ceiling_mb():
+            raise ValueError(f"upload_max_mb: {value} is out of range: from 1 to "
+                             f"{upload_ceiling_mb()} MB, as the server refuses requests over "
+                             f"MAX_CONTENT_LENGTH ({max_request_mb()} MB; keep nginx's "
+                             "client_max_body_size equal to it, and raise both first for more)")
     elif isinstance(default, list):
         value = [item.strip() for item in raw.split(",") if item.strip()]
         if key != "sidebar_widgets":
@@ -109,13 +120,41 @@ def parse_value(key: str, raw: str) -> Any:
             raise ValueError(f"unknown widgets: {', '.join(sorted(unknown))}")
     else:
         value = raw.strip()
-        if key == "download_url" and value and not value.startswith(("/", "https://", "http://")):
-            raise ValueError("download_url takes a /media/ path or an http(s) address")
+        if key == "download_url" and value and not document_address(value):
+            raise ValueError("download_url takes a /media/ path (a file of the media library) "
+                             "or an https:// address")
+        if key in REQUIRED_TEXT and not value:
+            raise ValueError(f"{key} cannot be empty")
         if key == "timezone" and not valid_timezone(value):
             raise ValueError(f"unknown timezone {value!r} (e.g. Europe/Paris)")
     if spec.choices and value not in spec.choices:
         raise ValueError(f"{key} takes one of: {', '.join(spec.choices)}")
     return value
+
+
+def document_address(value: str) -> bool:
+    """A file of the media library (/media/…) or a page of another site over https."""
+    from urllib.parse import urlsplit
+
+    if value.startswith("/media/"):
+        return "//" not in value and "\\" not in value and not any(c.isspace() for c in value)
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.hostname) and not any(
+        c.isspace() for c in value)
+
+
+def max_request_mb() -> int:
+    return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // MB
+
+
+def upload_ceiling_mb() -> int:
+    """The largest upload_max_mb the server lets through: the upload's request must fit
+    MAX_CONTENT_LENGTH (and nginx's client_max_body_size, kept equal to it). 100 without
+    a limit, the form's own bound."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return 100
+    return max(1, min(100, (limit - UPLOAD_FORM_OVERHEAD) // MB))
 
 
 def valid_timezone(name: str) -> bool:

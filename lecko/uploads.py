@@ -28,7 +28,7 @@ from werkzeug.datastructures import FileStorage
 from .blog.links import local_time
 from .extensions import db
 from .models import Media, User, utcnow
-from .settings import site_settings
+from .settings import site_settings, upload_ceiling_mb
 
 # Larger pictures are refused: decoding 40 megapixels already takes ~160 MB of memory.
 MAX_PIXELS = 40_000_000
@@ -103,8 +103,9 @@ class Checked:
 
 
 def upload_limit() -> int:
-    """The largest file accepted, in bytes (setting `upload_max_mb`)."""
-    return int(site_settings()["upload_max_mb"]) * 1024 * 1024
+    """The largest file accepted, in bytes: the setting `upload_max_mb`, within what the
+    server lets through (a value stored before that bound existed included)."""
+    return min(int(site_settings()["upload_max_mb"]), upload_ceiling_mb()) * 1024 * 1024
 
 
 def store_upload(upload: FileStorage, uploader: User | None) -> Media:

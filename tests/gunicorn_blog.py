@@ -167,9 +167,11 @@ class Browser:
         assert status == 302, f"{username} could not sign in ({status})"
 
 
-def gunicorn_command(port: int, workers: int) -> list[str]:
-    """Sync workers as deployed, plus an access line naming the worker of each request."""
+def gunicorn_command(port: int, workers: int, config: Path | None = None) -> list[str]:
+    """Sync workers as deployed, plus an access line naming the worker of each request;
+    `config`: a gunicorn.conf.py under these settings (deploy/gunicorn.conf.py)."""
     command = [sys.executable, "-m", "gunicorn", "app:app", "--workers", str(workers)]
+    command += ["--config", str(config)] if config else []
     command += ["--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", *NO_CONTROL_SOCKET]
     return command + ["--access-logfile", "-", "--access-logformat", "access %(p)s %(m)s %(s)s"]
 
@@ -179,8 +181,10 @@ class Gunicorn:
     share a process group of their own, so a test can SIGKILL them all at once (a crash)
     and start the server again on the same port; the log is appended to across starts."""
 
-    def __init__(self, instance: Path, log: Path, workers: int = 2):
+    def __init__(self, instance: Path, log: Path, workers: int = 2, config: Path | None = None,
+                 environ: dict | None = None):
         self.instance, self.log, self.workers = instance, log, workers
+        self.config, self.environ = config, environ or {}
         self.port = free_port()
         self.server: subprocess.Popen | None = None
 
@@ -188,9 +192,10 @@ class Gunicorn:
         """Start the server and return once it answers."""
         env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         env |= {"LECKO_INSTANCE_PATH": str(self.instance), "FLASK_SECRET_KEY": SECRET}
+        env |= self.environ
         with self.log.open("ab") as log_file:
             self.server = subprocess.Popen(
-                gunicorn_command(self.port, self.workers),
+                gunicorn_command(self.port, self.workers, self.config),
                 cwd=ROOT,
                 env=env,
                 stdout=log_file,
@@ -228,9 +233,10 @@ class Gunicorn:
 
 
 @contextmanager
-def gunicorn(instance: Path, log: Path, workers: int = 2):
+def gunicorn(instance: Path, log: Path, workers: int = 2, config: Path | None = None,
+             environ: dict | None = None):
     """A started Gunicorn, stopped on the way out."""
-    server = Gunicorn(instance, log, workers)
+    server = Gunicorn(instance, log, workers, config, environ)
     try:
         server.start()
         yield server

@@ -3,10 +3,10 @@ served by gunicorn (tests/gunicorn_blog.py), and an HTTPS client that tests/form
 drive: shared by tests/test_deploy.py and the browser tests (imported, not a test module).
 
 Only what must change to run on a test machine changes: the listen lines (free loopback
-ports), the certificate (a throwaway one), /srv/lecko (a temporary folder), the upstream's
-port, and `$host` in the proxied headers. nginx's `$host` drops the port, which is 443 in
-production; on a test port the app would see another origin than the browser's and the
-CSRF referrer check would refuse every form, so the test passes the Host as sent."""
+ports), the certificate (a throwaway one), /srv/lecko (a temporary folder) and the
+upstream's port. The site is on a port other than 443, as some are: the sample passes the
+Host as the browser wrote it ($http_host), port included, so forms work there too.
+gunicorn runs with deploy/gunicorn.conf.py (its address and workers aside)."""
 
 import http.client
 import os
@@ -51,8 +51,7 @@ def site_config(srv: Path, cert: Path, key: str, http_port: int, https_port: int
                .replace("listen [::]:80;", "")
                .replace("listen 443 ", f"listen 127.0.0.1:{https_port} ")
                .replace("listen [::]:443 ssl http2;", "")
-               .replace("server 127.0.0.1:8000 ", f"server 127.0.0.1:{upstream_port} ")
-               .replace(" $host;", " $http_host;"))
+               .replace("server 127.0.0.1:8000 ", f"server 127.0.0.1:{upstream_port} "))
     assert str(cert) in changed and f":{upstream_port} " in changed
     return changed
 
@@ -89,6 +88,7 @@ def blog_behind_nginx(folder: Path, template_db: Path):
     srv = folder / "srv"
     srv.mkdir()
     (srv / "static").symlink_to(ROOT / "static")
+    (srv / "deploy").symlink_to(DEPLOY)
     build_blog(srv / "instance", template_db, posts=1, editors=1)
     cert, key = self_signed(folder)
     http_port, https_port = free_port(), free_port()
@@ -96,7 +96,8 @@ def blog_behind_nginx(folder: Path, template_db: Path):
                                                      "FLASK_SESSION_COOKIE_SECURE")}
     os.environ |= {"FLASK_TRUSTED_PROXIES": "1", "FLASK_SESSION_COOKIE_SECURE": "true"}
     try:
-        with gunicorn(srv / "instance", folder / "gunicorn.log") as server:
+        with gunicorn(srv / "instance", folder / "gunicorn.log",
+                      config=DEPLOY / "gunicorn.conf.py") as server:
             (folder / "site.conf").write_text(
                 site_config(srv, cert, key, http_port, https_port, server.port))
             (folder / "main.conf").write_text(main_config(folder, folder / "site.conf"))

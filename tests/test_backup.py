@@ -437,6 +437,36 @@ def test_create_refuses_to_overwrite_a_file_unless_forced(demo_app, demo_archive
     assert sorted(os.listdir(demo_archive.parent)) == ["demo.tar.gz", "instance"]
 
 
+def test_the_nightly_backup_writes_a_dated_archive_and_keeps_the_newest(app, tmp_path):
+    """`backup create --into DIR --keep N` (deploy/lecko-backup.service): a dated archive,
+    then only the N newest dated archives stay; nothing else in the folder is touched."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    older = ["lecko-2026-01-01-031500.tar.gz", "lecko-2026-01-02-031500.tar.gz",
+             "lecko-2026-01-03-031500.tar.gz"]
+    for name in older:
+        (folder / name).write_bytes(b"an old archive")
+    (folder / "lecko-manual.tar.gz").write_bytes(b"kept by hand")
+    (folder / "notes.txt").write_text("not ours")
+
+    result = run(app, "backup", "create", "--into", folder, "--keep", 2)
+    assert result.exit_code == 0, result.output
+    dated = sorted(path.name for path in folder.glob("lecko-2*.tar.gz"))
+    assert len(dated) == 2 and dated[0] == older[-1]
+    assert dated[1].startswith(f"lecko-{time.strftime('%Y-%m-%d')}-")
+    with tarfile.open(folder / dated[1]) as tar:
+        assert MANIFEST in tar.getnames()
+    assert (folder / "lecko-manual.tar.gz").exists() and (folder / "notes.txt").exists()
+    assert f"Deleted {folder / older[0]}" in result.output
+
+    for args, said in ((["--keep", 2], "--keep goes with --into"),
+                       ([tmp_path / "x.tar.gz", "--into", folder], "not both"),
+                       ([], "give FILE, or --into FOLDER"),
+                       (["--into", tmp_path / "absent"], "does not exist")):
+        result = run(app, "backup", "create", *args)
+        assert result.exit_code != 0 and said in result.output, (args, result.output)
+
+
 def test_create_refuses_an_archive_inside_the_uploads_folder(demo_app):
     target = Path(demo_app.config["UPLOAD_FOLDER"]) / "backup.tar.gz"
     result = run(demo_app, "backup", "create", target)

@@ -326,6 +326,10 @@ def test_sign_in_works_behind_a_proxy(tmp_path, template_db, config, site, heade
         form = open_form(client, f"{site}/login", action="/login")
         form.fill(username="root", password=TEST_PASSWORD)
         response = form.submit(headers=headers | {"Referer": headers["Origin"] + "/login"})
-        assert response.status_code == (302 if accepted else 403)
+        # Refused: the browser said its page was this site's (Sec-Fetch-Site: same-origin)
+        # at an address the app does not know as its own: a 400 naming both addresses.
+        assert response.status_code == (302 if accepted else 400)
+        if not accepted:
+            assert "Ce formulaire a été envoyé depuis une page" in response.get_data(True)
         db.session.remove()
         db.engine.dispose()

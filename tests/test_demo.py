@@ -211,10 +211,29 @@ def test_demo_authors_show_their_bio_and_cannot_sign_in(demo_app, demo_client):
         assert author.bio in html_of(demo_client, f"/author/{author.slug}/")
 
 
-def test_a_blog_with_only_a_user_is_not_empty(app, make_user):
+def test_a_blog_with_accounts_but_no_posts_takes_the_demo(app, runner, make_user, make_post):
+    """The install guide creates the admin first: `demo load` refused that blog ("has
+    content already"). Accounts stay as they were; a post makes the blog not empty."""
+    admin = make_user(username="admin", role="admin", display_name="Admin")
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert db.session.get(User, admin.id).role == "admin"
+    assert db.session.scalar(select(func.count(User.id))) == 3  # the admin, two authors
+
+    db.session.execute(delete(Post))
+    db.session.commit()
     assert blog_is_empty()
-    make_user()
+    make_post()
     assert not blog_is_empty()
+
+
+def test_demo_load_refuses_when_an_account_holds_a_demo_authors_name(app, runner, make_user):
+    make_user(username="Claire.Morvan", display_name="Claire")
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    assert "demo author 'claire.morvan'" in result.output and "not loaded" in result.output
+    assert db.session.scalar(select(func.count(Post.id))) == 0
+    assert db.session.scalar(select(func.count(User.id))) == 1
 
 
 def test_demo_load_command_fills_an_empty_blog_once(app, runner):
@@ -225,7 +244,7 @@ def test_demo_load_command_fills_an_empty_blog_once(app, runner):
 
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code != 0
-    assert "content already" in again.output
+    assert "articles or pages already" in again.output
 
     quiet = runner.invoke(args=["demo", "load", "--if-empty"])
     assert quiet.exit_code == 0

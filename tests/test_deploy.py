@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import TEST_PASSWORD
 from forms import open_form
+from gunicorn_blog import build_blog, gunicorn, request
 from nginx_blog import (
     NGINX,
     OPENSSL,
@@ -23,6 +24,7 @@ from nginx_blog import (
     site_config,
 )
 from PIL import Image
+from systemd_units import unit_settings
 
 from lecko.headers import MEDIA_CONTENT_SECURITY_POLICY
 
@@ -56,15 +58,53 @@ def test_nginx_accepts_the_sample_site(tmp_path):
     assert "syntax is ok" in result.stderr
 
 
+def gunicorn_settings() -> dict:
+    settings: dict = {}
+    exec((DEPLOY / "gunicorn.conf.py").read_text(), settings)  # as gunicorn reads it
+    return settings
+
+
 def test_systemd_unit_runs_the_app_behind_nginx():
-    unit = (DEPLOY / "lecko.service").read_text()
-    assert "gunicorn" in unit and "--bind 127.0.0.1:8000" in unit and "app:app" in unit
-    assert "server 127.0.0.1:8000" in (DEPLOY / "nginx.conf").read_text()
+    """gunicorn with deploy/gunicorn.conf.py on nginx's upstream address; the environment
+    file is required ("-" ignored a missing one); no control socket in an unwritable
+    $HOME (gunicorn 25.1+ failed at every start under ProtectSystem=strict)."""
+    unit = unit_settings(DEPLOY / "lecko.service")
+    assert unit["ExecStart"] == ["/srv/lecko/.venv/bin/gunicorn --config "
+                                 "/srv/lecko/deploy/gunicorn.conf.py app:app"]
+    assert unit["EnvironmentFile"] == ["/srv/lecko/lecko.env"]
+    assert unit["ProtectSystem"] == ["strict"] and unit["User"] == ["lecko"]
+    settings = gunicorn_settings()
+    assert f"server {settings['bind']} " in (DEPLOY / "nginx.conf").read_text()
+    assert settings["control_socket_disable"] is True
+    assert settings["forwarded_allow_ips"] == ""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    known = {setting.name for setting in KNOWN_SETTINGS}
+    assert {name for name in settings if not name.startswith("__")} - known \
+        <= {"control_socket_disable"}  # gunicorn before 25.1 ignores it
+
+
+def test_the_backup_timer_starts_the_documented_backup():
+    timer, backup = (unit_settings(DEPLOY / name)
+                     for name in ("lecko-backup.timer", "lecko-backup.service"))
+    assert timer["OnCalendar"] == ["*-*-* 03:15:00"] and timer["Persistent"] == ["true"]
+    assert backup["ExecStart"] == ["/srv/lecko/deploy/lecko backup create --into "
+                                   "/var/backups/lecko --keep 14"]
+    assert backup["User"] == ["lecko"] and "/var/backups/lecko" in backup["ReadWritePaths"][0]
+
+
+def test_systemd_accepts_the_units():
+    """`systemd-analyze verify` when systemd is installed (it needs the commands the units
+    run: tests/test_production.py verifies them installed)."""
     verify = shutil.which("systemd-analyze")
-    if verify:
-        result = subprocess.run([verify, "verify", "--man=no", str(DEPLOY / "lecko.service")],
+    if not verify:
+        pytest.skip("systemd-analyze is not installed")
+    for name in ("lecko.service", "lecko-backup.service", "lecko-backup.timer"):
+        result = subprocess.run([verify, "verify", "--man=no", str(DEPLOY / name)],
                                 capture_output=True, text=True)
-        assert "Unknown key" not in result.stderr and "Unknown section" not in result.stderr
+        problems = [line for line in result.stderr.splitlines()
+                    if "is not executable" not in line and "/srv/lecko" not in line]
+        assert problems == [], name
 
 
 def test_static_addresses_change_with_the_file(app, client, tmp_path):
@@ -192,3 +232,61 @@ def test_nginx_and_the_app_serve_media_with_the_same_headers(site):
         assert seen(app_headers)[2] == MEDIA_CONTENT_SECURITY_POLICY
         shown = name.endswith((".jpg", ".pdf"))
         assert seen(app_headers)[3] == ("inline" if shown else "attachment"), name
+
+
+@pytest.mark.sqlite_only(reason=BEHIND_NGINX_IS_SQLITE)
+def test_nginx_answers_a_body_over_its_limit_with_a_french_page(site):
+    """The settings form promised more than nginx let through, and nginx answered its bare
+    English 413: now the limits agree and nginx's page is French."""
+    conn = http.client.HTTPSConnection("127.0.0.1", site.https_port, timeout=30,
+                                       context=HttpsClient(site.https_port).context)
+    try:
+        conn.putrequest("POST", "/admin/media/upload")
+        conn.putheader("Content-Type", "multipart/form-data; boundary=x")
+        conn.putheader("Content-Length", str(17 * 1024 * 1024))  # nginx answers at once
+        conn.endheaders()
+        response = conn.getresponse()
+        page = response.read().decode()
+    finally:
+        conn.close()
+    assert response.status == 413
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert '<html lang="fr">' in page and "dépasse 16 Mo, la limite de ce site" in page
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000"
+
+
+def test_the_body_limits_of_nginx_the_app_and_uploads_agree():
+    """client_max_body_size = MAX_CONTENT_LENGTH, said by nginx's page; the largest
+    upload_max_mb fits inside them (tests/test_cli.py: the setting refuses more)."""
+    from lecko import config
+
+    sample = (DEPLOY / "nginx.conf").read_text()
+    megabytes = int(re.search(r"client_max_body_size (\d+)m;", sample)[1])
+    assert megabytes * 1024 * 1024 == config.MAX_CONTENT_LENGTH
+    assert f"dépasse {megabytes} Mo" in (DEPLOY / "413.html").read_text()
+
+
+@pytest.mark.sqlite_only(reason=BEHIND_NGINX_IS_SQLITE)
+def test_every_answer_through_nginx_carries_hsts(site):
+    reader = HttpsClient(site.https_port)
+    page = reader.get("/").get_data(as_text=True)
+    stylesheet = re.search(r'href="(/static/css/site\.css[^"]*)"', page)[1]
+    for path in ("/", stylesheet, "/no-such-page/", "/media/absent.jpg"):
+        response = reader.get(path)
+        assert response.headers.get("Strict-Transport-Security") == "max-age=31536000", path
+
+
+@pytest.mark.sqlite_only(reason="gunicorn serves a copy of the SQLite template")
+def test_trusted_proxies_alone_decides_whether_the_request_was_https(tmp_path, template_db):
+    """gunicorn trusted X-Forwarded-Proto from 127.0.0.1 whatever TRUSTED_PROXIES said:
+    with deploy/gunicorn.conf.py, only the app's setting decides (the feed's own address
+    shows the scheme the app believed)."""
+    build_blog(tmp_path / "instance", template_db)
+    forged = {"X-Forwarded-Proto": "https"}
+    for trusted, scheme in (("0", "http"), ("1", "https")):
+        with gunicorn(tmp_path / "instance", tmp_path / f"gunicorn-{trusted}.log", workers=1,
+                      config=DEPLOY / "gunicorn.conf.py",
+                      environ={"FLASK_TRUSTED_PROXIES": trusted}) as server:
+            status, _headers, feed = request(server.port, "GET", "/feed/", headers=forged)
+        assert status == 200
+        assert f"{scheme}://127.0.0.1:{server.port}/feed/" in feed, (trusted, feed[:600])

@@ -33,3 +33,30 @@ def test_every_cli_command_is_documented(app):
 
 def test_readme_gives_the_two_setup_commands():
     assert "make run" in README and "make test" in README
+
+
+OPERATIONS = (Path(__file__).resolve().parents[1] / "docs" / "operations.md").read_text()
+
+
+def test_the_operations_guide_names_every_deploy_file():
+    deploy = Path(__file__).resolve().parents[1] / "deploy"
+    assert [path.name for path in deploy.iterdir()
+            if f"deploy/{path.name}" not in OPERATIONS] == []
+    assert "docs/operations.md" in README
+
+
+def test_every_command_of_the_operations_guide_exists(app):
+    """`lecko GROUP COMMAND` in the guide (code blocks and inline) is a command of the
+    blog, with the options it names."""
+    import re
+
+    found = re.findall(r"(?:^|`)lecko ([a-z-]+) ([a-z-]+)([^`\n]*)", OPERATIONS, re.M)
+    assert len(found) >= 6
+    for group_name, name, rest in found:
+        group = app.cli.get_command(None, group_name)
+        assert isinstance(group, click.Group), group_name
+        command = group.get_command(None, name)
+        assert command is not None, f"lecko {group_name} {name}"
+        options = {option for param in command.params for option in param.opts}
+        for option in re.findall(r"(?<!\S)(--[a-z-]+)", rest):
+            assert option in options, f"lecko {group_name} {name} {option}"

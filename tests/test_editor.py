@@ -3,6 +3,7 @@ Every form is the one the page serves (tests/forms.py): the article's text is ty
 the body_source textarea, which is what a person types into without JavaScript and what
 the visual editor (Squire) writes into with it."""
 
+import re
 import sqlite3
 from datetime import datetime, timedelta
 
@@ -418,6 +419,28 @@ def test_settings_form_changes_the_site_at_once(client, auth, make_user, make_po
     text = bad.get_data(as_text=True)
     assert bad.status_code == 400 and 'value="Nouveau titre du site"' in text
     assert "javascript:x" in text
+
+
+def test_settings_form_refuses_an_upload_limit_the_server_would_refuse(client, auth,
+                                                                     make_user):
+    """The form promised 30 MB while the server (MAX_CONTENT_LENGTH, nginx) refused
+    bodies over 16 MB: the limit is said, and the field's own maximum is that limit."""
+    make_user(username="root", role="admin")
+    auth.login("root")
+    form = open_form(client, "/admin/settings", button="Enregistrer les réglages")
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert re.search(r'<input id="upload_max_mb" max="15" ', page)
+    refused = form.fill(upload_max_mb="30").submit()
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "De 1 à 15 Mo : le serveur refuse les requêtes plus grosses" in text
+    assert 'value="30"' in text
+    from lecko.settings import load_settings
+
+    assert load_settings()["upload_max_mb"] == 10
+    form = open_form(client, "/admin/settings", button="Enregistrer les réglages")
+    assert form.fill(upload_max_mb="15").submit().status_code == 302
+    assert load_settings()["upload_max_mb"] == 15
 
 
 def test_profile_changes_the_password_only_with_the_current_one(client, editor):

@@ -247,3 +247,35 @@ def test_an_allowed_host_that_is_not_one_stops_the_start(tmp_path, value):
     with pytest.raises(ConfigError, match="ALLOWED_HOSTS"):
         create_app({"TESTING": True, "SITE_URL": SITE, "ALLOWED_HOSTS": [value]},
                    instance_path=str(tmp_path))
+
+
+def test_a_proxy_that_drops_the_port_gets_forms_refused_saying_why(app, client, caplog):
+    """HTTPS on port 8443 behind nginx's `Host $host` (the port dropped), SITE_URL without
+    the port: the page was at blog.example.fr:8443, the request names blog.example.fr, and
+    every form was refused as "too old" or "from another site". The browser says the page
+    was the site's own (Sec-Fetch-Site): it says what is wrong, to the person and in the
+    log (with $http_host and the port in SITE_URL, it works: tests/test_deploy.py)."""
+    serve_at(app, SITE_URL="https://blog.example.fr")
+    page = client.get("/login", base_url="https://blog.example.fr").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+    browser = {"Referer": "https://blog.example.fr:8443/login", "Sec-Fetch-Site": "same-origin",
+               "Origin": "https://blog.example.fr:8443"}
+    # A sign-in (a staff form), then a reader's form that Flask-WTF protects (its referrer
+    # check refused it as "too old").
+    for path, headers in (("/login", browser),
+                          ("/comments/unsubscribe/x", {"Referer": browser["Referer"]})):
+        # hand-made: the browser's form as the proxy passes it on, Host without its port
+        response = client.post(path, base_url="https://blog.example.fr", headers=headers,
+                               data={"username": "x", "password": "y", "csrf_token": token})
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400, text
+        assert ("Ce formulaire a été envoyé depuis une page à l’adresse blog.example.fr:8443, "
+                "mais le blog l’a reçu à l’adresse blog.example.fr") in text
+        assert "trop ancien" not in text and "autre site" not in text
+        assert "proxy_set_header Host $http_host" in caplog.text
+    # hand-made: another site's page: still refused as such
+    response = client.post("/login", base_url="https://blog.example.fr",
+                           headers={"Origin": "https://blog.example.fr:8443",
+                                    "Sec-Fetch-Site": "same-site"},
+                           data={"username": "x", "password": "y", "csrf_token": token})
+    assert response.status_code == 403

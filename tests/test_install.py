@@ -3,14 +3,20 @@ are committed (a plain `pip install .` or a clone run by the systemd unit never 
 `make translations`): a fresh copy of the tracked files, run the Production way, must
 answer in French, and the committed .mo files must say what their .po files say."""
 
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = sorted((ROOT / "lecko" / "translations").glob("*/LC_MESSAGES/messages.po"))
@@ -87,3 +93,61 @@ def test_pip_install_dot_carries_the_compiled_catalogues(fresh_clone, tmp_path):
     for po in CATALOGUES:
         installed = target / po.relative_to(ROOT).with_suffix(".mo")
         assert installed.is_file(), f"{installed.relative_to(target)} not installed"
+
+
+# Exact versions: requirements.lock (production) and requirements-dev.lock (make install,
+# hence CI), made by `make lock` from pyproject.toml.
+
+LOCKED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+?)(?: ; (.+?))?(?: \\)?$", re.M)
+
+
+def locked(name: str) -> dict[str, tuple[str, str | None]]:
+    """{normalized name: (version, marker)} of a lock file."""
+    text = (ROOT / name).read_text()
+    return {canonicalize_name(found[1]): (found[2], found[3]) for found in LOCKED.finditer(text)}
+
+
+def test_the_locks_pin_every_dependency_with_hashes():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    production, development = locked("requirements.lock"), locked("requirements-dev.lock")
+    wanted = project["dependencies"] + project["optional-dependencies"]["postgres"]
+    for requirement in map(Requirement, wanted):
+        name = canonicalize_name(requirement.name)
+        assert name in production, f"{name} is not in requirements.lock: run make lock"
+        assert requirement.specifier.contains(production[name][0]), name
+    for requirement in map(Requirement, project["optional-dependencies"]["dev"]):
+        assert canonicalize_name(requirement.name) in development, requirement.name
+    for name, (pinned, _marker) in production.items():
+        assert development[name][0] == pinned, f"{name}: the two locks disagree"
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        entries = re.split(r"\n(?=\S)", (ROOT / lock).read_text())
+        assert all("--hash=sha256:" in entry for entry in entries if "==" in entry), lock
+
+
+def test_the_tests_run_on_the_locked_versions():
+    """make install (and so CI's .ci/run) installs requirements-dev.lock: what the tests
+    ran on is what production installs."""
+    different = {}
+    for name, (pinned, marker) in locked("requirements-dev.lock").items():
+        if marker and not Marker(marker).evaluate():
+            continue
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            installed = None
+        if installed != pinned:
+            different[name] = (pinned, installed)
+    assert different == {}, "run make install (the locked versions)"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--require-hashes -r requirements-dev.lock" in makefile
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_make_run_takes_the_port():
+    """A second `make run` failed with "Address already in use": PORT=… chooses."""
+    def planned(*args: str) -> str:
+        return subprocess.run(["make", "-n", "run", *args], cwd=ROOT, capture_output=True,
+                              text=True).stdout
+
+    assert "flask --app app run --host 127.0.0.1 --port 5123" in planned("PORT=5123")
+    assert "--port 5000" in planned()

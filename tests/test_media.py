@@ -242,6 +242,15 @@ def test_upload_over_the_size_limit_is_refused_in_french(app, staff):
     assert stored_files(app) == [] and media_count() == 0
 
 
+def test_an_upload_limit_stored_above_what_the_server_takes_is_capped(app):
+    """A value stored before the bound existed: uploads stop at what MAX_CONTENT_LENGTH
+    (and nginx, kept equal) lets through, not at nginx's bare 413."""
+    save_setting("upload_max_mb", 30)
+    db.session.commit()
+    with app.test_request_context():
+        assert uploads.upload_limit() == 15 * 1024 * 1024
+
+
 def test_stored_names_never_overwrite(app, staff):
     first = uploaded(staff, image_bytes("PNG", color="red"), "Schéma.png")
     second = uploaded(staff, image_bytes("PNG", color="blue"), "schema.png")

@@ -23,14 +23,13 @@ from ..models.content import TRASH
 from ..models.people import ROLES
 from ..parsing import parse_page
 from ..permissions import may_edit_media, may_open_media
+from ..settings import UPLOAD_FORM_OVERHEAD
 from . import bp
 from .forms import ConfirmForm
 
 LIBRARY_PAGE_SIZE = 24
 PICKER_SIZE = 60
 KINDS = ("image", "document", "trash")
-# Room for the multipart envelope around a file of the largest allowed size.
-FORM_OVERHEAD = 64 * 1024
 
 
 class UploadForm(Form):
@@ -98,7 +97,7 @@ def media():
 def upload_media():
     """Check and store one file. The body limit follows the setting, so it must be set
     before anything reads the form: CSRF is checked here, not before the view."""
-    request.max_content_length = uploads.upload_limit() + FORM_OVERHEAD
+    request.max_content_length = uploads.upload_limit() + UPLOAD_FORM_OVERHEAD
     try:
         if current_app.config["WTF_CSRF_ENABLED"]:
             csrf.protect()

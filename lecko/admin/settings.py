@@ -8,7 +8,7 @@ from ..auth import role_required
 from ..extensions import db
 from ..models.people import ADMIN
 from ..parsing import parse_int
-from ..settings import WIDGETS, load_settings, parse_value, save_setting
+from ..settings import WIDGETS, load_settings, parse_value, save_setting, upload_ceiling_mb
 from . import bp
 from .forms import SettingsForm
 
@@ -18,7 +18,10 @@ WIDGET_LABELS = {"search": _l("Search"), "recent": _l("Recent articles"),
 # What the form says when `settings set`'s checks refuse a value: their own reasons are the
 # command line's, in English. The form's validators catch the rest before them.
 REFUSALS = {"timezone": _l("Unknown timezone: give one such as Europe/Paris."),
-            "download_url": _l("Give a /media/ address or one starting with https://.")}
+            "download_url": _l("Give a /media/ address or one starting with https://."),
+            "title": _l("Give the site a title."),
+            "upload_max_mb": _l("From 1 to %(mb)s MB: the server refuses larger requests "
+                                "(MAX_CONTENT_LENGTH and nginx's client_max_body_size).")}
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -49,7 +52,7 @@ def settings():
         widget_rows = widget_choices(chosen_widgets())
         status = 400
     return render_template("admin/settings.html", form=form, widgets=widget_rows,
-                           widget_labels=WIDGET_LABELS), status
+                           widget_labels=WIDGET_LABELS, upload_ceiling=upload_ceiling_mb()), status
 
 
 def collect(form: SettingsForm) -> tuple[dict, dict]:
@@ -64,7 +67,9 @@ def collect(form: SettingsForm) -> tuple[dict, dict]:
         try:
             values[name] = parse_value(name, str(raw))
         except ValueError:
-            errors[name] = str(REFUSALS.get(name, _l("This value is not accepted.")))
+            refusal = str(REFUSALS.get(name, _l("This value is not accepted.")))
+            errors[name] = refusal % {"mb": upload_ceiling_mb()} if "%(mb)s" in refusal \
+                else refusal
     return values, errors
 
 

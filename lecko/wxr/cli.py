@@ -68,11 +68,16 @@ class ProgressBar:
 
 @wxr_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-def wxr_export(file: Path):
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def wxr_export(file: Path, force: bool):
     """Write the blog as a WXR 1.2 file that WordPress (or another Lecko blog) imports:
     users, categories, tags, posts, pages, comments and media records."""
     from ..extensions import db
     from .exporter import Exporter
+
+    if file.exists() and not force:  # as backup create: a file is replaced on request only
+        raise click.ClickException(f"{file} exists already: choose another name, or pass "
+                                   "--force to replace it")
 
     partial = file.with_name(file.name + ".part")  # never a half-written file under FILE
     try:
