@@ -12,7 +12,7 @@ PORT    ?= 5000
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	FLASK_LOG_LEVEL=$${FLASK_LOG_LEVEL:-INFO} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -151,3 +151,6 @@ def test_make_run_takes_the_port():
 
     assert "flask --app app run --host 127.0.0.1 --port 5123" in planned("PORT=5123")
     assert "--port 5000" in planned()
+    # Without MAIL_SERVER mails are written to the log at INFO: shown in make run's console
+    # (a reader's confirmation link was lost under `flask run`'s default level).
+    assert "FLASK_LOG_LEVEL=${FLASK_LOG_LEVEL:-INFO}" in planned()

@@ -38,6 +38,7 @@ from lecko.models.content import DRAFT, PAGE, POST, PRIVATE, PUBLISHED, TRASH
 from lecko.wxr.addresses import permalink
 from lecko.wxr.importer import ImportOptions, run_import
 from lecko.wxr.reader import WxrError, read_wxr
+from lecko.wxr.report import as_text
 from lecko.wxr.text import comment_text
 
 THEME_TEST = CORPORA / "wordpress" / "theme-unit-test.xml"
@@ -457,8 +458,27 @@ def test_media_dir_copies_checked_files_and_rewrites_links(app, tmp_path):
 def test_dry_run_with_media_dir_writes_no_file(app, tmp_path):
     report = do_import(media_items(), media_dir=media_file(tmp_path), dry_run=True)
     assert report.files_copied == 1
+    assert "would copy from the media folder: 1 (checked, not copied)" in as_text(report)
     assert not (tmp_path / "uploads" / "2020").exists()
     assert db.session.scalar(select(func.count(Media.id))) == 0
+
+
+def test_an_old_media_address_with_underscores_leads_to_the_file(app, client, tmp_path):
+    """The stored name is made safe (my_photo -> my-photo): the old address, with its
+    underscores and as a resized copy, still leads to the file."""
+    folder = tmp_path / "uploads-copy"
+    (folder / "2020" / "01").mkdir(parents=True)
+    (folder / "2020" / "01" / "my_photo_2.png").write_bytes(png_bytes())
+    base = "https://old.example/wp-content/uploads/2020/01/"
+    do_import(wxr(item(11, "my_photo_2.png", post_type="attachment", status="inherit",
+                       content="", extra=f"<wp:attachment_url>{base}my_photo_2.png"
+                                         "</wp:attachment_url>")), media_dir=folder)
+    stored = db.session.scalar(select(Media)).path
+    for old in ("/wp-content/uploads/2020/01/my_photo_2.png",
+                "/wp-content/uploads/2020/01/my_photo_2-300x200.png"):
+        response = client.get(old)
+        assert response.status_code == 301 and response.location.endswith(
+            "/media/" + stored), old
 
 
 def test_a_failure_midway_rolls_back_rows_and_copied_files(app, tmp_path, monkeypatch):

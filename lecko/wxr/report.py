@@ -222,7 +222,9 @@ def as_text(report: Report) -> str:
     width = max(len(row[0]) for row in rows)
     lines += [f"  {row[0]:<{width}}  {row[1]:>7}  {row[2]:>7}  {row[3]:>7}" for row in rows]
     if report.files_copied:
-        lines.append(f"Files copied from the media folder: {report.files_copied}.")
+        lines.append(f"Files the import would copy from the media folder: "
+                     f"{report.files_copied} (checked, not copied)." if report.dry_run else
+                     f"Files copied from the media folder: {report.files_copied}.")
     if report.shortcodes:
         lines.append("Shortcodes left as text:")
         for name, titles in sorted(report.shortcodes.items()):
