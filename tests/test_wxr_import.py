@@ -655,3 +655,12 @@ def test_a_wordpress_page_named_like_a_blog_address_is_still_reachable(app, clie
     assert {p.title: p.slug for p in db.session.query(Post)} == {
         "Le flux": "feed-2", "Chercher": "search-2"}
     assert ">Le flux</h1>" in client.get("/feed-2/").get_data(as_text=True)
+
+
+def test_an_author_the_file_does_not_declare_is_created_with_the_post(app):
+    """WordPress exports name some posts' authors only in dc:creator: the account is made
+    while the post is being built (its lookup must not write the half-built post)."""
+    do_import(wxr(item(5).replace("<dc:creator><![CDATA[alice]]>",
+                                  "<dc:creator><![CDATA[bruno]]>")))
+    post = db.session.scalar(select(Post))
+    assert post.author.username == "bruno" and post.slug == "article-5"

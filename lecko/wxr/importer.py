@@ -355,8 +355,9 @@ class Importer:
             names = " ".join(n for n in (author.first_name, author.last_name) if n) \
                 if author else ""
             display = ((author.display_name if author else "") or names or login)[:100]
-            if display_name_taken(display):  # nobody signs as a colleague (logins.py)
-                display = f"{display} ({login})"
+            with db.session.no_autoflush:  # a post being built waits for its author
+                if display_name_taken(display):  # nobody signs as a colleague (logins.py)
+                    display = f"{display} ({login})"
             email = (author.email if author else "")[:254]
             if email.lower() in self.user_emails:
                 email = ""  # another account's already: the imported one starts disabled
