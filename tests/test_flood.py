@@ -185,6 +185,7 @@ def editor_form(save: Write, page: str) -> dict:
         "menu_order": "0",
         "featured_media_id": "0",
         "publish_at": "",
+        "language": "fr",
         "base_revision": str(save.base),
         "csrf_token": CSRF_TOKEN.search(page).group(1),
     }

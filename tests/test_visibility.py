@@ -507,11 +507,17 @@ def test_a_save_takes_only_the_images_and_parents_its_menus_offer(client, auth, 
     db.session.commit()
     auth.login("edith")
     form = editor_form(client, f"/admin/posts/{page.id}/edit")
-    # hand-made: a trashed image and an article as parent, which the menus do not offer
+    # hand-made: a trashed image, which the menu does not offer, is dropped
     assert client.post(relative(form.action), data=forged(
-        form, featured_media_id=str(trashed.id), parent_id=str(article.id))).status_code == 302
+        form, featured_media_id=str(trashed.id))).status_code == 302
     db.session.refresh(page)
-    assert page.featured_media_id is None and page.parent_id is None
+    assert page.featured_media_id is None
+    # hand-made: an article as parent, which the menu does not offer, is refused aloud
+    response = client.post(relative(form.action), data=forged(form, parent_id=str(article.id)))
+    assert response.status_code == 400 and "Choisissez la page parente dans la liste" in (
+        response.get_data(as_text=True))
+    db.session.refresh(page)
+    assert page.parent_id is None
 
 
 # --- Dates the blog cannot show, odd ids ----------------------------------------------
