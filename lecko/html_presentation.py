@@ -27,7 +27,7 @@ KEPT_CLASSES = frozenset({
     "has-small-font-size", "has-medium-font-size", "has-large-font-size",
     "has-x-large-font-size", "has-drop-cap",
     "wp-block-buttons", "wp-block-button", "wp-block-button__link", "wp-block-cover",
-    "wp-block-pullquote",
+    "wp-block-pullquote", "wp-block-gallery",
     "is-style-outline", "is-style-squared", "is-style-large", "is-style-solid-color",
     "is-style-wide", "is-style-dots", "is-style-stripes", "is-style-rounded",
     "is-style-circle-mask", COVER_IMAGE,

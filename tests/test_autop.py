@@ -174,7 +174,7 @@ def test_gallery_becomes_a_list_of_figures():
 
     html = expand_shortcodes('<p>[gallery ids="3,4" columns="2"]</p>', gallery)
     assert seen == [{"ids": "3,4", "columns": "2"}]
-    assert html.startswith("<ul>\n<li><figure>")
+    assert html.startswith('<ul class="wp-block-gallery">\n<li><figure>')  # the theme's grid
     assert '<img src="/media/2020/01/a.jpg" alt="Boat" width="640" height="480" ' in html
     assert "<figcaption>On the lake</figcaption>" in html
     assert 'alt="say &quot;hi&quot;"' in html

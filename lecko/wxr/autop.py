@@ -245,7 +245,7 @@ def gallery_list(images: list[GalleryImage], linked: bool = True) -> str:
         if linked:
             picture = f'<a href="{src}">{picture}</a>'
         items.append(f"<li><figure>{picture}{caption}</figure></li>")
-    return "<ul>\n" + "\n".join(items) + "\n</ul>"
+    return '<ul class="wp-block-gallery">\n' + "\n".join(items) + "\n</ul>"
 
 
 # wp_get_audio_extensions(), wp_get_video_extensions(): the attributes naming a file.
