@@ -311,6 +311,7 @@ _SPACE_BEFORE = re.compile(r"(?<![ \u00a0\t])[ \u00a0\t]+([;:!?»])")
 _GLUED_BEFORE = re.compile(r"(?<=[\w»)])([;!?]+)(?=\s|$|<)")
 _GLUED_COLON = re.compile(r"(?<=[^\W\d])(:)(?=\s)")
 _AFTER_OPENING = re.compile(r"«[ \u00a0\u202f\t]*")  # a narrow one already there too
+_NBSP_ENTITY = re.compile(r"&(?:nbsp|#160|#[xX]0*[aA]0);")
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>|&[#\w]+;)")
 
 
@@ -326,7 +327,10 @@ def french_typography(text: str) -> str:
 
 
 def french_typography_html(html: str) -> str:
-    """French spacing in the text of sanitized HTML, leaving tags, URLs and code alone."""
+    """French spacing in the text of sanitized HTML, leaving tags, URLs and code alone.
+    A no-break space written as an entity (the visual editor writes `&nbsp;`) is the
+    character itself here: read as a tag-like piece, it got a second space beside it."""
+    html = _NBSP_ENTITY.sub("\u00a0", html)
     out, skip_depth = [], 0
     for piece in _TAG_OR_TEXT.split(html):
         if piece.startswith("&"):

@@ -242,6 +242,9 @@ def test_french_typography(source, expected):
     ("voir https://ex.org/a?b=1 : ici", f"voir https://ex.org/a?b=1{NNBSP}: ici"),
     ("Tom &amp; Jerry !", f"Tom &amp; Jerry{NNBSP}!"),
     ("l&#39;interne ?", f"l&#39;interne{NNBSP}?"),
+    # The visual editor writes no-break spaces as entities: one space, not two.
+    ("«&nbsp;important&nbsp;» : oui", f"«{NNBSP}important{NNBSP}»{NNBSP}: oui"),
+    ("«&#160;a&#xA0;»", f"«{NNBSP}a{NNBSP}»"),
 ])
 def test_typography_leaves_tags_urls_code_and_entities_alone(source, expected):
     assert french_typography_html(source) == expected
