@@ -665,3 +665,25 @@ def test_an_author_the_file_does_not_declare_is_created_with_the_post(app):
                                   "<dc:creator><![CDATA[bruno]]>")))
     post = db.session.scalar(select(Post))
     assert post.author.username == "bruno" and post.slug == "article-5"
+
+
+def test_parents_that_loop_are_left_out_and_reported_the_import_goes_on(app):
+    """Categories, pages and comments each other's parents stopped the whole import with
+    SQLAlchemy's "Circular dependency detected" (in English, at a wrong line)."""
+    loop = ("<wp:category><wp:term_id>1</wp:term_id><wp:category_nicename>a</wp:category_nicename>"
+            "<wp:category_parent>b</wp:category_parent><wp:cat_name><![CDATA[A]]></wp:cat_name>"
+            "</wp:category><wp:category><wp:term_id>2</wp:term_id><wp:category_nicename>b"
+            "</wp:category_nicename><wp:category_parent>a</wp:category_parent><wp:cat_name>"
+            "<![CDATA[B]]></wp:cat_name></wp:category>")
+    pages = [item(n, f"Page {n}", "page").replace(
+        "<wp:post_parent>0</wp:post_parent>", f"<wp:post_parent>{parent}</wp:post_parent>")
+        for n, parent in ((7, 8), (8, 7))]
+    article = item(9, extra=comment(31, parent=32) + comment(32, parent=31))
+    report = do_import(wxr("".join(pages) + article, header=loop))
+    loops = [w for w in report.warnings if "propre ancêtre" in w]
+    assert len(loops) == 3, report.warnings
+    assert db.session.query(Category).count() == 2 and db.session.query(Post).count() == 3
+    assert db.session.query(Comment).count() == 2
+    for model in (Category, Comment):
+        assert any(row.parent is None for row in db.session.query(model))
+    assert any(p.parent is None for p in db.session.query(Post).filter_by(type=PAGE))

@@ -14,6 +14,7 @@ from ..models import Comment, Post, utcnow
 from ..models import comments as c
 from ..models.queries import refresh_comment_count
 from .language import shown_text
+from .parents import PARENT_LOOP, parent_without_loop
 from .reader import WpComment, WpItem
 from .report import CREATED, SKIPPED, UPDATED
 from .text import assign, comment_text, is_web_address
@@ -55,8 +56,11 @@ def import_comments(importer: Importer, pairs: list[tuple[WpItem, Post]]) -> Non
             made[wp.wp_id] = import_comment(importer, post, wp, found, title, outcomes)
         for wp in item.comments:
             comment = made[wp.wp_id]
-            parent = made.get(wp.parent) if wp.parent else None
-            if comment.parent is not parent and parent is not comment:
+            wanted = made.get(wp.parent) if wp.parent else None
+            parent = parent_without_loop(comment, wanted)
+            if parent is not wanted and wanted is not comment:
+                importer.report.warn(PARENT_LOOP, name=f"{title} #{wp.wp_id}")
+            if comment.parent is not parent:
                 comment.parent = parent
                 if comment.id:
                     outcomes[id(comment)] = UPDATED

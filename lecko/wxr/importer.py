@@ -42,6 +42,7 @@ from .addresses import attachment_redirect, import_redirects, old_path
 from .comments import import_comments
 from .links import OldSite, bare_host
 from .media import MediaFolder, upload_path
+from .parents import PARENT_LOOP, parent_without_loop
 from .posts import BATCH, RELEASED
 from .reader import OWN_ID, WpAuthor, WpItem, WpTerm, WxrError, WxrReader
 from .report import CREATED, SKIPPED, UPDATED, Report
@@ -397,9 +398,10 @@ class Importer:
         for term in self.terms:
             if term.taxonomy == "category":
                 category = self.categories[term.slug]
-                parent = self.categories.get(term.parent_slug) if term.parent_slug else None
-                if parent is category:
-                    parent = None
+                wanted = self.categories.get(term.parent_slug) if term.parent_slug else None
+                parent = parent_without_loop(category, wanted)
+                if parent is not wanted and wanted is not category:
+                    self.report.warn(PARENT_LOOP, name=category.name)
                 if category.parent is not parent:
                     category.parent = parent
                     self.outcomes[id(category)][2] = True

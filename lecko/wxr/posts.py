@@ -20,6 +20,7 @@ from ..parsing import parse_id, parse_int
 from . import autop, links
 from .addresses import legacy_path, permalink
 from .language import item_language, shown_text
+from .parents import PARENT_LOOP, parent_without_loop
 from .reader import MAX_NUMBER, WpItem
 from .report import CREATED, SKIPPED, ProposedSeries
 from .series import Candidate, address, find_series, links_of
@@ -310,8 +311,9 @@ def link_parents(importer: Importer, pairs: list[tuple[WpItem, Post]]) -> None:
             parent = importer.posts_by_wp_id.get(item.parent)
             if parent is None:
                 importer.report.warn(MISSING_PARENT, title=name_of(item), id=item.parent)
-        if parent is post:
-            parent = None
+        wanted, parent = parent, parent_without_loop(post, parent)
+        if parent is not wanted and wanted is not post:
+            importer.report.warn(PARENT_LOOP, name=name_of(item))
         if post.parent is not parent:
             post.parent = parent
             importer.outcomes[id(post)][2] = True
