@@ -42,7 +42,20 @@ def blog_environment(environ=os.environ) -> dict[str, str]:
                           "640) and run the command as the service user.") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{name} cannot be read: {error}") from None
-    return {**read_env_file(name, text), **environ}
+    from_file = read_env_file(name, text)
+    if environ is os.environ:
+        export_for_other_programs(from_file)
+    return {**from_file, **environ}
+
+
+def export_for_other_programs(from_file: dict[str, str]) -> None:
+    """The file's variables for other programs (PGPASSWORD, PGPORT… read by the database
+    client, TZ…) put in the process's environment, as systemd gives them to the service:
+    without them the command line and the backup timer could not reach a database the
+    service reaches. The blog's own (FLASK_*, DATABASE_URL, LECKO_*) feed the app only."""
+    for key, value in from_file.items():
+        if not key.startswith((PREFIX, "LECKO_")) and key != "DATABASE_URL":
+            os.environ.setdefault(key, value)
 
 
 def read_env_file(name: str, text: str) -> dict[str, str]:

@@ -99,6 +99,17 @@ def test_the_environment_wins_over_the_file_and_is_left_as_it_was(tmp_path, monk
     assert "FLASK_SITE_URL" not in os.environ  # the file fed the app, not the process
 
 
+def test_other_programs_variables_of_the_file_reach_them(tmp_path, monkeypatch):
+    """PGPASSWORD or PGPORT in lecko.env reached the service (systemd exports every line)
+    but not the command line nor the backup: the nightly backup failed, the site ran."""
+    monkeypatch.delenv("PGAPPNAME", raising=False)  # restored (absent) after the test
+    path = env_file(tmp_path, "PGAPPNAME=lecko-backup\nFLASK_CACHE_MAX_AGE=9\n")
+    monkeypatch.setenv("LECKO_ENV_FILE", str(path))
+    create_app(BASE_CONFIG, instance_path=str(tmp_path / "instance"))
+    assert os.environ["PGAPPNAME"] == "lecko-backup"
+    assert "FLASK_CACHE_MAX_AGE" not in os.environ
+
+
 @pytest.mark.parametrize("text, said", [
     (None, "which does not exist"),
     ("FLASK_SITE_URL https://blog.example.fr\n", "line 1: expected KEY=value"),
