@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, test_config, environ)
     set_log_level(app)
+    check_cookie_settings(app.config)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -127,6 +128,18 @@ def load_config(app: Flask, test_config: dict | None, environ: dict | None = Non
     from .hosts import configure
 
     configure(app.config)  # SITE_URL checked, TRUSTED_HOSTS filled from it
+
+
+def check_cookie_settings(config) -> None:
+    """A SameSite value browsers do not know was accepted at start and made every sign-in
+    a 500: refused here, in one line."""
+    from .hosts import ConfigError
+
+    for key in ("SESSION_COOKIE_SAMESITE", "REMEMBER_COOKIE_SAMESITE"):
+        value = config.get(key)
+        if value is not None and value not in ("Lax", "Strict", "None"):
+            raise ConfigError(f"{key}={value!r} is not a SameSite value: write Lax, Strict "
+                              "or None.")
 
 
 def set_log_level(app: Flask) -> None:

@@ -173,3 +173,11 @@ def test_log_level_lets_the_service_log_the_mails_it_does_not_send(tmp_path):
     with pytest.raises(ConfigError) as refused:
         create_app(BASE_CONFIG | {"LOG_LEVEL": "LOUD"}, instance_path=str(tmp_path / "i"))
     assert "LOG_LEVEL='LOUD' is not a level" in str(refused.value)
+
+
+def test_a_samesite_value_browsers_do_not_know_stops_the_start(tmp_path):
+    """FLASK_SESSION_COOKIE_SAMESITE=Relaxed started a blog where every sign-in was a 500."""
+    with pytest.raises(ConfigError) as refused:
+        create_app(BASE_CONFIG | {"SESSION_COOKIE_SAMESITE": "Relaxed"},
+                   instance_path=str(tmp_path / "i"))
+    assert "SESSION_COOKIE_SAMESITE='Relaxed' is not a SameSite value" in str(refused.value)
