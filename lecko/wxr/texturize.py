@@ -90,7 +90,8 @@ _COMMENT = r"!(?:-(?!->)[^-]*+)*+(?:-->)?"
 _TAG = r"<(?:(?=!--)" + _COMMENT + r"|(?!!--)[^>]*>?)"
 _SHORTCODE_NAME = re.compile(r"\[/?([^<>&/\[\]\x00-\x20=]+)")
 _AMPERSAND = re.compile(r"&(?!#(?:\d+|x[a-f0-9]+);|[a-z1-4]{1,8};)", re.I | re.A)
-_TIMES = re.compile(r"(?<=\d)x(?=\d)")
+_TIMES = re.compile(r"(?<=[\d.,])x(?=\d)")  # "3.x5" too: WordPress's left number may end
+_TIMES_GATE = re.compile(r"(?<=\d)x\d")  # in "." or ","; it looks only when "9x9" is there
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,8 @@ def _times(text: str, sign: str) -> str:
     never 0x70: a number starting with 0 needs another digit before the x. WordPress's
     pattern \\b(\\d…)x(\\d[\\d.,]*)\\b, found in one pass over each run of digits: tried
     from every boundary, "1,1,1,…" took quadratic time."""
+    if not _TIMES_GATE.search(text):
+        return text
     out, done = [], 0  # text[:done] is decided
     for found in _TIMES.finditer(text):
         x = found.start()
