@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,17 +72,27 @@ class QuietRequestHandler(WSGIRequestHandler):
         pass
 
 
+@contextmanager
+def serving(app):
+    """`app` served on a free loopback port: its base URL; stopped, and its database
+    released, afterwards."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app):
     """Base URL of the demo blog served on a free loopback port."""
-    server = make_server(
-        "127.0.0.1", 0, live_app, threaded=True, request_handler=QuietRequestHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(live_app) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -3,18 +3,15 @@ confirmation screen that counts what moves, choosing who receives it; then the o
 author page leads to the new author's."""
 
 import shutil
-import threading
 
 import pytest
 from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
-from werkzeug.serving import make_server
 
+from browser.conftest import serving
 from lecko import create_app
 from lecko.extensions import db
 from lecko.models import Post, User, utcnow
 from lecko.models.content import POST, PUBLISHED
-
-from .conftest import QuietRequestHandler
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -38,14 +35,8 @@ def blog(template_db, tmp_path_factory):
         article.set_body("<p>Écrit par Marc.</p>")
         db.session.add(article)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 @pytest.mark.browser

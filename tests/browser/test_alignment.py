@@ -3,19 +3,16 @@ the command line, its "Markup: Image Alignment" read on a desktop and on a phone
 
 import io
 import re
-import threading
 
 import pytest
 from conftest import CORPORA, build_app, clone_database
 from PIL import Image
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
+from browser.conftest import serving
 from lecko.extensions import db
 from lecko.models import Post
 from lecko.wxr.addresses import permalink
-
-from .conftest import QuietRequestHandler
 
 DESKTOP = {"width": 1280, "height": 900}
 NARROWEST = {"width": 360, "height": 740}
@@ -37,15 +34,8 @@ def imported_blog(tmp_path_factory, template_db):
         path = permalink(db.session.scalar(
             select(Post).where(Post.legacy_wp_id == IMAGE_ALIGNMENT)))
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}{path}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield base + f"{path}"
 
 
 def serve_old_images(page) -> None:

@@ -4,18 +4,15 @@ narrow space before ':' (the visual editor, Squire, holds the text meanwhile).""
 
 import re
 import shutil
-import threading
 
 import pytest
 from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
-from werkzeug.serving import make_server
 
+from browser.conftest import serving
 from lecko import create_app
 from lecko.extensions import db
 from lecko.models import Post, User, utcnow
 from lecko.models.content import POST, PUBLISHED
-
-from .conftest import QuietRequestHandler
 
 NNBSP = "\u202f"
 DESKTOP = {"width": 1280, "height": 900}
@@ -37,14 +34,8 @@ def blog(template_db, tmp_path_factory):
         db.session.add_all([edith, post])
         db.session.commit()
         post_id = post.id
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", post_id
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield base, post_id
 
 
 @pytest.mark.browser

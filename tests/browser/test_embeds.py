@@ -5,18 +5,15 @@ changing that article in the visual editor keeps its video and its sound."""
 
 import re
 import shutil
-import threading
 
 import pytest
 from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
-from werkzeug.serving import make_server
 
+from browser.conftest import serving
 from lecko import create_app
 from lecko.extensions import db
 from lecko.models import User
 from lecko.wxr.importer import ImportOptions, run_import
-
-from .conftest import QuietRequestHandler
 
 VIDEO = "SQEQr7c0-dw"
 BODY = (f"<p>Notre webinaire, en vidéo :</p>\n<iframe width=\"560\" height=\"315\" "
@@ -55,14 +52,8 @@ def blog(template_db, tmp_path_factory):
         db.session.add(User(username="edith", slug="edith", display_name="Edith",
                             role="editor", password_hash=TEST_PASSWORD_HASH, bio=""))
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 @pytest.mark.browser

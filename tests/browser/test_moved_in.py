@@ -2,14 +2,12 @@
 first part of the team's series to the second, imported further down the same export."""
 
 import shutil
-import threading
 
 import pytest
 from conftest import clone_database
 from test_old_addresses import SERIES, photo_folder, team_export
-from werkzeug.serving import make_server
 
-from browser.conftest import QuietRequestHandler
+from browser.conftest import serving
 from lecko import create_app
 from lecko.blog.links import post_url
 from lecko.extensions import db
@@ -31,15 +29,8 @@ def moved_in_server(tmp_path_factory, template_db):
         with app.test_request_context():
             first_path = post_url(first)
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", first_path
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield base, first_path
     shutil.rmtree(folder, ignore_errors=True)
 
 

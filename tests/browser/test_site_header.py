@@ -2,13 +2,11 @@
 the title stays readable and the menu wraps beside it, on a desktop and on a phone."""
 
 import shutil
-import threading
 
 import pytest
 from conftest import clone_database
-from werkzeug.serving import make_server
 
-from browser.conftest import QuietRequestHandler
+from browser.conftest import serving
 from lecko import create_app
 from lecko.extensions import db
 from lecko.models import Post, utcnow
@@ -34,15 +32,8 @@ def many_pages(tmp_path_factory, template_db):
                                 body_html="<p>x</p>", menu_order=n))
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield base
     shutil.rmtree(folder, ignore_errors=True)
 
 
