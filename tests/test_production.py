@@ -466,7 +466,8 @@ def test_the_previous_releases_blog_upgrades_by_the_guides_steps(machine):
     place_code(server, working_tree_files())
     install_python(server)
     server.run_documented("lecko db upgrade")
-    assert schema_revision(database) == code_revision() != old_revision
+    # The schema is this code's (a previous release with the same migrations changes none).
+    assert schema_revision(database) == code_revision() >= old_revision
     server.documented("systemctl reload lecko")
     server.documented("curl -fsS http://127.0.0.1:8000/healthz")
     with started(server, server.base / "gunicorn.log") as port:
