@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import TEST_PASSWORD
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from lecko import create_app
@@ -176,3 +177,12 @@ def artifacts() -> Path:
 def page(open_page):
     """A phone-sized page in a new context (see open_page)."""
     return open_page()
+
+
+def sign_in(page, base: str, username: str) -> None:
+    """Type the name and the test password on the blog's sign-in page, as a person does."""
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/admin/**")

@@ -5,22 +5,19 @@ published at once, while another browser typing her email is held. The form work
 JavaScript too. Screenshots go to test-artifacts/."""
 
 import shutil
-import threading
 from dataclasses import dataclass
 
 import pytest
 from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
+from browser.conftest import serving
 from lecko import create_app
 from lecko.blog.links import post_url
 from lecko.extensions import db
 from lecko.models import Post, User, utcnow
 from lecko.models.content import POST, PUBLISHED
 from lecko.settings import save_setting
-
-from .conftest import QuietRequestHandler
 
 DESKTOP = {"width": 1280, "height": 900}
 # The guard's other rules stay as shipped (new authors are held, duplicates refused); two
@@ -67,14 +64,8 @@ def blog(template_db, tmp_path_factory):
             save_setting(key, value)
         db.session.commit()
         path = post_url(post)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Blog(f"http://127.0.0.1:{server.server_port}", path)
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield Blog(base, path)
 
 
 def send_comment(page, name: str, email: str, text: str) -> None:

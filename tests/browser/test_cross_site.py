@@ -16,13 +16,11 @@ from pathlib import Path
 import pytest
 from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
 from sqlalchemy import select, text
-from werkzeug.serving import make_server
 
+from browser.conftest import serving
 from lecko import create_app
 from lecko.extensions import db
 from lecko.models import Comment, Media, Post, Revision, User
-
-from .conftest import QuietRequestHandler
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.sqlite_only(reason="the browser blogs are copies of SQLite files")]
@@ -63,14 +61,8 @@ def blog(demo_template, tmp_path_factory):
         ids = {"post_id": revision.post_id, "revision_id": first[Revision],
                "media_id": first[Media], "comment_id": first[Comment], "user_id": other}
         assert all(ids.values()), ids
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Blog(f"http://127.0.0.1:{server.server_port}", app, ids)
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield Blog(base, app, ids)
 
 
 def staff_post_addresses(blog: Blog) -> list[tuple[str, str]]:

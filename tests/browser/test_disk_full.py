@@ -4,18 +4,15 @@ frees space; the editor goes back (the form still holds the file, as the page sa
 presses the button again: the picture is in the library. No restart in between."""
 
 import os
-import threading
 
 import pytest
 from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH, build_app, clone_database
 from PIL import Image
 from test_disk_full import SmallDisk, mount
-from werkzeug.serving import make_server
 
+from browser.conftest import serving
 from lecko.extensions import db
 from lecko.models import Media, User
-
-from .conftest import QuietRequestHandler
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -41,15 +38,8 @@ def full_disk_site(tmp_path, template_db):
         db.session.add(User(username="edith", slug="edith", display_name="Édith",
                             role="editor", password_hash=TEST_PASSWORD_HASH))
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", SmallDisk(root), app
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield base, SmallDisk(root), app
     os.system(f"umount --lazy '{root}'")
 
 

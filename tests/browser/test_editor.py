@@ -3,21 +3,18 @@ images from the media library; screenshots of the editor for a human to look at.
 
 import re
 import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
+from conftest import TEST_PASSWORD_HASH
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
+from browser.conftest import serving, sign_in
 from lecko import create_app
 from lecko.extensions import db
 from lecko.models import Comment, Post, User, utcnow
 from lecko.models.content import DRAFT, POST, PUBLISHED
-
-from .conftest import QuietRequestHandler
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 800}
@@ -86,22 +83,8 @@ def blog(template_db, tmp_path_factory):
         )
         db.session.commit()
         post_id = post.id
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Blog(f"http://127.0.0.1:{server.server_port}", app, post_id)
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
-
-
-def sign_in(page, blog: Blog, username: str) -> None:
-    page.goto(blog.url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", TEST_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/admin/**")
+    with serving(app) as base:
+        yield Blog(base, app, post_id)
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +101,7 @@ def signed_in(open_page, blog, sessions):
         if username in sessions:
             return open_page(storage_state=sessions[username], **options)
         page = open_page(**options)
-        sign_in(page, blog, username)
+        sign_in(page, blog.url, username)
         sessions[username] = page.context.storage_state()
         return page
 
@@ -199,7 +182,7 @@ def open_from_home(page, blog: Blog, title: str) -> None:
 @pytest.mark.browser
 def test_editor_formats_with_the_toolbar_and_publishes(open_page, blog, artifacts):
     page = open_page(viewport=DESKTOP)
-    sign_in(page, blog, "edith")  # through the /login form, as a person does
+    sign_in(page, blog.url, "edith")  # through the /login form, as a person does
     new_article(page, blog, "Article mis en forme")
     assert page.locator("#body_source").is_hidden(), "the textarea gives way to the editor"
     write_formatted_text(page)
@@ -243,6 +226,21 @@ def test_editor_source_is_clean_html_one_block_per_line(signed_in, blog):
     assert page.errors == []
 
 
+def paste(page, html: str, text: str = "") -> None:
+    """What the browser hands the visual editor when a person pastes copied HTML."""
+    page.evaluate(
+        """([html, text]) => {
+            const data = new DataTransfer();
+            data.setData("text/html", html);
+            if (text) { data.setData("text/plain", text); }
+            const paste = new ClipboardEvent(
+                "paste", {clipboardData: data, bubbles: true, cancelable: true});
+            document.querySelector(".rte__surface").dispatchEvent(paste);
+        }""",
+        [html, text],
+    )
+
+
 @pytest.mark.browser
 def test_pasted_word_processor_html_is_cleaned_without_csp_errors(signed_in, blog):
     page = signed_in("edith", viewport=DESKTOP)
@@ -258,17 +256,7 @@ def test_pasted_word_processor_html_is_cleaned_without_csp_errors(signed_in, blo
         '<img src="/static/img/favicon.png" onerror="alert(3)" style="width:9px">'
         "<script>alert(4)</script><style>p{color:red}</style></b>"
     )
-    page.evaluate(
-        """html => {
-            const data = new DataTransfer();
-            data.setData("text/html", html);
-            data.setData("text/plain", "Titre collé Du texte gras et penché piège");
-            const paste = new ClipboardEvent(
-                "paste", {clipboardData: data, bubbles: true, cancelable: true});
-            document.querySelector(".rte__surface").dispatchEvent(paste);
-        }""",
-        pasted,
-    )
+    paste(page, pasted, "Titre collé Du texte gras et penché piège")
     surface = page.locator(".rte__surface")
     expect(surface.locator("h2")).to_have_text("Titre collé")
     assert surface.locator(":is(b, strong)").all_inner_texts() == ["gras"]
@@ -295,16 +283,7 @@ def test_pasted_alignment_is_kept_as_wordpress_classes(signed_in, blog):
         '<div class="wp-block-button aligncenter evil"><a class="wp-block-button__link" '
         'href="/x">Lire</a></div>'
     )
-    page.evaluate(
-        """html => {
-            const data = new DataTransfer();
-            data.setData("text/html", html);
-            const paste = new ClipboardEvent(
-                "paste", {clipboardData: data, bubbles: true, cancelable: true});
-            document.querySelector(".rte__surface").dispatchEvent(paste);
-        }""",
-        pasted,
-    )
+    paste(page, pasted)
     surface = page.locator(".rte__surface")
     expect(surface.locator("img.alignright")).to_have_count(1)
     assert surface.locator("img").evaluate("img => getComputedStyle(img).float") == "right"

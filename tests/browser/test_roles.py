@@ -6,22 +6,19 @@ media trash holds his files only."""
 
 import re
 import shutil
-import threading
 from dataclasses import dataclass
 
 import pytest
 from conftest import TEST_PASSWORD, TEST_PASSWORD_HASH
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
+from browser.conftest import serving, sign_in
 from lecko import create_app
 from lecko.blog.links import post_url
 from lecko.extensions import db
 from lecko.models import Comment, Media, Post, User, utcnow
 from lecko.models.comments import PENDING
 from lecko.models.content import POST, PUBLISHED
-
-from .conftest import QuietRequestHandler
 
 NEXT_YEAR = utcnow().year + 1
 
@@ -64,22 +61,8 @@ def blog(template_db, tmp_path_factory):
         with app.test_request_context():
             path = post_url(post)
         post_id = post.id
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Blog(f"http://127.0.0.1:{server.server_port}", app, post_id, path)
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
-
-
-def sign_in(page, blog: Blog, username: str) -> None:
-    page.goto(blog.url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", TEST_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/admin/**")
+    with serving(app) as base:
+        yield Blog(base, app, post_id, path)
 
 
 def script_errors(page) -> list[str]:
@@ -93,7 +76,7 @@ def save(page) -> None:
 
 @pytest.mark.browser
 def test_an_author_comments_as_his_account_and_is_held_like_a_reader(page, blog):
-    sign_in(page, blog, "arthur")
+    sign_in(page, blog.url, "arthur")
     page.goto(blog.url + blog.published_path)
     assert page.locator("#author_name").count() == 0
     expect(page.locator(".comment-form__account")).to_contain_text("Arthur Lenoir")
@@ -108,7 +91,7 @@ def test_an_author_comments_as_his_account_and_is_held_like_a_reader(page, blog)
 
 @pytest.mark.browser
 def test_an_author_reads_the_article_an_editor_published_with_nothing_to_save(page, blog):
-    sign_in(page, blog, "arthur")
+    sign_in(page, blog.url, "arthur")
     page.goto(f"{blog.url}/admin/posts/{blog.published_id}/edit")
     expect(page.locator(".notice--locked")).to_contain_text("ne pouvez plus le modifier")
     expect(page.locator(".locked-post")).to_contain_text("Le texte que Claire a relu.")
@@ -120,7 +103,7 @@ def test_an_author_reads_the_article_an_editor_published_with_nothing_to_save(pa
 
 @pytest.mark.browser
 def test_an_editor_schedules_with_publie_and_a_future_date(page, blog):
-    sign_in(page, blog, "claire")
+    sign_in(page, blog.url, "claire")
     page.goto(blog.url + "/admin/posts/new")
     page.fill("#title", "Annonce du rapport")
     page.select_option("#status", "published")
@@ -136,7 +119,7 @@ def test_an_editor_schedules_with_publie_and_a_future_date(page, blog):
 
 @pytest.mark.browser
 def test_changing_ones_email_asks_for_the_current_password(page, blog):
-    sign_in(page, blog, "arthur")
+    sign_in(page, blog.url, "arthur")
     page.goto(blog.url + "/admin/profile")
     page.fill("#email", "claire@lecko.example")
     save(page)
@@ -155,7 +138,7 @@ def test_changing_ones_email_asks_for_the_current_password(page, blog):
 
 @pytest.mark.browser
 def test_the_admin_is_told_how_to_write_a_login_name(page, blog):
-    sign_in(page, blog, "root")
+    sign_in(page, blog.url, "root")
     page.goto(blog.url + "/admin/users/new")
     page.fill("#username", "Émilie Dupont")
     page.fill("#display_name", "Émilie Dupont")
@@ -175,7 +158,7 @@ def test_the_admin_is_told_how_to_write_a_login_name(page, blog):
 
 @pytest.mark.browser
 def test_an_authors_media_trash_holds_his_files_only(page, blog):
-    sign_in(page, blog, "arthur")
+    sign_in(page, blog.url, "arthur")
     page.goto(blog.url + "/admin/media/?type=trash")
     expect(page.locator("main")).not_to_contain_text("Plan confidentiel")
     assert not page.errors
