@@ -5,14 +5,12 @@ cleaning removes is listed per article in the report, the dry run and the web im
 page; the editor gets the same cards from a pasted address or [embed], and refuses forged
 ones."""
 
-import shutil
 import struct
 
 import pytest
-from conftest import build_app, clone_database, cloned_template
 from forms import open_form
 from sqlalchemy import select
-from test_wxr_import import THEME_TEST, do_import, item, wxr
+from test_wxr_import import copy_of, do_import, imported_template, item, wxr
 from test_wxr_job import admin_client, choose_file, job_page_when_still  # noqa: F401
 
 from lecko.extensions import db
@@ -41,25 +39,13 @@ def media_template(tmp_path_factory, template_db):
     for path, data in ((MP3, sound_bytes()), (MOV, movie_bytes())):
         (uploads / path).parent.mkdir(parents=True, exist_ok=True)
         (uploads / path).write_bytes(data)
-    instance = tmp_path_factory.mktemp("theme-media")
-    config = clone_database(template_db, instance, keep=True)
-    app = build_app(instance, **config)
-    with app.app_context():
-        report = do_import(THEME_TEST.read_bytes(), media_dir=uploads)
-        db.session.remove()
-        db.engine.dispose()
-    return instance, report, cloned_template(instance, config)
+    return imported_template(tmp_path_factory.mktemp("theme-media"), template_db,
+                             media_dir=uploads)
 
 
 @pytest.fixture
 def media_blog(tmp_path, media_template):
-    shutil.copytree(media_template[0], tmp_path / "instance")
-    app = build_app(tmp_path / "instance",
-                    **clone_database(media_template[2], tmp_path / "instance"))
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield from copy_of(media_template, tmp_path)
 
 
 def reader_page(client, slug: str) -> str:

@@ -118,29 +118,38 @@ def theme_file():
     return data, channel, items
 
 
-@pytest.fixture(scope="module")
-def theme_template(tmp_path_factory, template_db):
-    """An instance holding the imported Theme Unit Test, built once, and its report."""
-    instance = tmp_path_factory.mktemp("theme")
+def imported_template(instance, template_db, **options):
+    """An instance holding the imported Theme Unit Test (with `options`): (folder, report,
+    database to clone)."""
     config = clone_database(template_db, instance, keep=True)
     app = build_app(instance, **config)
     with app.app_context():
-        report = do_import(THEME_TEST.read_bytes())
+        report = do_import(THEME_TEST.read_bytes(), **options)
         db.session.remove()
         db.engine.dispose()
     return instance, report, cloned_template(instance, config)
 
 
-@pytest.fixture
-def theme_app(tmp_path, theme_template):
-    """A fresh copy of the blog the Theme Unit Test was imported into."""
-    shutil.copytree(theme_template[0], tmp_path / "instance")
-    app = build_app(tmp_path / "instance",
-                    **clone_database(theme_template[2], tmp_path / "instance"))
+def copy_of(template, tmp_path):
+    """A fresh blog copied from an imported_template(), its app context entered."""
+    shutil.copytree(template[0], tmp_path / "instance")
+    app = build_app(tmp_path / "instance", **clone_database(template[2], tmp_path / "instance"))
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def theme_template(tmp_path_factory, template_db):
+    """An instance holding the imported Theme Unit Test, built once, and its report."""
+    return imported_template(tmp_path_factory.mktemp("theme"), template_db)
+
+
+@pytest.fixture
+def theme_app(tmp_path, theme_template):
+    """A fresh copy of the blog the Theme Unit Test was imported into."""
+    yield from copy_of(theme_template, tmp_path)
 
 
 @pytest.fixture
